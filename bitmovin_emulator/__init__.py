@@ -1,0 +1,31 @@
+"""Local emulator of the Bitmovin Analytics API (S3 role-based outputs).
+
+Faithful to ``docs/bitmovin-analytics-api.md`` (the contract); UNCONFIRMED points
+are switchable through ``EmulatorOptions``. In tests::
+
+    with EmulatorServer() as emulator:
+        requests.get(emulator.base_url + "/analytics/outputs/s3-role-based", headers={"X-Api-Key": "k"})
+
+From a shell: ``python -m bitmovin_emulator --port 0`` prints the base URL first.
+"""
+
+from .app import EmulatorApp
+from .faults import Fault, FaultRegistry
+from .options import DEFAULT_ORG_ID, EmulatorOptions
+from .requestlog import REDACTED, RequestLog, RequestRecord
+from .server import EmulatorServer, start_emulator
+from .store import OutputStore
+
+__all__ = [
+    "DEFAULT_ORG_ID",
+    "REDACTED",
+    "EmulatorApp",
+    "EmulatorOptions",
+    "EmulatorServer",
+    "Fault",
+    "FaultRegistry",
+    "OutputStore",
+    "RequestLog",
+    "RequestRecord",
+    "start_emulator",
+]

@@ -1,0 +1,340 @@
+"""The WSGI application: routing, authentication, the five operations, faults, logging.
+
+Only the paths of contract §1 exist; anything else is a 404 ERROR envelope, so a
+client calling a wrong path (e.g. ``/encoding/outputs``) fails loudly in tests.
+"""
+
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple, NoReturn
+from urllib.parse import urlencode
+
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from .envelopes import (
+    CODE_INVALID_API_KEY,
+    CODE_INVALID_FIELD,
+    CODE_INVALID_PARAMETER,
+    CODE_INVALID_URL,
+    CODE_UNAUTHORIZED,
+    CODE_UNDEFINED,
+    GATEWAY_UNAUTHORIZED_BODY,
+    FieldError,
+    error_response,
+    json_response,
+    success_body,
+)
+from .faults import FaultRegistry
+from .options import DEFAULT_ORG_ID, EmulatorOptions
+from .requestlog import RequestLog
+from .store import OutputStore
+from .validation import parse_paging, validate_create
+
+logger = logging.getLogger("bitmovin_emulator")
+
+COLLECTION_PATH = "/v1/analytics/outputs/s3-role-based"
+_URL_MAP = Map(
+    [
+        Rule(COLLECTION_PATH, endpoint="collection"),
+        Rule(f"{COLLECTION_PATH}/<output_id>", endpoint="item"),
+        Rule(f"{COLLECTION_PATH}/<output_id>/customData", endpoint="custom_data"),
+    ],
+    merge_slashes=False,
+)
+_OPERATIONS = {
+    ("collection", "POST"): "create",
+    ("collection", "GET"): "list",
+    ("item", "GET"): "get",
+    ("item", "DELETE"): "delete",
+    ("custom_data", "GET"): "custom_data",
+}
+_ALLOWED_METHODS = {"collection": "GET, POST", "item": "GET, DELETE", "custom_data": "GET"}
+
+# Markers for request bodies that are not JSON values.
+_NO_BODY = object()
+_BAD_JSON = object()
+
+Handler = Callable[[Request, str, str | None, Any], Response]
+
+
+class _Match(NamedTuple):
+    """Routing result: ``endpoint`` None = unknown path; ``route`` None = method not allowed."""
+
+    endpoint: str | None
+    route: str | None
+    output_id: str | None
+
+
+def drop_connection(environ: dict[str, Any]) -> NoReturn:
+    """Close the client socket without a response, then abort the request.
+
+    Werkzeug's dev server exposes the socket as ``werkzeug.socket``; after shutdown the
+    client reads EOF (``RemoteDisconnected``). Raising ``ConnectionAbortedError`` makes
+    Werkzeug treat the request as a dropped connection: no response, no traceback.
+    """
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError("bitmovin_emulator: connection dropped by fault injection")
+
+
+class EmulatorApp:
+    """WSGI callable holding the emulator state: options, outputs, request log, faults."""
+
+    def __init__(self, options: EmulatorOptions | None = None) -> None:
+        self.options = options if options is not None else EmulatorOptions()
+        self.store = OutputStore()
+        self.log = RequestLog()
+        self.faults = FaultRegistry()
+        self._wake = threading.Event()
+        self._handlers: dict[str, Handler] = {
+            "create": self._create,
+            "list": self._list,
+            "get": self._get,
+            "delete": self._delete,
+            "custom_data": self._custom_data,
+        }
+
+    def reset(self, options: EmulatorOptions | None = None) -> None:
+        """Forget outputs, log and faults; install ``options`` (default: defaults)."""
+        self.wake_sleepers()
+        self.faults.clear()
+        self.store.clear()
+        self.log.clear()
+        self.options = options if options is not None else EmulatorOptions()
+
+    def wake_sleepers(self) -> None:
+        """End running fault delays early; requests delayed "before" are then dropped unprocessed.
+
+        This keeps a request stalled by one test from acting on the next test's state.
+        """
+        old, self._wake = self._wake, threading.Event()
+        old.set()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        return self._respond(request)(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        """Apply a matching fault around the normal handling, and log the request."""
+        wake = self._wake
+        match = self._match(request)
+        body = self._read_body(request)
+        fault = self.faults.take(request.method, request.path, match.route)
+        label = fault.label if fault is not None else None
+        if fault is not None and fault.when == "before":
+            if fault.delay > 0 and wake.wait(fault.delay):
+                drop_connection(request.environ)
+            if fault.drop:
+                self._record(request, body, None, match.route, label)
+                drop_connection(request.environ)
+            if fault.status is not None:
+                response = fault.response()
+                self._record(request, body, response.status_code, match.route, label)
+                return response
+        response = self._handle(request, match, body)
+        if fault is not None and fault.when == "after":
+            if fault.status is not None:
+                response = fault.response()
+            self._record(request, body, None if fault.drop else response.status_code, match.route, label)
+            if fault.delay > 0:
+                wake.wait(fault.delay)
+            if fault.drop:
+                drop_connection(request.environ)
+            return response
+        self._record(request, body, response.status_code, match.route, label)
+        return response
+
+    @staticmethod
+    def _match(request: Request) -> _Match:
+        try:
+            endpoint, args = _URL_MAP.bind_to_environ(request.environ).match()
+        except NotFound:
+            return _Match(None, None, None)
+        return _Match(endpoint, _OPERATIONS.get((endpoint, request.method)), args.get("output_id"))
+
+    @staticmethod
+    def _read_body(request: Request) -> Any:
+        raw = request.get_data(cache=True)
+        if not raw:
+            return _NO_BODY
+        try:
+            return request.get_json(force=True, silent=False, cache=True)
+        except Exception:
+            return _BAD_JSON
+
+    def _record(
+        self, request: Request, body: Any, status: int | None, route: str | None, fault: str | None
+    ) -> None:
+        self.log.record(
+            method=request.method,
+            path=request.path,
+            query=request.args.to_dict(),
+            headers=dict(request.headers.items()),
+            body=None if body is _NO_BODY or body is _BAD_JSON else body,
+            status=status,
+            route=route,
+            fault=fault,
+        )
+
+    def _handle(self, request: Request, match: _Match, body: Any) -> Response:
+        """Authenticate, route and run one operation; never raises."""
+        try:
+            org_id = self._authorize(request)
+            if isinstance(org_id, Response):
+                return org_id
+            if match.endpoint is None:
+                return error_response(
+                    404,
+                    CODE_INVALID_URL,
+                    "Resource not found.",
+                    f"No API endpoint {request.method} {request.path}",
+                )
+            if match.route is None:
+                allowed = _ALLOWED_METHODS[match.endpoint]
+                return error_response(
+                    405,
+                    CODE_INVALID_URL,
+                    "Method not allowed.",
+                    f"{request.method} is not supported on {request.path}; allowed: {allowed}",
+                    headers={"Allow": allowed},
+                )
+            return self._handlers[match.route](request, org_id, match.output_id, body)
+        except Exception:
+            logger.exception("emulator error while handling %s %s", request.method, request.path)
+            return error_response(500, CODE_UNDEFINED, "Internal server error", "Unexpected emulator error")
+
+    def _authorize(self, request: Request) -> str | Response:
+        """Organization the request acts in, or the 401/403 response."""
+        options = self.options
+        key = request.headers.get("X-Api-Key", "").strip()
+        if not key or (options.api_keys is not None and key not in options.api_keys):
+            if options.unauthorized_body == "gateway":
+                return json_response(GATEWAY_UNAUTHORIZED_BODY, 401)
+            detail = "Missing X-Api-Key header" if not key else "The API key is not valid"
+            return error_response(401, CODE_INVALID_API_KEY, "Authentication failed.", detail)
+        home_org = options.home_orgs.get(key, DEFAULT_ORG_ID)
+        tenant = request.headers.get("X-Tenant-Org-Id", "").strip()
+        if not tenant:
+            return home_org
+        allowed = options.org_access.get(key) if options.org_access is not None else None
+        if tenant != home_org and allowed is not None and tenant not in allowed:
+            return error_response(
+                403,
+                CODE_UNAUTHORIZED,
+                "Access denied. This organization may not have access to this resource.",
+                f"The API key has no access to organization {tenant}",
+            )
+        return tenant
+
+    def _view(self, output: dict[str, Any]) -> dict[str, Any]:
+        """An output as responses show it, according to the ``echo_*`` options."""
+        options = self.options
+        hidden = {
+            name
+            for name, shown in (
+                ("roleArn", options.echo_role_arn),
+                ("customData", options.echo_custom_data),
+                ("acl", options.echo_acl),
+                ("type", options.echo_type),
+            )
+            if not shown
+        }
+        return {name: value for name, value in output.items() if name not in hidden}
+
+    @staticmethod
+    def _not_found(output_id: str | None, org_id: str) -> Response:
+        return error_response(
+            404,
+            CODE_INVALID_URL,
+            "Resource not found.",
+            f"No S3 role-based analytics output {output_id} in organization {org_id}",
+        )
+
+    def _create(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
+        if not isinstance(body, dict):
+            if body is _NO_BODY:
+                text = "A JSON request body is required"
+            elif body is _BAD_JSON:
+                text = "The request body is not valid JSON"
+            else:
+                text = "The request body must be a JSON object"
+            return error_response(
+                400, CODE_INVALID_PARAMETER, "Invalid request body.", text, [FieldError(None, text)]
+            )
+        fields, errors = validate_create(body, check_role_arn=self.options.validate_role_arn)
+        if errors:
+            names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
+            return error_response(
+                400,
+                CODE_INVALID_FIELD,
+                "Required attribute/field not valid or not present",
+                f"Invalid fields: {names}",
+                errors,
+            )
+        output = self.store.create(fields, org_id)
+        return json_response(success_body(self._view(output)), self.options.create_status)
+
+    def _list(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
+        paging, errors = parse_paging(request.args)
+        if errors:
+            names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
+            return error_response(
+                400,
+                CODE_INVALID_PARAMETER,
+                "One or more parameters are not valid",
+                f"Invalid: {names}",
+                errors,
+            )
+        items = self.store.list(org_id)
+        if paging.name is not None:
+            if self.options.name_filter == "exact":
+                items = [o for o in items if o.get("name") == paging.name]
+            else:
+                items = [o for o in items if paging.name in (o.get("name") or "")]
+        total = len(items)
+        result: dict[str, Any] = {"totalCount": total, "offset": paging.offset, "limit": paging.limit}
+        if self.options.pagination_links:
+            if paging.offset > 0:
+                result["previous"] = _page_url(
+                    request, max(0, paging.offset - paging.limit), paging.limit, paging.name
+                )
+            if paging.offset + paging.limit < total:
+                result["next"] = _page_url(request, paging.offset + paging.limit, paging.limit, paging.name)
+        page = items[paging.offset : paging.offset + paging.limit]
+        result["items"] = [self._view(o) for o in page]
+        return json_response(success_body(result), 200)
+
+    def _get(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
+        output = self.store.get(str(output_id), org_id)
+        if output is None:
+            return self._not_found(output_id, org_id)
+        return json_response(success_body(self._view(output)), 200)
+
+    def _delete(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
+        output = self.store.delete(str(output_id), org_id)
+        if output is None:
+            return self._not_found(output_id, org_id)
+        result = self._view(output) if self.options.delete_body == "full" else {"id": output["id"]}
+        return json_response(success_body(result), 200)
+
+    def _custom_data(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
+        output = self.store.get(str(output_id), org_id)
+        if output is None:
+            return self._not_found(output_id, org_id)
+        result = {"customData": output.get("customData", {}), "createdAt": output["createdAt"]}
+        return json_response(success_body(result), 200)
+
+
+def _page_url(request: Request, offset: int, limit: int, name: str | None) -> str:
+    """Absolute URL of another page of the same listing."""
+    params: dict[str, str | int] = {"offset": offset, "limit": limit}
+    if name is not None:
+        params["name"] = name
+    return f"{request.base_url}?{urlencode(params)}"

@@ -1,0 +1,108 @@
+"""Record of every request the emulator received.
+
+Tests count API calls per operation with it (e.g. "the client retried the GET
+three times but never the POST"). The API key is a secret: its value is replaced
+before anything is stored, so logs can be printed or attached to reports safely.
+"""
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+REDACTED = "<redacted>"
+SECRET_NAMES = frozenset({"x-api-key"})
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as received.
+
+    ``route`` is the operation ("create", "list", "get", "delete", "custom_data") or
+    None for paths/methods the API does not serve. ``status`` is what the client got,
+    None when the connection was dropped. ``fault`` describes the injected fault that
+    applied (e.g. "status 503 before"), None for normal requests.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    status: int | None
+    route: str | None
+    fault: str | None
+    time: float
+
+
+def redact(values: Mapping[str, str]) -> dict[str, str]:
+    """Copy of headers or query params with secret values replaced by ``REDACTED``."""
+    return {name: REDACTED if name.lower() in SECRET_NAMES else value for name, value in values.items()}
+
+
+class RequestLog:
+    """Thread-safe, append-only list of ``RequestRecord`` (until ``clear``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[RequestRecord] = []
+
+    def record(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: Any,
+        status: int | None,
+        route: str | None,
+        fault: str | None = None,
+    ) -> RequestRecord:
+        """Append one request; secret headers/query values are redacted here."""
+        entry = RequestRecord(
+            method=method,
+            path=path,
+            query=redact(query),
+            headers=redact(headers),
+            body=body,
+            status=status,
+            route=route,
+            fault=fault,
+            time=time.time(),
+        )
+        with self._lock:
+            self._records.append(entry)
+        return entry
+
+    def filter(self, route: str | None = None, method: str | None = None) -> list[RequestRecord]:
+        """Records of one operation and/or HTTP method (None = any)."""
+        with self._lock:
+            records = list(self._records)
+        return [
+            r
+            for r in records
+            if (route is None or r.route == route) and (method is None or r.method == method.upper())
+        ]
+
+    def count(self, route: str | None = None, method: str | None = None) -> int:
+        """Number of requests of one operation and/or HTTP method (None = any)."""
+        return len(self.filter(route, method))
+
+    def clear(self) -> None:
+        """Forget all records."""
+        with self._lock:
+            self._records.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        with self._lock:
+            return iter(list(self._records))
+
+    def __getitem__(self, index: int) -> RequestRecord:
+        with self._lock:
+            return self._records[index]

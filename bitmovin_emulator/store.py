@@ -1,0 +1,97 @@
+"""In-memory S3 role-based outputs, isolated per organization.
+
+Thread-safe because the threaded server handles requests concurrently. Reads
+return deep copies so callers (tests included) cannot change stored state by accident.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from .envelopes import utc_now
+from .options import DEFAULT_ORG_ID
+from .validation import OUTPUT_TYPE
+
+READ_ONLY_FIELDS = ("id", "createdAt", "modifiedAt", "type")
+
+
+class OutputStore:
+    """Outputs per organization plus the per-organization GLOBAL external ID."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._by_org: dict[str, dict[str, dict[str, Any]]] = {}
+        self._global_external_ids: dict[str, str] = {}
+
+    def create(self, fields: Mapping[str, Any], org_id: str = DEFAULT_ORG_ID) -> dict[str, Any]:
+        """Store a new output as the API would; also usable by tests to seed state without HTTP.
+
+        Assigns ``id``, ``type``, ``createdAt``/``modifiedAt``, defaults ``externalIdMode``
+        to CUSTOM and fills ``externalId`` for GLOBAL (stable per org) and GENERATED (fresh).
+        """
+        body = {k: copy.deepcopy(v) for k, v in fields.items() if k not in READ_ONLY_FIELDS and v is not None}
+        mode = body.setdefault("externalIdMode", "CUSTOM")
+        with self._lock:
+            if mode == "GLOBAL":
+                body["externalId"] = self.global_external_id(org_id)
+            elif mode == "GENERATED":
+                body["externalId"] = str(uuid.uuid4())
+            now = utc_now()
+            output = {
+                "id": str(uuid.uuid4()),
+                "type": OUTPUT_TYPE,
+                **body,
+                "createdAt": now,
+                "modifiedAt": now,
+            }
+            self._by_org.setdefault(org_id, {})[output["id"]] = output
+            return copy.deepcopy(output)
+
+    def get(self, output_id: str, org_id: str = DEFAULT_ORG_ID) -> dict[str, Any] | None:
+        """The output with this id in this organization, or None."""
+        with self._lock:
+            output = self._by_org.get(org_id, {}).get(output_id)
+            return copy.deepcopy(output) if output is not None else None
+
+    def delete(self, output_id: str, org_id: str = DEFAULT_ORG_ID) -> dict[str, Any] | None:
+        """Remove and return the output, or None when this organization has no such id."""
+        with self._lock:
+            return self._by_org.get(org_id, {}).pop(output_id, None)
+
+    def list(self, org_id: str = DEFAULT_ORG_ID) -> list[dict[str, Any]]:
+        """Outputs of one organization in creation order."""
+        with self._lock:
+            return copy.deepcopy(list(self._by_org.get(org_id, {}).values()))
+
+    def all(self) -> dict[str, list[dict[str, Any]]]:
+        """Every organization that has outputs, mapped to its outputs."""
+        with self._lock:
+            return {org: copy.deepcopy(list(items.values())) for org, items in self._by_org.items() if items}
+
+    def find(self, output_id: str) -> tuple[str, dict[str, Any]] | None:
+        """Look an id up across organizations: ``(org_id, output)`` or None."""
+        with self._lock:
+            for org_id, items in self._by_org.items():
+                if output_id in items:
+                    return org_id, copy.deepcopy(items[output_id])
+            return None
+
+    def global_external_id(self, org_id: str = DEFAULT_ORG_ID) -> str:
+        """The organization's GLOBAL external ID, created on first use."""
+        with self._lock:
+            return self._global_external_ids.setdefault(org_id, str(uuid.uuid4()))
+
+    def clear(self) -> None:
+        """Forget all outputs and GLOBAL external IDs."""
+        with self._lock:
+            self._by_org.clear()
+            self._global_external_ids.clear()
+
+    def __len__(self) -> int:
+        """Number of outputs across all organizations."""
+        with self._lock:
+            return sum(len(items) for items in self._by_org.values())

@@ -1,0 +1,151 @@
+"""Request validation: create bodies and list query parameters.
+
+Every bad field is reported at once (one ``FieldError`` each), because clients
+surface ``details[].field`` to users and should not need several round trips.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from .envelopes import FieldError
+
+OUTPUT_TYPE = "S3_ROLE_BASED"
+EXTERNAL_ID_MODES = ("CUSTOM", "GLOBAL", "GENERATED")
+ACL_PERMISSIONS = ("PUBLIC_READ", "PRIVATE")
+SIGNATURE_VERSIONS = ("S3_V2", "S3_V4")
+AWS_CLOUD_REGIONS = (
+    "US_EAST_1",
+    "US_EAST_2",
+    "US_WEST_1",
+    "US_WEST_2",
+    "EU_WEST_1",
+    "EU_CENTRAL_1",
+    "AP_SOUTHEAST_1",
+    "AP_SOUTHEAST_2",
+    "AP_NORTHEAST_1",
+    "AP_NORTHEAST_2",
+    "AP_SOUTH_1",
+    "SA_EAST_1",
+    "EU_WEST_2",
+    "EU_WEST_3",
+    "CA_CENTRAL_1",
+    "EU_NORTH_1",
+)
+
+REQUIRED_STRINGS = ("bucketName", "roleArn")
+OPTIONAL_STRINGS = ("name", "description", "externalId", "md5MetaTag")
+ENUMS: dict[str, tuple[str, ...]] = {
+    "externalIdMode": EXTERNAL_ID_MODES,
+    "cloudRegion": AWS_CLOUD_REGIONS,
+    "signatureVersion": SIGNATURE_VERSIONS,
+}
+# Writable fields kept from a create body; read-only ones (id, createdAt, ...) and
+# unknown ones are dropped, as a server would.
+WRITABLE_FIELDS = (*REQUIRED_STRINGS, *OPTIONAL_STRINGS, *ENUMS, "customData", "acl")
+
+ROLE_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+
+class Paging(NamedTuple):
+    """Parsed list query: ``name`` is None when no filter was given."""
+
+    offset: int
+    limit: int
+    name: str | None
+
+
+def validate_create(
+    body: Mapping[str, Any], *, check_role_arn: bool
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check a create body; return its writable, non-null fields and all problems found."""
+    errors: list[FieldError] = []
+    for name in REQUIRED_STRINGS:
+        value = body.get(name)
+        if value is None:
+            errors.append(FieldError(name, f"{name} is required"))
+        elif not isinstance(value, str):
+            errors.append(FieldError(name, f"{name} must be a string"))
+        elif not value.strip():
+            errors.append(FieldError(name, f"{name} must not be empty"))
+    role_arn = body.get("roleArn")
+    if (
+        check_role_arn
+        and isinstance(role_arn, str)
+        and role_arn.strip()
+        and not ROLE_ARN_PATTERN.match(role_arn)
+    ):
+        errors.append(
+            FieldError("roleArn", "roleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        )
+    for name in OPTIONAL_STRINGS:
+        value = body.get(name)
+        if value is not None and not isinstance(value, str):
+            errors.append(FieldError(name, f"{name} must be a string"))
+    for name, allowed in ENUMS.items():
+        value = body.get(name)
+        if value is not None and value not in allowed:
+            errors.append(FieldError(name, f"{name} must be one of {', '.join(allowed)}"))
+    custom_data = body.get("customData")
+    if custom_data is not None and not isinstance(custom_data, dict):
+        errors.append(FieldError("customData", "customData must be a JSON object"))
+    errors.extend(_acl_errors(body.get("acl")))
+    output_type = body.get("type")
+    if output_type is not None and output_type != OUTPUT_TYPE:
+        errors.append(FieldError("type", f"type must be {OUTPUT_TYPE}"))
+    fields = {name: body[name] for name in WRITABLE_FIELDS if body.get(name) is not None}
+    return fields, errors
+
+
+def _acl_errors(acl: Any) -> list[FieldError]:
+    """Problems in an ``acl`` list: a list of ``{"permission": ..., "scope"?: ...}``."""
+    if acl is None:
+        return []
+    if not isinstance(acl, list):
+        return [FieldError("acl", "acl must be a list of ACL entries")]
+    errors = []
+    for index, entry in enumerate(acl):
+        where = f"acl[{index}]"
+        if not isinstance(entry, dict):
+            errors.append(FieldError(where, f"{where} must be an object"))
+            continue
+        if entry.get("permission") not in ACL_PERMISSIONS:
+            errors.append(
+                FieldError(f"{where}.permission", f"permission must be one of {', '.join(ACL_PERMISSIONS)}")
+            )
+        scope = entry.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            errors.append(FieldError(f"{where}.scope", "scope must be a string"))
+    return errors
+
+
+def parse_paging(args: Mapping[str, str]) -> tuple[Paging, list[FieldError]]:
+    """Parse ``offset``/``limit``/``name``; on errors the returned Paging is defaults."""
+    errors: list[FieldError] = []
+    offset = _non_negative_int(args, "offset", 0, errors)
+    limit = _non_negative_int(args, "limit", DEFAULT_LIMIT, errors)
+    if limit > MAX_LIMIT:
+        errors.append(FieldError("limit", f"limit must not be greater than {MAX_LIMIT}"))
+    name = args.get("name") or None
+    if errors:
+        return Paging(0, DEFAULT_LIMIT, name), errors
+    return Paging(offset, limit, name), errors
+
+
+def _non_negative_int(args: Mapping[str, str], name: str, default: int, errors: list[FieldError]) -> int:
+    """Read one integer query parameter, recording a FieldError when it is bad."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append(FieldError(name, f"{name} must be an integer"))
+        return default
+    if value < 0:
+        errors.append(FieldError(name, f"{name} must not be negative"))
+        return default
+    return value

@@ -1,0 +1,199 @@
+"""Pulumi dynamic resource for a Bitmovin Analytics S3 role-based output.
+
+CONTRACT: ``providers.analytics_output.AnalyticsS3RoleBasedOutputProvider`` is pickled *by
+reference* into every stack's state, and the type token
+``pulumi-python:dynamic/bitmovin:AnalyticsS3RoleBasedOutput`` is part of every URN. Renaming or
+moving either breaks ``refresh`` and ``destroy`` of existing stacks (tests/test_provider_contract.py
+pins them). Keep this module declarative: the provider host imports it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from providers import output_model as model
+from providers.bitmovin_client import BitmovinClient
+from providers.bitmovin_errors import BitmovinApiError
+from providers.create_reconciler import create_exactly_once
+from providers.http_settings import build_session
+from providers.provider_config import MISSING_API_KEY, ProviderConfig, resolve
+
+
+class ProviderConfigError(Exception):
+    """The provider cannot talk to Bitmovin with the configuration it was given."""
+
+
+class InPlaceUpdateError(Exception):
+    """Bitmovin outputs are immutable; a real change must be a replacement."""
+
+
+class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
+    """Lifecycle of one output: POST to create, GET to read, DELETE to delete, no update.
+
+    Nothing is kept on the instance when it is pickled (``__getstate__``), so neither the API key
+    nor a session can reach the serialized provider in state.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pass
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = resolve(req.config.get)
+        self._session = None
+
+    def _settings(self) -> ProviderConfig:
+        if getattr(self, "_config", None) is None:  # called without configure(): environment only
+            self._config = resolve(lambda _key: None)
+            self._session = None
+        return self._config
+
+    def _config_problems(self) -> list[str]:
+        config = self._settings()
+        return [*config.problems, *([] if config.api_key else [MISSING_API_KEY])]
+
+    def _client(self, inputs: dict[str, Any]) -> BitmovinClient:
+        problems = self._config_problems()
+        if problems:
+            raise ProviderConfigError(" ".join(problems))
+        config = self._settings()
+        if getattr(self, "_session", None) is None:
+            self._session = build_session(config.http)
+        return BitmovinClient(
+            config.api_key or "",
+            base_url=config.api_url,
+            tenant_org_id=inputs.get("tenant_org_id"),
+            settings=config.http,
+            session=self._session,
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate every input and fill defaults; no network call, unknowns tolerated."""
+        inputs = model.with_defaults(news)
+        failures = [CheckFailure(key, reason) for key, reason in model.input_problems(inputs)]
+        failures += [CheckFailure("", problem) for problem in self._config_problems()]
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Any input change replaces the output: the API has no update. No network call."""
+        changed = model.changed_inputs(olds, news)
+        stables = [key for key in (*model.INPUT_KEYS, *model.COMPUTED_KEYS) if key not in changed]
+        return DiffResult(
+            changes=bool(changed), replaces=changed, stables=stables, delete_before_replace=False
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = model.with_defaults(props)
+        body = model.api_body(inputs, creation_token=str(uuid.uuid4()))
+        created = create_exactly_once(self._client(inputs), body)
+        return CreateResult(created["id"], model.outputs_from(inputs, created))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh from the API; a 404 means the output is gone and leaves state."""
+        state = model.with_defaults(props)
+        try:
+            current = self._client(state).get_output(id_)
+        except BitmovinApiError as error:
+            if error.not_found:
+                return ReadResult(None, {})
+            raise
+        outputs = model.outputs_from(state, current)
+        return ReadResult(id_, outputs, model.inputs_from_outputs(outputs))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Unreachable through ``diff``; refuses real changes instead of pretending to apply them."""
+        changed = model.changed_inputs(olds, news)
+        if changed:
+            raise InPlaceUpdateError(
+                f"Bitmovin outputs cannot be updated in place (changed: {', '.join(changed)}); "
+                "they must be replaced. Run `pulumi up` again so the engine plans a replacement."
+            )
+        return UpdateResult({key: value for key, value in olds.items() if key != "__provider"})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """DELETE in the organization recorded in state; already gone counts as deleted."""
+        try:
+            self._client(model.with_defaults(props)).delete_output(id_)
+        except BitmovinApiError as error:
+            if not error.not_found:
+                raise
+
+
+class AnalyticsS3RoleBasedOutput(
+    pulumi.dynamic.Resource, module="bitmovin", name="AnalyticsS3RoleBasedOutput"
+):
+    """A Bitmovin Analytics S3 role-based output; ``external_id`` feeds the role's trust policy.
+
+    The API key is never an input: the provider reads ``bitmovin:apiKey`` (or ``BITMOVIN_API_KEY``).
+    Any input change replaces the output, because the Bitmovin API cannot update outputs.
+    """
+
+    bucket_name: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    external_id_mode: pulumi.Output[str]
+    external_id: pulumi.Output[str]
+    acl: pulumi.Output[list[dict[str, str]]]
+    name: pulumi.Output[str | None]
+    description: pulumi.Output[str | None]
+    custom_data: pulumi.Output[dict[str, Any] | None]
+    tenant_org_id: pulumi.Output[str | None]
+    cloud_region: pulumi.Output[str | None]
+    signature_version: pulumi.Output[str | None]
+    md5_meta_tag: pulumi.Output[str | None]
+    created_at: pulumi.Output[str]
+    modified_at: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        bucket_name: pulumi.Input[str],
+        role_arn: pulumi.Input[str],
+        external_id_mode: pulumi.Input[str] | None = None,
+        external_id: pulumi.Input[str] | None = None,
+        acl: pulumi.Input[list[dict[str, str]]] | None = None,
+        name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        custom_data: pulumi.Input[dict[str, Any]] | None = None,
+        tenant_org_id: pulumi.Input[str] | None = None,
+        cloud_region: pulumi.Input[str] | None = None,
+        signature_version: pulumi.Input[str] | None = None,
+        md5_meta_tag: pulumi.Input[str] | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "bucket_name": bucket_name,
+            "role_arn": role_arn,
+            "external_id_mode": external_id_mode,
+            "external_id": external_id,
+            "acl": acl,
+            "name": name,
+            "description": description,
+            "custom_data": custom_data,
+            "tenant_org_id": tenant_org_id,
+            "cloud_region": cloud_region,
+            "signature_version": signature_version,
+            "md5_meta_tag": md5_meta_tag,
+            # Declared outputs: present as None so the SDK creates typed Output attributes.
+            **dict.fromkeys(model.COMPUTED_KEYS),
+        }
+        super().__init__(AnalyticsS3RoleBasedOutputProvider(), resource_name, props, opts)

@@ -1,0 +1,146 @@
+"""A small client for Bitmovin Analytics S3 role-based outputs (``/analytics/outputs/s3-role-based``).
+
+It only ever addresses the Analytics outputs API: an output created under ``/encoding/outputs``
+would look similar but Analytics exports could never use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import requests
+
+from providers.bitmovin_errors import BitmovinApiError, error_from_exception, error_from_response
+from providers.http_settings import HttpSettings, build_session
+
+DEFAULT_BASE_URL = "https://api.bitmovin.com/v1"
+OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
+CLIENT_NAME = "bitmovin-analytics-export"
+CLIENT_VERSION = "0.1.0"
+MAX_PAGE_SIZE = 100
+
+
+class BitmovinClient:
+    """Create, read, list and delete Analytics S3 role-based outputs in one organization.
+
+    ``tenant_org_id`` selects the organization (``X-Tenant-Org-Id``); without it the API key's own
+    organization is used. Pass a shared ``session`` to reuse connections across clients.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        tenant_org_id: str | None = None,
+        settings: HttpSettings | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not api_key:
+            raise ValueError("a Bitmovin API key is required")
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.tenant_org_id = tenant_org_id or None
+        self.settings = settings or HttpSettings()
+        self._session = session or build_session(self.settings)
+
+    def __repr__(self) -> str:
+        return f"BitmovinClient(base_url={self.base_url!r}, tenant_org_id={self.tenant_org_id!r})"
+
+    # -- operations -------------------------------------------------------------------------
+
+    def create_output(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST once; never retried here (see ``providers.create_reconciler``)."""
+        return self._call("POST", OUTPUTS_PATH, json={**body, "type": "S3_ROLE_BASED"})
+
+    def get_output(self, output_id: str) -> dict[str, Any]:
+        return self._call("GET", f"{OUTPUTS_PATH}/{_segment(output_id)}")
+
+    def list_outputs(self, *, offset: int = 0, limit: int = 25, name: str | None = None) -> dict[str, Any]:
+        """One page: ``{"totalCount", "offset", "limit", "items"}``."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if name is not None:
+            params["name"] = name
+        return self._call("GET", OUTPUTS_PATH, params=params)
+
+    def iter_outputs(
+        self, *, name: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[dict[str, Any]]:
+        """Every output of the organization, page by page."""
+        offset = 0
+        while True:
+            page = self.list_outputs(offset=offset, limit=page_size, name=name)
+            items = page.get("items") or []
+            yield from items
+            offset += len(items)
+            total = page.get("totalCount")
+            if not items or len(items) < page_size or (isinstance(total, int) and offset >= total):
+                return
+
+    def delete_output(self, output_id: str) -> str:
+        """DELETE; returns the deleted id (the API's body shape varies, only ``id`` is read)."""
+        result = self._call("DELETE", f"{OUTPUTS_PATH}/{_segment(output_id)}")
+        return str(result.get("id", output_id)) if isinstance(result, dict) else output_id
+
+    def get_custom_data(self, output_id: str) -> dict[str, Any]:
+        """``{"customData": {...}, "createdAt": ...}``; GET on the output may omit custom data."""
+        return self._call("GET", f"{OUTPUTS_PATH}/{_segment(output_id)}/customData")
+
+    # -- transport --------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        headers = {
+            "X-Api-Key": self._api_key,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Api-Client": CLIENT_NAME,
+            "X-Api-Client-Version": CLIENT_VERSION,
+        }
+        if self.tenant_org_id:
+            headers["X-Tenant-Org-Id"] = self.tenant_org_id
+        return headers
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._session.request(
+                method, self.base_url + path, headers=self._headers(), timeout=self.settings.timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise error_from_exception(method, path, exc) from None
+        if not response.ok:
+            raise error_from_response(method, path, response)
+        return _result(method, path, response)
+
+
+def _segment(output_id: str) -> str:
+    """Ids are path segments; refuse anything that would change the path."""
+    if not output_id or any(c in output_id for c in "/?#%") or output_id in {".", ".."}:
+        raise ValueError(f"invalid output id {output_id!r}")
+    return output_id
+
+
+def _result(method: str, path: str, response: requests.Response) -> Any:
+    """Unwrap ``data.result`` from the success envelope; tolerate an empty body (e.g. DELETE)."""
+    if not response.content:
+        return {}
+    try:
+        payload = response.json()
+    except ValueError:
+        raise BitmovinApiError(
+            f"HTTP {response.status_code} with a body that is not JSON",
+            method=method,
+            path=path,
+            status=response.status_code,
+        ) from None
+    if isinstance(payload, dict) and isinstance(payload.get("data"), dict) and "result" in payload["data"]:
+        return payload["data"]["result"]
+    raise BitmovinApiError(
+        f"HTTP {response.status_code} without the Bitmovin response envelope",
+        method=method,
+        path=path,
+        status=response.status_code,
+        request_id=payload.get("requestId") if isinstance(payload, dict) else None,
+    )

@@ -1,0 +1,60 @@
+"""Create an output exactly once, even when the answer to the POST is lost.
+
+A POST is never re-sent: if its outcome is unknown (timeout, dropped connection, 5xx) we look for
+the output it may have created, recognised by a per-create token in its custom data, and adopt
+it. Anything else fails with an error that says whether something may exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from providers.bitmovin_client import BitmovinClient
+from providers.bitmovin_errors import BitmovinApiError
+from providers.output_model import CREATION_TOKEN_KEY
+
+
+class CreateFailedError(Exception):
+    """The output was not created (or could not be confirmed); the message says which."""
+
+
+def create_exactly_once(client: BitmovinClient, body: Mapping[str, Any]) -> dict[str, Any]:
+    """POST ``body`` (which carries the creation token) and return the created output."""
+    token = body["customData"][CREATION_TOKEN_KEY]
+    try:
+        return client.create_output(body)
+    except BitmovinApiError as error:
+        if not error.outcome_unknown:
+            raise CreateFailedError(f"Nothing was created: {error}") from None
+        lost = error
+    try:
+        adopted = find_by_token(client, body, token)
+    except BitmovinApiError as error:
+        raise CreateFailedError(
+            f"The create request's outcome is unknown ({lost.summary}) and looking for the output failed "
+            f"({error.summary}). An output may exist in the organization with customData "
+            f"{CREATION_TOKEN_KEY}={token}: delete it in the Bitmovin dashboard or API before running "
+            "`pulumi up` again."
+        ) from None
+    if adopted is None:
+        raise CreateFailedError(
+            f"The create request failed with an unknown outcome ({lost.summary}); no output with this "
+            f"request's token exists in the organization, so nothing was created. Run `pulumi up` again."
+        )
+    return adopted
+
+
+def find_by_token(client: BitmovinClient, body: Mapping[str, Any], token: str) -> dict[str, Any] | None:
+    """The output carrying ``token``, narrowed first by name and bucket to keep requests few."""
+    for item in client.iter_outputs(name=body.get("name")):
+        if item.get("bucketName") not in (None, body["bucketName"]):
+            continue
+        if item.get("name") != body.get("name"):
+            continue
+        custom = item.get("customData")
+        if not isinstance(custom, Mapping):
+            custom = client.get_custom_data(item["id"]).get("customData") or {}
+        if isinstance(custom, Mapping) and custom.get(CREATION_TOKEN_KEY) == token:
+            return client.get_output(item["id"])
+    return None

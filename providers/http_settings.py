@@ -1,0 +1,119 @@
+"""Timeouts and the retry policy of the Bitmovin HTTP client.
+
+Retries are urllib3's ``Retry`` (mounted on a ``requests`` session), restricted to idempotent
+methods so that a create (POST) is never re-sent blindly; a wall-clock budget bounds the total time a
+single call may spend retrying, and the ``X-RateLimit-Reset`` header is honoured like ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "DELETE"})
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """How long to wait for Bitmovin and how hard to retry; all configurable per stack."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 6
+    retry_budget_seconds: float = 60.0
+    backoff_factor: float = 0.5
+    backoff_max: float = 15.0
+    backoff_jitter: float = 0.5
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """The ``(connect, read)`` pair that ``requests`` expects."""
+        return (self.connect_timeout, self.read_timeout)
+
+
+class BudgetedRetry(Retry):
+    """``Retry`` with a total time budget and support for ``X-RateLimit-Reset``.
+
+    The budget starts at the first failure of a call; once it is spent the last response (or
+    error) is returned to the caller instead of sleeping again.
+    """
+
+    def __init__(
+        self, *args: Any, budget_seconds: float = 60.0, started_at: float | None = None, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.budget_seconds = budget_seconds
+        self.started_at = started_at
+
+    def new(self, **kwargs: Any) -> BudgetedRetry:
+        started_at = self.started_at if self.started_at is not None else time.monotonic()
+        kwargs.setdefault("budget_seconds", self.budget_seconds)
+        kwargs.setdefault("started_at", started_at)
+        return super().new(**kwargs)  # type: ignore[return-value]
+
+    def _remaining(self) -> float:
+        if self.started_at is None:
+            return self.budget_seconds
+        return self.budget_seconds - (time.monotonic() - self.started_at)
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or self._remaining() <= 0
+
+    def get_retry_after(self, response: Any) -> float | None:
+        delay = super().get_retry_after(response)
+        if delay is None:
+            delay = _rate_limit_reset_delay(response.headers.get("X-RateLimit-Reset"))
+        if delay is None:
+            return None
+        return max(0.0, min(delay, self._remaining()))
+
+    def get_backoff_time(self) -> float:
+        return max(0.0, min(super().get_backoff_time(), self._remaining()))
+
+
+def _rate_limit_reset_delay(value: str | None) -> float | None:
+    """``X-RateLimit-Reset`` is seconds until reset, or an epoch timestamp on some gateways."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    if seconds > 1_000_000_000:
+        seconds -= time.time()
+    return max(0.0, seconds)
+
+
+def build_retry(settings: HttpSettings) -> BudgetedRetry:
+    """Retries for connection errors, 429 and 502/503/504 on GET and DELETE only."""
+    return BudgetedRetry(
+        total=settings.max_retries,
+        connect=settings.max_retries,
+        read=settings.max_retries,
+        status=settings.max_retries,
+        other=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=settings.backoff_factor,
+        backoff_max=settings.backoff_max,
+        backoff_jitter=settings.backoff_jitter,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        budget_seconds=settings.retry_budget_seconds,
+    )
+
+
+def build_session(settings: HttpSettings) -> requests.Session:
+    """One session per provider process: connection reuse plus the retry policy."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=build_retry(settings))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session

@@ -1,0 +1,177 @@
+"""The resource's inputs and outputs, and their mapping to the Bitmovin API's JSON model.
+
+Pure functions: ``check`` and ``diff`` use them without any network call, ``create`` and ``read``
+use them to translate between Pulumi state (snake_case) and the API (camelCase).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.runtime.rpc import UNKNOWN
+
+from providers import validation as rules
+
+# Input key -> API field. ``tenant_org_id`` is an input too, but travels as a header.
+API_FIELDS: dict[str, str] = {
+    "bucket_name": "bucketName",
+    "role_arn": "roleArn",
+    "external_id_mode": "externalIdMode",
+    "external_id": "externalId",
+    "acl": "acl",
+    "name": "name",
+    "description": "description",
+    "custom_data": "customData",
+    "cloud_region": "cloudRegion",
+    "signature_version": "signatureVersion",
+    "md5_meta_tag": "md5MetaTag",
+}
+INPUT_KEYS: tuple[str, ...] = (*API_FIELDS, "tenant_org_id")
+COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
+DEFAULT_EXTERNAL_ID_MODE = "GLOBAL"
+DEFAULT_ACL: list[dict[str, str]] = [{"permission": "PRIVATE"}]
+MAX_NAME_LENGTH = 255
+MAX_DESCRIPTION_LENGTH = 1024
+
+# Reserved custom data key holding a per-create token, so an output whose POST outcome was lost
+# can be found again without ambiguity (see ``providers.create_reconciler``).
+CREATION_TOKEN_KEY = "pulumiCreationToken"
+
+
+def is_known(value: Any) -> bool:
+    """False for Pulumi's preview placeholders (``Unknown`` objects or the wire sentinel)."""
+    if isinstance(value, str):
+        return value != UNKNOWN
+    if value is None or isinstance(value, bool | int | float):
+        return True
+    if isinstance(value, Mapping):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(is_known(v) for v in value)
+    return False
+
+
+def with_defaults(news: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs as the user gave them, defaults filled, ``None`` and foreign keys dropped."""
+    inputs = {key: news[key] for key in INPUT_KEYS if news.get(key) is not None}
+    inputs.setdefault("external_id_mode", DEFAULT_EXTERNAL_ID_MODE)
+    inputs.setdefault("acl", [dict(entry) for entry in DEFAULT_ACL])
+    for optional in ("tenant_org_id", "custom_data"):
+        if optional in inputs and not inputs[optional] and is_known(inputs[optional]):
+            del inputs[optional]  # "" and {} mean "not set"
+    return inputs
+
+
+def input_problems(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(field, reason)`` for every bad known input; unknown (preview) values are skipped."""
+    problems: list[tuple[str, str]] = []
+
+    def rule(key: str, problem: str | None) -> None:
+        if problem:
+            problems.append((key, problem))
+
+    known = {k: v for k, v in inputs.items() if is_known(v)}
+    for required in ("bucket_name", "role_arn"):
+        if required not in inputs:
+            problems.append((required, f"'{required}' is required"))
+    if "bucket_name" in known:
+        rule("bucket_name", rules.bucket_name_problem(known["bucket_name"]))
+    if "role_arn" in known:
+        rule("role_arn", rules.role_arn_problem(known["role_arn"]))
+    mode = known.get("external_id_mode")
+    if "external_id_mode" in known:
+        rule("external_id_mode", rules.enum_problem(mode, rules.EXTERNAL_ID_MODES))
+    if "external_id" in known and mode in ("GLOBAL", "GENERATED"):
+        problems.append(
+            (
+                "external_id",
+                f"can only be set with external_id_mode CUSTOM; with {mode} Bitmovin generates it",
+            )
+        )
+    elif "external_id" in known:
+        rule("external_id", rules.external_id_problem(known["external_id"]))
+    elif mode == "CUSTOM" and "external_id" not in inputs:
+        problems.append(
+            ("external_id", "is required with external_id_mode CUSTOM (a random UUID is recommended)")
+        )
+    if "acl" in known:
+        rule("acl", rules.acl_problem(known["acl"]))
+    if "name" in known:
+        rule("name", rules.text_problem(known["name"], MAX_NAME_LENGTH))
+    if "description" in known:
+        rule("description", rules.text_problem(known["description"], MAX_DESCRIPTION_LENGTH))
+    if "custom_data" in known:
+        problem = rules.custom_data_problem(known["custom_data"])
+        if not problem and CREATION_TOKEN_KEY in known["custom_data"]:
+            problem = f"the key '{CREATION_TOKEN_KEY}' is reserved by this provider"
+        rule("custom_data", problem)
+    if "tenant_org_id" in known:
+        rule("tenant_org_id", rules.tenant_org_id_problem(known["tenant_org_id"]))
+    if "cloud_region" in known:
+        rule("cloud_region", rules.enum_problem(known["cloud_region"], rules.CLOUD_REGIONS))
+    if "signature_version" in known:
+        rule("signature_version", rules.enum_problem(known["signature_version"], rules.SIGNATURE_VERSIONS))
+    if "md5_meta_tag" in known:
+        rule("md5_meta_tag", rules.md5_meta_tag_problem(known["md5_meta_tag"]))
+    return problems
+
+
+def comparable_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The user inputs in a canonical form, from checked inputs or from state (outputs).
+
+    The external id is an input only in CUSTOM mode; otherwise it is server-generated output and
+    must not count as a user change.
+    """
+    inputs = with_defaults(state)
+    if inputs.get("external_id_mode") != "CUSTOM":
+        inputs.pop("external_id", None)
+    if is_known(inputs.get("acl")) and isinstance(inputs.get("acl"), list):
+        inputs["acl"] = [
+            {"permission": entry.get("permission")} if isinstance(entry, Mapping) else entry
+            for entry in inputs["acl"]
+        ]
+    return inputs
+
+
+def changed_inputs(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """Input keys whose value differs; an unknown new value counts as a possible change."""
+    old, new = comparable_inputs(olds), comparable_inputs(news)
+    return [key for key in INPUT_KEYS if old.get(key) != new.get(key) or not is_known(new.get(key))]
+
+
+def api_body(inputs: Mapping[str, Any], creation_token: str) -> dict[str, Any]:
+    """The create request body; ``None`` values are omitted as the official SDKs do."""
+    body = {API_FIELDS[key]: value for key, value in comparable_inputs(inputs).items() if key in API_FIELDS}
+    body["customData"] = {**dict(inputs.get("custom_data") or {}), CREATION_TOKEN_KEY: creation_token}
+    return body
+
+
+def outputs_from(inputs: Mapping[str, Any], api_output: Mapping[str, Any]) -> dict[str, Any]:
+    """State after create or read: the inputs, refreshed by what the API returned, plus computed fields.
+
+    Fields the API may not echo (``roleArn``, ``customData``, ``acl``: UNCONFIRMED) keep their
+    input value, so that a refresh without drift changes nothing.
+    """
+    outputs = comparable_inputs(inputs)
+    for key, field in API_FIELDS.items():
+        if field in api_output and api_output[field] is not None:
+            outputs[key] = api_output[field]
+    if "custom_data" in outputs and isinstance(outputs["custom_data"], Mapping):
+        custom = {k: v for k, v in outputs["custom_data"].items() if k != CREATION_TOKEN_KEY}
+        if custom:
+            outputs["custom_data"] = custom
+        else:
+            outputs.pop("custom_data")
+    if isinstance(outputs.get("acl"), list):
+        outputs["acl"] = [
+            {"permission": e.get("permission")} for e in outputs["acl"] if isinstance(e, Mapping)
+        ]
+    outputs["created_at"] = api_output.get("createdAt")
+    outputs["modified_at"] = api_output.get("modifiedAt")
+    return outputs
+
+
+def inputs_from_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``read`` reports as the inputs, so a refresh followed by a preview shows no change."""
+    return comparable_inputs(outputs)

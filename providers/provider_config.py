@@ -1,0 +1,80 @@
+"""Where the provider's settings come from: stack config given to ``configure()``, then environment.
+
+The API key is read here, in the provider host, after the provider was unpickled; it never travels
+through the program, the resource inputs or the serialized provider.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from providers.bitmovin_client import DEFAULT_BASE_URL
+from providers.http_settings import HttpSettings
+
+API_KEY_CONFIG = "bitmovin:apiKey"
+API_KEY_ENV = "BITMOVIN_API_KEY"
+MISSING_API_KEY = (
+    "No Bitmovin API key is configured. Set it as a secret for this stack with "
+    "`pulumi config set --secret bitmovin:apiKey <your key>`, or export BITMOVIN_API_KEY."
+)
+
+# (config key, environment variable, HttpSettings field, minimum, maximum)
+_NUMERIC_SETTINGS: tuple[tuple[str, str, str, float, float], ...] = (
+    ("bitmovin:connectTimeoutSeconds", "BITMOVIN_CONNECT_TIMEOUT_SECONDS", "connect_timeout", 0.1, 300),
+    ("bitmovin:readTimeoutSeconds", "BITMOVIN_READ_TIMEOUT_SECONDS", "read_timeout", 0.1, 600),
+    ("bitmovin:retryBudgetSeconds", "BITMOVIN_RETRY_BUDGET_SECONDS", "retry_budget_seconds", 0, 3600),
+    ("bitmovin:maxRetries", "BITMOVIN_MAX_RETRIES", "max_retries", 0, 20),
+)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Resolved settings; ``problems`` lists config values that could not be used, by key."""
+
+    api_key: str | None = field(default=None, repr=False)
+    api_url: str = DEFAULT_BASE_URL
+    http: HttpSettings = field(default_factory=HttpSettings)
+    problems: tuple[str, ...] = ()
+
+
+def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None = None) -> ProviderConfig:
+    """Stack config wins over the environment; bad numbers are reported, not silently ignored."""
+    env = os.environ if environ is None else environ
+
+    def lookup(key: str, env_name: str) -> Any:
+        value = config_get(key)
+        return value if value not in (None, "") else env.get(env_name) or None
+
+    problems: list[str] = []
+    overrides: dict[str, Any] = {}
+    for key, env_name, attr, low, high in _NUMERIC_SETTINGS:
+        raw = lookup(key, env_name)
+        if raw is None:
+            continue
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not low <= number <= high:
+            problems.append(
+                f"{key} (or {env_name}) must be a number from {low:g} to {high:g}, got {raw!r}: "
+                f"fix it with `pulumi config set {key} <value>`"
+            )
+            continue
+        overrides[attr] = int(number) if attr == "max_retries" else number
+    api_url = str(lookup("bitmovin:apiUrl", "BITMOVIN_API_URL") or DEFAULT_BASE_URL)
+    if not api_url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+        problems.append(
+            f"bitmovin:apiUrl (or BITMOVIN_API_URL) must be an https:// URL (plain http only for a local "
+            f"emulator), got {api_url!r}: fix it with `pulumi config set bitmovin:apiUrl https://api.bitmovin.com/v1`"
+        )
+    return ProviderConfig(
+        api_key=lookup(API_KEY_CONFIG, API_KEY_ENV),
+        api_url=api_url,
+        http=dataclasses.replace(HttpSettings(), **overrides),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,52 @@
+"""Shared pytest fixtures.
+
+``emulator`` (function scope) is the handle on an in-process Bitmovin Analytics API
+emulator (``bitmovin_emulator.EmulatorServer``). One server runs per test session;
+its outputs, request log, faults and options are reset before and after each test.
+
+- ``emulator.base_url``: ``"http://127.0.0.1:<port>/v1"``; give it to SDKs/clients as base URL.
+- ``emulator.options``: ``EmulatorOptions`` (switches for UNCONFIRMED API behaviour and
+  auth); change fields per test, e.g. ``emulator.options.create_status = 200`` or
+  ``emulator.options.api_keys = {"good-key"}``.
+- ``emulator.outputs``: ``OutputStore``: ``.list(org_id)``, ``.get(output_id, org_id)``,
+  ``.find(output_id)`` -> ``(org_id, output)``, ``.all()``, ``len(...)``, and
+  ``.create(fields, org_id)`` to seed outputs without HTTP. ``org_id`` defaults to
+  ``DEFAULT_ORG_ID``, the org of requests without ``X-Tenant-Org-Id``.
+- ``emulator.requests``: ``RequestLog`` of ``RequestRecord`` (method, path, query, headers
+  with the API key redacted, body, status (None = connection dropped), route, fault):
+  ``.count(route=None, method=None)``, ``.filter(...)``, indexing, ``.clear()``.
+  Routes: ``"create"``, ``"list"``, ``"get"``, ``"delete"``, ``"custom_data"``.
+- Faults (``target`` = a route name, ``"*"`` or a path glob starting with ``/``; each
+  applies ``times`` matching requests, None = forever; they return the ``Fault``, whose
+  ``hits`` counts applications):
+
+  - ``emulator.fail(target, status, *, when="before", headers=None, body=None,
+    content_type=None, method=None, times=1)``: answer ``status`` before ("before":
+    nothing changes) or after ("after": the operation took effect) processing.
+  - ``emulator.delay(target, seconds, *, when="before", method=None, times=1)``.
+  - ``emulator.drop_connection(target, *, when="after", method=None, times=1)``.
+  - ``emulator.clear_faults()``.
+
+Any non-empty ``X-Api-Key`` is accepted unless ``options.api_keys`` is set.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+
+from bitmovin_emulator import EmulatorServer
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[EmulatorServer]:
+    """The session's running emulator; tests should use ``emulator`` (which resets it)."""
+    with EmulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
+    """The session emulator with fresh state, empty log, no faults and default options."""
+    emulator_server.reset()
+    yield emulator_server
+    emulator_server.reset()
