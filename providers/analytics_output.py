@@ -29,7 +29,7 @@ from providers.bitmovin_client import BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import create_exactly_once
 from providers.http_settings import build_session
-from providers.provider_config import MISSING_API_KEY, ProviderConfig, resolve
+from providers.provider_config import API_KEY_CONFIG, MISSING_API_KEY, ProviderConfig, resolve
 
 
 class ProviderConfigError(Exception):
@@ -67,7 +67,8 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
 
     def _config_problems(self) -> list[str]:
         config = self._settings()
-        return [*config.problems, *([] if config.api_key else [MISSING_API_KEY])]
+        key_problem = any(API_KEY_CONFIG in problem for problem in config.problems)
+        return [*config.problems, *([] if config.api_key or key_problem else [MISSING_API_KEY])]
 
     def _client(self, inputs: dict[str, Any]) -> BitmovinClient:
         problems = self._config_problems()

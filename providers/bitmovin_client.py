@@ -1,6 +1,6 @@
 """A small client for Bitmovin Analytics S3 role-based outputs (``/analytics/outputs/s3-role-based``).
 
-It only ever addresses the Analytics outputs API: an output created under ``/encoding/outputs``
+It only ever addresses the Analytics outputs API: an output created through the encoding outputs API
 would look similar but Analytics exports could never use it.
 """
 

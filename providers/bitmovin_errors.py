@@ -137,14 +137,22 @@ def error_from_response(method: str, path: str, response: requests.Response) -> 
 
 
 def error_from_exception(method: str, path: str, exc: requests.RequestException) -> BitmovinApiError:
-    """A transport failure. Only a failed connect proves the request never reached the server."""
-    never_sent = isinstance(exc, requests.ConnectTimeout) or (
-        isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc)
+    """A transport failure. Only a failed connect, or a request that could not even be built,
+    proves the request never reached the server.
+
+    The text of transport errors (host, port, timeout) is kept; any other ``requests`` error may
+    quote a header value, the API key included, so only its type is reported.
+    """
+    transport = isinstance(exc, requests.ConnectionError | requests.Timeout)
+    never_sent = (
+        not transport or isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in repr(exc)
     )
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-    return BitmovinApiError(
-        f"{kind} ({type(exc).__name__}: {str(exc)[:300]})",
-        method=method,
-        path=path,
-        outcome_unknown=not never_sent,
-    )
+    if isinstance(exc, requests.Timeout):
+        summary = f"timed out ({type(exc).__name__}: {str(exc)[:300]})"
+    elif transport:
+        summary = f"connection failed ({type(exc).__name__}: {str(exc)[:300]})"
+    else:
+        summary = (
+            f"the request could not be sent ({type(exc).__name__}); check bitmovin:apiUrl and bitmovin:apiKey"
+        )
+    return BitmovinApiError(summary, method=method, path=path, outcome_unknown=not never_sent)

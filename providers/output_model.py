@@ -150,14 +150,18 @@ def api_body(inputs: Mapping[str, Any], creation_token: str) -> dict[str, Any]:
 def outputs_from(inputs: Mapping[str, Any], api_output: Mapping[str, Any]) -> dict[str, Any]:
     """State after create or read: the inputs, refreshed by what the API returned, plus computed fields.
 
-    Fields the API may not echo (``roleArn``, ``customData``, ``acl``: UNCONFIRMED) keep their
-    input value, so that a refresh without drift changes nothing.
+    Only fields the user set are refreshed (plus the server-generated external id), so a default
+    the API adds on its own never shows up as a change. Fields the API may not echo (``roleArn``,
+    ``customData``, ``acl``: UNCONFIRMED) or echoes empty keep their input value, so that a
+    refresh without drift changes nothing.
     """
     outputs = comparable_inputs(inputs)
     for key, field in API_FIELDS.items():
-        if field in api_output and api_output[field] is not None:
-            outputs[key] = api_output[field]
-    if "custom_data" in outputs and isinstance(outputs["custom_data"], Mapping):
+        value = api_output.get(field)
+        if value in (None, [], {}) or (key not in outputs and key != "external_id"):
+            continue
+        outputs[key] = value
+    if isinstance(outputs.get("custom_data"), Mapping):
         custom = {k: v for k, v in outputs["custom_data"].items() if k != CREATION_TOKEN_KEY}
         if custom:
             outputs["custom_data"] = custom

@@ -72,8 +72,17 @@ def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None 
             f"bitmovin:apiUrl (or BITMOVIN_API_URL) must be an https:// URL (plain http only for a local "
             f"emulator), got {api_url!r}: fix it with `pulumi config set bitmovin:apiUrl https://api.bitmovin.com/v1`"
         )
+    api_key = lookup(API_KEY_CONFIG, API_KEY_ENV)
+    if api_key is not None:
+        api_key = str(api_key).strip()  # a trailing newline or CR from a pasted or `cat`-ed key
+        if not api_key.isprintable() or any(c.isspace() for c in api_key):
+            problems.append(
+                f"{API_KEY_CONFIG} (or {API_KEY_ENV}) contains spaces or control characters; "
+                f"set it again with `pulumi config set --secret {API_KEY_CONFIG} <your key>`"
+            )
+            api_key = None
     return ProviderConfig(
-        api_key=lookup(API_KEY_CONFIG, API_KEY_ENV),
+        api_key=api_key or None,
         api_url=api_url,
         http=dataclasses.replace(HttpSettings(), **overrides),
         problems=tuple(problems),

@@ -148,9 +148,12 @@ def acl_problem(value: Any) -> str | None:
     for index, entry in enumerate(value):
         if not isinstance(entry, Mapping) or "permission" not in entry:
             return f'entry {index} must be a mapping like {{"permission": "PRIVATE"}}'
-        unknown = set(entry) - {"permission", "scope"}
+        unknown = set(entry) - {"permission"}
         if unknown:
-            return f"entry {index} has unknown keys {sorted(unknown)}; only 'permission' is used"
+            return (
+                f"entry {index} has keys {sorted(unknown)}; only 'permission' is supported "
+                "(Bitmovin ignores the deprecated 'scope')"
+            )
         problem = enum_problem(entry["permission"], ACL_PERMISSIONS)
         if problem:
             return f"entry {index} permission {problem}"

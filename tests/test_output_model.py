@@ -197,3 +197,28 @@ def test_api_body_maps_to_camel_case_and_adds_the_token():
         "md5MetaTag": "md5",
         "customData": {model.CREATION_TOKEN_KEY: "tok"},
     }
+
+
+def test_api_defaults_the_user_did_not_set_never_become_changes():
+    inputs = model.with_defaults(GOOD)
+    api = {
+        "id": "o1",
+        "bucketName": "acme-analytics",
+        "externalId": "e",
+        "signatureVersion": "S3_V4",
+        "cloudRegion": "EU_WEST_1",
+        "acl": [],
+        "createdAt": "c",
+        "modifiedAt": "m",
+    }
+    outputs = model.outputs_from(inputs, api)
+    assert "signature_version" not in outputs
+    assert "cloud_region" not in outputs
+    assert outputs["acl"] == [{"permission": "PRIVATE"}]
+    assert model.changed_inputs(outputs, inputs) == []
+
+
+def test_acl_scope_is_refused_because_bitmovin_ignores_it(provider):
+    failures = provider.check({}, {**GOOD, "acl": [{"permission": "PRIVATE", "scope": "x"}]}).failures
+    assert [f.property for f in failures] == ["acl"]
+    assert "scope" in failures[0].reason

@@ -1,0 +1,204 @@
+"""Layer 2: the provider's lifecycle methods against the local emulator over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from providers.analytics_output import (
+    AnalyticsS3RoleBasedOutputProvider,
+    InPlaceUpdateError,
+    ProviderConfigError,
+)
+from providers.bitmovin_errors import BitmovinApiError
+from providers.create_reconciler import CreateFailedError
+from providers.output_model import CREATION_TOKEN_KEY
+
+pytestmark = pytest.mark.layer2
+
+KEY = "provider-test-key-91d4"
+ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-dev"
+
+
+def configured(emulator, key=KEY, **extra):
+    provider = AnalyticsS3RoleBasedOutputProvider()
+    config = {
+        "bitmovin:apiUrl": emulator.base_url,
+        "bitmovin:maxRetries": "1",
+        "bitmovin:retryBudgetSeconds": "2",
+    }
+    if key:
+        config["bitmovin:apiKey"] = key
+    provider.configure(ConfigureRequest(Config({**config, **extra}, "bitmovin-analytics-export")))
+    return provider
+
+
+def checked(provider, **inputs):
+    result = provider.check(
+        {}, {"bucket_name": "acme-analytics", "role_arn": ROLE, **inputs, "__provider": "p"}
+    )
+    assert result.failures == []
+    return result.inputs
+
+
+@pytest.fixture(autouse=True)
+def _no_env_key(monkeypatch):
+    monkeypatch.delenv("BITMOVIN_API_KEY", raising=False)
+    monkeypatch.delenv("BITMOVIN_API_URL", raising=False)
+
+
+def test_create_read_delete_with_one_request_each(emulator):
+    provider = configured(emulator)
+    inputs = checked(provider, tenant_org_id=ORG, name="export", custom_data={"team": "video"})
+    assert len(emulator.requests) == 0
+
+    created = provider.create(inputs)
+    assert emulator.requests.count() == 1
+    stored = emulator.outputs.get(created.id, ORG)
+    assert stored["bucketName"] == "acme-analytics"
+    assert stored["customData"]["team"] == "video"
+    assert created.outs["external_id"] == emulator.outputs.global_external_id(ORG)
+    assert created.outs["custom_data"] == {"team": "video"}
+    assert CREATION_TOKEN_KEY not in str(created.outs)
+    assert created.outs["created_at"]
+
+    emulator.requests.clear()
+    read = provider.read(created.id, created.outs)
+    assert emulator.requests.count() == 1
+    assert read.id == created.id
+    assert read.outs == created.outs
+    assert provider.diff(created.id, read.outs, inputs).changes is False
+    assert provider.diff(created.id, read.outs, read.inputs).changes is False
+
+    emulator.requests.clear()
+    provider.delete(created.id, read.outs)
+    assert emulator.requests.count() == 1
+    assert emulator.outputs.get(created.id, ORG) is None
+
+
+@pytest.mark.parametrize(
+    "switches",
+    [
+        {"echo_role_arn": False},
+        {"echo_custom_data": True},
+        {"echo_acl": False, "echo_type": False},
+        {"create_status": 200, "delete_body": "full"},
+    ],
+)
+def test_lifecycle_holds_whatever_the_api_echoes(emulator, switches):
+    for name, value in switches.items():
+        setattr(emulator.options, name, value)
+    provider = configured(emulator)
+    inputs = checked(provider, custom_data={"k": "v"})
+    created = provider.create(inputs)
+    assert created.outs["role_arn"] == ROLE
+    assert created.outs["custom_data"] == {"k": "v"}
+    read = provider.read(created.id, created.outs)
+    assert read.outs == created.outs
+    assert provider.diff(created.id, read.outs, inputs).changes is False
+    provider.delete(created.id, read.outs)
+    assert len(emulator.outputs) == 0
+
+
+def test_external_id_modes(emulator):
+    provider = configured(emulator)
+    generated = [
+        provider.create(checked(provider, external_id_mode="GENERATED")).outs["external_id"] for _ in range(2)
+    ]
+    assert generated[0] != generated[1]
+    custom = provider.create(checked(provider, external_id_mode="CUSTOM", external_id="my-external-id-1"))
+    assert custom.outs["external_id"] == "my-external-id-1"
+
+
+def test_refresh_after_out_of_band_delete_drops_the_resource(emulator):
+    provider = configured(emulator)
+    created = provider.create(checked(provider, tenant_org_id=ORG))
+    emulator.outputs.delete(created.id, ORG)
+    read = provider.read(created.id, created.outs)
+    assert read.id is None
+    assert read.outs == {}
+
+
+def test_read_and_delete_address_the_organization_in_state(emulator):
+    provider = configured(emulator, **{"bitmovin:tenantOrgId": "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"})
+    created = provider.create(checked(provider, tenant_org_id=ORG))
+    emulator.requests.clear()
+    assert provider.read(created.id, created.outs).id == created.id
+    provider.delete(created.id, created.outs)
+    assert [r.headers.get("X-Tenant-Org-Id") for r in emulator.requests] == [ORG, ORG]
+    assert emulator.outputs.get(created.id, ORG) is None
+
+
+def test_delete_of_an_already_deleted_output_succeeds(emulator):
+    provider = configured(emulator)
+    created = provider.create(checked(provider))
+    provider.delete(created.id, created.outs)
+    provider.delete(created.id, created.outs)
+    assert [r.status for r in emulator.requests.filter(route="delete")] == [200, 404]
+
+
+def test_update_is_safe_if_ever_reached(emulator):
+    provider = configured(emulator)
+    inputs = checked(provider)
+    created = provider.create(inputs)
+    emulator.requests.clear()
+    same = provider.update(created.id, {**created.outs, "__provider": "p"}, inputs)
+    assert same.outs == created.outs
+    with pytest.raises(InPlaceUpdateError, match="bucket_name"):
+        provider.update(created.id, created.outs, {**inputs, "bucket_name": "other-bucket"})
+    assert len(emulator.requests) == 0
+
+
+def test_api_errors_surface_with_status_code_and_message(emulator):
+    emulator.options.validate_role_arn = True
+    provider = configured(emulator)
+    with pytest.raises(CreateFailedError) as caught:
+        provider.create(
+            {"bucket_name": "acme-analytics", "role_arn": "not-an-arn", "external_id_mode": "GLOBAL"}
+        )
+    text = str(caught.value)
+    assert "Nothing was created" in text
+    assert "HTTP 400" in text
+    assert "roleArn" in text
+    assert len(emulator.outputs) == 0
+
+
+def test_read_error_other_than_not_found_is_raised(emulator):
+    provider = configured(emulator)
+    created = provider.create(checked(provider))
+    emulator.options.api_keys = {"another-key"}
+    with pytest.raises(BitmovinApiError) as caught:
+        provider.read(created.id, created.outs)
+    assert caught.value.status == 401
+    assert "bitmovin:apiKey" in str(caught.value)
+    assert KEY not in str(caught.value)
+
+
+def test_missing_key_fails_before_any_request(emulator):
+    provider = configured(emulator, key=None)
+    inputs = {"bucket_name": "acme-analytics", "role_arn": ROLE, "external_id_mode": "GLOBAL"}
+    for call in (
+        lambda: provider.create(inputs),
+        lambda: provider.read("x", inputs),
+        lambda: provider.delete("x", inputs),
+    ):
+        with pytest.raises(ProviderConfigError, match="pulumi config set --secret bitmovin:apiKey"):
+            call()
+    assert len(emulator.requests) == 0
+
+
+def test_environment_key_is_the_fallback(emulator, monkeypatch):
+    monkeypatch.setenv("BITMOVIN_API_KEY", "env-key-0c2a")
+    monkeypatch.setenv("BITMOVIN_API_URL", emulator.base_url)
+    provider = AnalyticsS3RoleBasedOutputProvider()
+    provider.configure(ConfigureRequest(Config({}, "bitmovin-analytics-export")))
+    created = provider.create(checked(provider))
+    assert emulator.outputs.find(created.id) is not None
+
+
+def test_config_key_wins_over_environment(emulator, monkeypatch):
+    monkeypatch.setenv("BITMOVIN_API_KEY", "env-key-unused")
+    emulator.options.api_keys = {KEY}
+    provider = configured(emulator)
+    assert provider.create(checked(provider)).id
