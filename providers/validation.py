@@ -126,7 +126,8 @@ def export_prefix_problem(value: Any) -> str | None:
     if value == "":
         return None
     if value.startswith("/"):
-        return f"'{value}' must not start with '/': S3 keys have no leading slash, use '{value.lstrip('/')}'"
+        suggestion = value.lstrip("/").rstrip("/") + "/"
+        return f"'{value}' must not start with '/': S3 keys have no leading slash, use '{suggestion}'"
     if not value.endswith("/"):
         return f"'{value}' must end with '/' so that it names a folder, e.g. '{value}/'"
     if "//" in value or not _PREFIX.match(value) or len(value) > 512:

@@ -1,0 +1,125 @@
+"""The catalogue of bad inputs a user can give, and the error each one produces.
+
+One list drives three things: ``tests/test_bad_inputs.py`` (each case fails before any API request,
+naming the key or field and the fix), ``scripts/bad_inputs_table.py`` (which writes
+``docs/bad-inputs.md`` from the messages the code really produces) and ``scripts/figures.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pulumi.dynamic import Config, ConfigureRequest
+
+from analytics_export.settings import ConfigError, settings_from_config
+from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
+
+PROJECT = "bitmovin-analytics-export"
+STACK = "dev"
+BASE_STACK_CONFIG: dict[str, Any] = {"aws:region": "eu-central-1"}
+BASE_INPUTS: dict[str, Any] = {
+    "bucket_name": "acme-analytics",
+    "role_arn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-dev",
+}
+TEST_API_KEY = "bad-inputs-key-3e8d"
+
+Kind = Literal["stack config", "resource input", "provider config"]
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """One mistake: ``key`` is the config key or resource input named in the error."""
+
+    kind: Kind
+    key: str
+    value: Any
+    why: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+CASES: tuple[BadInput, ...] = (
+    # -- stack config (Pulumi.<stack>.yaml), validated by the program before any resource exists
+    BadInput("stack config", "bucketName", "Acme_Exports", "uppercase and underscore"),
+    BadInput("stack config", "bucketName", "ab", "too short"),
+    BadInput("stack config", "bucketName", "192.168.10.1", "looks like an IP address"),
+    BadInput("stack config", "existingBucketName", "acme..exports", "consecutive dots"),
+    BadInput(
+        "stack config",
+        "bucketName",
+        "acme-exports",
+        "conflicts with existingBucketName",
+        extra={"existingBucketName": "acme-existing"},
+    ),
+    BadInput("stack config", "roleName", "r" * 70, "longer than 64 characters"),
+    BadInput("stack config", "roleName", "bitmovin role", "space in a role name"),
+    BadInput("stack config", "externalIdMode", "global", "enum values are case-sensitive"),
+    BadInput(
+        "stack config", "externalId", "", "CUSTOM without an external ID", extra={"externalIdMode": "CUSTOM"}
+    ),
+    BadInput("stack config", "externalId", "my-external-id", "external ID with GLOBAL mode"),
+    BadInput("stack config", "exportPrefix", "/analytics/", "leading slash"),
+    BadInput("stack config", "exportPrefix", "analytics", "no trailing slash"),
+    BadInput("stack config", "kmsKeyArn", "alias/analytics", "an alias, not a key ARN"),
+    BadInput("stack config", "kmsKeyArn", "1234abcd-12ab-34cd-56ef-1234567890ab", "a bare key id"),
+    BadInput("stack config", "retentionDays", "-7", "negative retention"),
+    BadInput("stack config", "retentionDays", "thirty", "not a number"),
+    BadInput("stack config", "objectOwnership", "ObjectWriter", "ACL-owned objects are not offered"),
+    BadInput("stack config", "retainBucketOnDestroy", "yes", "not a boolean"),
+    BadInput("stack config", "aclPermission", "PUBLIC_READ", "public ACL while public access is blocked"),
+    BadInput("stack config", "bitmovin:tenantOrgId", "acme-corp", "organization id is not a UUID"),
+    BadInput("stack config", "aws:region", "Frankfurt", "not a region name"),
+    BadInput(
+        "stack config", "bitmovinPrincipalArn", "arn:aws:iam::630681592166:group/x", "not a user or role ARN"
+    ),
+    BadInput("stack config", "outputName", "n" * 300, "longer than 255 characters"),
+    # -- resource inputs of AnalyticsS3RoleBasedOutput, checked by the provider's `check`
+    BadInput("resource input", "bucket_name", "Bad_Bucket", "invalid bucket name"),
+    BadInput(
+        "resource input", "role_arn", "arn:aws:iam::123456789012:user/someone", "a user ARN, not a role ARN"
+    ),
+    BadInput("resource input", "role_arn", "bitmovin-role", "a role name, not an ARN"),
+    BadInput("resource input", "external_id", "abc-123", "external_id without CUSTOM mode"),
+    BadInput("resource input", "external_id_mode", "RANDOM", "unknown mode"),
+    BadInput("resource input", "acl", [{"permission": "PUBLIC"}], "unknown ACL permission"),
+    BadInput("resource input", "custom_data", "team=video", "custom data is not a mapping"),
+    BadInput("resource input", "tenant_org_id", "acme", "organization id is not a UUID"),
+    BadInput("resource input", "cloud_region", "eu-west-1", "AWS name instead of the Bitmovin enum"),
+    BadInput("resource input", "signature_version", "V4", "unknown signature version"),
+    BadInput("resource input", "md5_meta_tag", "md5 sum", "not usable in an x-amz-meta- header"),
+    # -- provider config, read by the provider (configure) and reported by `check`
+    BadInput("provider config", "bitmovin:apiKey", None, "no API key anywhere"),
+    BadInput("provider config", "bitmovin:apiKey", "key\twith-tab", "control character in the key"),
+    BadInput("provider config", "bitmovin:readTimeoutSeconds", "soon", "timeout is not a number"),
+    BadInput(
+        "provider config", "bitmovin:apiUrl", "http://api.bitmovin.com/v1", "plain HTTP to a remote API"
+    ),
+)
+
+
+def error_for(case: BadInput, api_url: str) -> str:
+    """The error text a user sees for ``case``; raises AssertionError if the input is accepted."""
+    if case.kind == "stack config":
+        raw = {**BASE_STACK_CONFIG, **case.extra, case.key: case.value}
+        try:
+            settings_from_config(raw, project=PROJECT, stack=STACK)
+        except ConfigError as error:
+            return "\n".join(str(problem) for problem in error.problems if problem.key == case.key)
+        raise AssertionError(f"stack config {case.key}={case.value!r} was accepted")
+
+    config: dict[str, Any] = {"bitmovin:apiUrl": api_url, "bitmovin:apiKey": TEST_API_KEY}
+    news = dict(BASE_INPUTS)
+    if case.kind == "provider config":
+        if case.value is None:
+            config.pop(case.key)
+        else:
+            config[case.key] = case.value
+    else:
+        news[case.key] = case.value
+    provider = AnalyticsS3RoleBasedOutputProvider()
+    provider.configure(ConfigureRequest(Config(config, PROJECT)))
+    failures = provider.check({}, {**news, **case.extra}).failures
+    if not failures:
+        raise AssertionError(f"{case.kind} {case.key}={case.value!r} was accepted")
+    return "\n".join(f"{f.property}: {f.reason}" if f.property else f.reason for f in failures)
