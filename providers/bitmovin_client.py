@@ -108,7 +108,8 @@ class BitmovinClient:
             response = self._session.request(
                 method, self.base_url + path, headers=self._headers(), timeout=self.settings.timeout, **kwargs
             )
-        except requests.RequestException as exc:
+        except (requests.RequestException, UnicodeError) as exc:
+            # UnicodeError: a header (the API key) that HTTP cannot carry; its text would quote the key.
             raise error_from_exception(method, path, exc) from None
         if not response.ok:
             raise error_from_response(method, path, response)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from urllib3 import exceptions as urllib3_exceptions
 
 _HINTS = {
     401: "check the API key: set it with `pulumi config set --secret bitmovin:apiKey <key>` "
@@ -136,18 +137,24 @@ def error_from_response(method: str, path: str, response: requests.Response) -> 
     )
 
 
-def error_from_exception(method: str, path: str, exc: requests.RequestException) -> BitmovinApiError:
+def error_from_exception(method: str, path: str, exc: Exception) -> BitmovinApiError:
     """A transport failure. Only a failed connect, or a request that could not even be built,
     proves the request never reached the server.
 
-    The text of transport errors (host, port, timeout) is kept; any other ``requests`` error may
-    quote a header value, the API key included, so only its type is reported.
+    The text of transport errors (host, port, timeout) is kept; any other error may quote a header
+    value, the API key included, so only its type is reported.
     """
     transport = isinstance(exc, requests.ConnectionError | requests.Timeout)
+    # With a Retry mounted, requests reports an exhausted read timeout as ConnectionError(MaxRetryError).
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    timed_out = isinstance(exc, requests.Timeout) or isinstance(reason, urllib3_exceptions.TimeoutError)
     never_sent = (
-        not transport or isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in repr(exc)
+        not transport
+        or isinstance(exc, requests.ConnectTimeout)
+        or isinstance(reason, urllib3_exceptions.ConnectTimeoutError | urllib3_exceptions.NewConnectionError)
+        or "NewConnectionError" in repr(exc)
     )
-    if isinstance(exc, requests.Timeout):
+    if timed_out:
         summary = f"timed out ({type(exc).__name__}: {str(exc)[:300]})"
     elif transport:
         summary = f"connection failed ({type(exc).__name__}: {str(exc)[:300]})"

@@ -7,6 +7,7 @@ it. Anything else fails with an error that says whether something may exist.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,8 +29,9 @@ def create_exactly_once(client: BitmovinClient, body: Mapping[str, Any]) -> dict
         if not error.outcome_unknown:
             raise CreateFailedError(f"Nothing was created: {error}") from None
         lost = error
+    settle_seconds = client.settings.create_settle_seconds
     try:
-        adopted = find_by_token(client, body, token)
+        adopted = _look_until_settled(client, body, token, settle_seconds)
     except BitmovinApiError as error:
         raise CreateFailedError(
             f"The create request's outcome is unknown ({lost.summary}) and looking for the output failed "
@@ -40,9 +42,26 @@ def create_exactly_once(client: BitmovinClient, body: Mapping[str, Any]) -> dict
     if adopted is None:
         raise CreateFailedError(
             f"The create request failed with an unknown outcome ({lost.summary}); no output with this "
-            f"request's token exists in the organization, so nothing was created. Run `pulumi up` again."
+            f"request's token appeared in the organization within {settle_seconds:g} s, so nothing was "
+            f"created. Run `pulumi up` again. (Should Bitmovin still act on the lost request later, that "
+            f"output carries customData {CREATION_TOKEN_KEY}={token} and can be deleted.)"
         )
     return adopted
+
+
+def _look_until_settled(
+    client: BitmovinClient, body: Mapping[str, Any], token: str, settle_seconds: float
+) -> dict[str, Any] | None:
+    """Look now, then again with growing pauses until ``settle_seconds`` have passed."""
+    deadline = time.monotonic() + settle_seconds
+    pause = 0.25
+    while True:
+        found = find_by_token(client, body, token)
+        remaining = deadline - time.monotonic()
+        if found is not None or remaining <= 0:
+            return found
+        time.sleep(min(pause, remaining))
+        pause *= 2
 
 
 def find_by_token(client: BitmovinClient, body: Mapping[str, Any], token: str) -> dict[str, Any] | None:

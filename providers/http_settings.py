@@ -30,6 +30,9 @@ class HttpSettings:
     backoff_factor: float = 0.5
     backoff_max: float = 15.0
     backoff_jitter: float = 0.5
+    # How long to keep looking for an output whose create request had an unknown outcome: a
+    # gateway timeout or a client timeout can be followed by the server still acting.
+    create_settle_seconds: float = 10.0
 
     @property
     def timeout(self) -> tuple[float, float]:

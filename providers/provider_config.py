@@ -28,6 +28,7 @@ _NUMERIC_SETTINGS: tuple[tuple[str, str, str, float, float], ...] = (
     ("bitmovin:readTimeoutSeconds", "BITMOVIN_READ_TIMEOUT_SECONDS", "read_timeout", 0.1, 600),
     ("bitmovin:retryBudgetSeconds", "BITMOVIN_RETRY_BUDGET_SECONDS", "retry_budget_seconds", 0, 3600),
     ("bitmovin:maxRetries", "BITMOVIN_MAX_RETRIES", "max_retries", 0, 20),
+    ("bitmovin:createSettleSeconds", "BITMOVIN_CREATE_SETTLE_SECONDS", "create_settle_seconds", 0, 600),
 )
 
 
@@ -75,9 +76,9 @@ def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None 
     api_key = lookup(API_KEY_CONFIG, API_KEY_ENV)
     if api_key is not None:
         api_key = str(api_key).strip()  # a trailing newline or CR from a pasted or `cat`-ed key
-        if not api_key.isprintable() or any(c.isspace() for c in api_key):
+        if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
             problems.append(
-                f"{API_KEY_CONFIG} (or {API_KEY_ENV}) contains spaces or control characters; "
+                f"{API_KEY_CONFIG} (or {API_KEY_ENV}) contains spaces, control or non-ASCII characters; "
                 f"set it again with `pulumi config set --secret {API_KEY_CONFIG} <your key>`"
             )
             api_key = None

@@ -27,7 +27,13 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 def _pulumi(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - fixed argv
-        ["pulumi", *args, "--non-interactive"], cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+        ["pulumi", *args, "--non-interactive"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 

@@ -1,0 +1,36 @@
+"""Bitmovin Analytics export into the customer's S3 bucket through a role Bitmovin assumes.
+
+``policies``, ``naming`` and ``settings`` are pure (no Pulumi resources) and cheap to import; the
+component (which imports ``pulumi_aws``) is loaded on first use of its names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
+from analytics_export.settings import ConfigError, ConfigProblem, ExportSettings, settings_from_config
+
+if TYPE_CHECKING:
+    from analytics_export.component import BitmovinAnalyticsExport, BitmovinAnalyticsExportArgs
+
+__all__ = [
+    "BITMOVIN_PRINCIPAL",
+    "BitmovinAnalyticsExport",
+    "BitmovinAnalyticsExportArgs",
+    "ConfigError",
+    "ConfigProblem",
+    "ExportSettings",
+    "settings_from_config",
+    "tls_only_bucket_policy",
+    "trust_policy",
+    "write_policy",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("BitmovinAnalyticsExport", "BitmovinAnalyticsExportArgs"):
+        from analytics_export import component
+
+        return getattr(component, name)
+    raise AttributeError(f"module 'analytics_export' has no attribute {name!r}")

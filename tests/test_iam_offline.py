@@ -1,0 +1,307 @@
+"""Layer 5: what the generated IAM and S3 policies mean, judged offline.
+
+* parliament lints the role's permission policy and the TLS-only bucket policy (it cannot read trust
+  policies: without a Resource it reports MALFORMED);
+* moto's own validators check the syntax of the permission and trust policies;
+* moto with IAM authentication enforced shows what the permission policy lets the role do, after a
+  real AssumeRole *in the same account* (moto does not enforce cross-account trust, docs/aws-s3-iam.md
+  §3a). The TLS-only bucket policy is not attached there: moto would deny every object PUT.
+* the trust policy's meaning (principal, action, external-ID condition) is asserted on its structure,
+  not inferred from moto, whose AssumeRole checks are not AWS-faithful.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import parliament
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core.authorization import enable_iam_authentication
+from moto.iam.exceptions import MalformedPolicyDocument
+from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
+
+from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
+from tests.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
+
+pytestmark = pytest.mark.layer5
+
+REGION = "eu-central-1"
+BUCKET = "acme-analytics"
+OTHER_BUCKET = "someone-elses-bucket"
+EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"
+KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+VARIANTS = {
+    "prefix": ("analytics/", None),
+    "no_prefix": ("", None),
+    "nested_prefix": ("exports/bitmovin/", None),
+    "prefix_kms": ("analytics/", KMS_KEY),
+    "no_prefix_kms": ("", KMS_KEY),
+}
+
+
+def findings(document: dict, **kwargs: Any) -> list[tuple[str, Any]]:
+    policy = parliament.analyze_policy_string(json.dumps(document), **kwargs)
+    return [(finding.issue, finding.detail) for finding in policy.findings]
+
+
+# -- parliament ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("partition", ["aws", "aws-cn"])
+def test_permission_policy_passes_parliament(variant, partition):
+    prefix, kms = VARIANTS[variant]
+    if kms and partition != "aws":
+        kms = kms.replace("arn:aws:", f"arn:{partition}:")
+    assert findings(write_policy(partition, BUCKET, prefix, kms)) == []
+
+
+def test_tls_only_bucket_policy_passes_parliament():
+    assert findings(tls_only_bucket_policy("aws", BUCKET)) == []
+
+
+def test_parliament_is_live():
+    """The linter does flag the classic mistakes, so 'no findings' above means something."""
+    document = write_policy("aws", BUCKET, "analytics/")
+    swapped = json.loads(json.dumps(document))
+    swapped["Statement"][2]["Resource"] = f"arn:aws:s3:::{BUCKET}"  # PutObject on the bucket ARN
+    assert "RESOURCE_MISMATCH" in {issue for issue, _ in findings(swapped)}
+    misspelled = json.loads(json.dumps(document))
+    misspelled["Statement"][2]["Action"] = ["s3:PutObjekt"]
+    assert "UNKNOWN_ACTION" in {issue for issue, _ in findings(misspelled)}
+
+
+def test_community_auditors_only_note_put_object_acl():
+    """s3:PutObjectAcl counts as permissions management; Bitmovin documents it as required (it may
+    send x-amz-acl), and on a BucketOwnerEnforced bucket it cannot grant anything."""
+    issues = {
+        issue
+        for issue, _ in findings(write_policy("aws", BUCKET, "analytics/"), include_community_auditors=True)
+    }
+    assert issues <= {"PERMISSIONS_MANAGEMENT_ACTIONS"}
+
+
+# -- moto validators -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_permission_policy_is_valid_iam_syntax(variant):
+    prefix, kms = VARIANTS[variant]
+    IAMPolicyDocumentValidator(json.dumps(write_policy("aws", BUCKET, prefix, kms))).validate()
+
+
+def test_trust_policy_is_valid_trust_syntax():
+    IAMTrustPolicyDocumentValidator(json.dumps(trust_policy(EXTERNAL_ID))).validate()
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda s: s.update(Resource="*"),
+        lambda s: s.update(Action="s3:PutObject"),
+        lambda s: s.update(Effect="allow"),
+    ],
+)
+def test_trust_validator_is_live(mutate):
+    document = trust_policy(EXTERNAL_ID)
+    mutate(document["Statement"][0])
+    with pytest.raises(MalformedPolicyDocument):
+        IAMTrustPolicyDocumentValidator(json.dumps(document)).validate()
+
+
+# -- trust policy meaning, asserted on its structure -------------------------------------------------
+
+
+def assert_trusts_only_bitmovin_with(
+    document: dict, external_id: str, principal: str = BITMOVIN_PRINCIPAL
+) -> None:
+    assert document["Version"] == "2012-10-17"
+    (statement,) = document["Statement"]
+    assert set(statement) == {"Sid", "Effect", "Principal", "Action", "Condition"}
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"AWS": principal}  # one principal, no wildcard, no account root
+    assert statement["Action"] == "sts:AssumeRole"  # not TagSession, not AssumeRoleWithWebIdentity
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": external_id}}
+    assert external_id
+    assert "*" not in external_id
+    assert "?" not in external_id
+
+
+def test_trust_policy_requires_bitmovin_and_the_external_id():
+    assert_trusts_only_bitmovin_with(trust_policy(EXTERNAL_ID), EXTERNAL_ID)
+    assert BITMOVIN_PRINCIPAL == "arn:aws:iam::630681592166:user/bitmovinCustomerS3Access"
+
+
+# -- moto: what the assumed role may do ----------------------------------------------------------------
+
+
+@pytest.fixture
+def aws(monkeypatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        yield
+
+
+def assume_writer_role(bucket: str, permission_policy: str) -> Any:
+    """Buckets, a same-account stand-in for Bitmovin's user, the role; returns an S3 client acting
+    as the assumed role, with IAM authorization enforced from then on (caller must be inside
+    ``enable_iam_authentication``)."""
+    iam, s3 = boto3.client("iam"), boto3.client("s3", region_name=REGION)
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    for name in (bucket, OTHER_BUCKET):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    iam.create_user(UserName="bitmovin-stand-in")
+    iam.put_user_policy(
+        UserName="bitmovin-stand-in",
+        PolicyName="assume",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+            }
+        ),
+    )
+    keys = iam.create_access_key(UserName="bitmovin-stand-in")["AccessKey"]
+    trust = trust_policy(EXTERNAL_ID, f"arn:aws:iam::{account}:user/bitmovin-stand-in")
+    role = iam.create_role(RoleName="bitmovin-writer", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    iam.put_role_policy(RoleName="bitmovin-writer", PolicyName="write", PolicyDocument=permission_policy)
+    return keys, role["Arn"]
+
+
+def role_s3_client(keys: dict, role_arn: str) -> Any:
+    sts = boto3.client(
+        "sts", aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"]
+    )
+    credentials = sts.assume_role(
+        RoleArn=role_arn, RoleSessionName="bitmovin-export", ExternalId=EXTERNAL_ID
+    )["Credentials"]
+    return boto3.client(
+        "s3",
+        region_name=REGION,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def allowed(call: Any) -> bool:
+    try:
+        call()
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code != "AccessDenied":
+            raise
+        return False
+    return True
+
+
+def probe(s3: Any, bucket: str, prefix: str) -> dict[str, bool]:
+    body = b"date,impressions\n2025-01-01,1\n"
+    return {
+        "put under prefix": allowed(
+            lambda: s3.put_object(Bucket=bucket, Key=f"{prefix}2025/01/x.csv", Body=body)
+        ),
+        "put acl under prefix": allowed(
+            lambda: s3.put_object_acl(Bucket=bucket, Key=f"{prefix}2025/01/x.csv", ACL="private")
+        ),
+        "put outside prefix": allowed(lambda: s3.put_object(Bucket=bucket, Key="elsewhere/x.csv", Body=body)),
+        "put lookalike prefix": allowed(
+            lambda: s3.put_object(Bucket=bucket, Key=f"{prefix.rstrip('/')}-evil/x.csv", Body=body)
+        ),
+        "put other bucket": allowed(
+            lambda: s3.put_object(Bucket=OTHER_BUCKET, Key=f"{prefix}x.csv", Body=body)
+        ),
+        "get": allowed(lambda: s3.get_object(Bucket=bucket, Key=f"{prefix}2025/01/x.csv")),
+        "delete": allowed(lambda: s3.delete_object(Bucket=bucket, Key=f"{prefix}2025/01/x.csv")),
+        "bucket location": allowed(lambda: s3.get_bucket_location(Bucket=bucket)),
+        "list prefix": allowed(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=prefix)),
+        "list other bucket": allowed(lambda: s3.list_objects_v2(Bucket=OTHER_BUCKET)),
+        "list all buckets": allowed(lambda: s3.list_buckets()),
+        "change bucket policy": allowed(lambda: s3.put_bucket_policy(Bucket=bucket, Policy="{}")),
+        "delete bucket": allowed(lambda: s3.delete_bucket(Bucket=bucket)),
+    }
+
+
+EXPECTED_WITH_PREFIX = {
+    "put under prefix": True,
+    "put acl under prefix": True,
+    "put outside prefix": False,
+    "put lookalike prefix": False,
+    "put other bucket": False,
+    "get": False,
+    "delete": False,
+    "bucket location": True,
+    "list prefix": True,
+    "list other bucket": False,
+    "list all buckets": False,
+    "change bucket policy": False,
+    "delete bucket": False,
+}
+
+
+@pytest.mark.parametrize("variant", ["prefix", "nested_prefix", "prefix_kms"])
+def test_assumed_role_writes_only_under_the_prefix(aws, variant):
+    prefix, kms = VARIANTS[variant]
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, prefix, kms)))
+    with enable_iam_authentication():
+        s3 = role_s3_client(keys, role_arn)
+        assert probe(s3, BUCKET, prefix) == EXPECTED_WITH_PREFIX
+
+
+def test_assumed_role_without_prefix_writes_anywhere_in_its_bucket_only(aws):
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, "")))
+    with enable_iam_authentication():
+        s3 = role_s3_client(keys, role_arn)
+        result = probe(s3, BUCKET, "")
+    assert result == {
+        **EXPECTED_WITH_PREFIX,
+        "put outside prefix": True,  # no prefix: the whole bucket is the export area
+        "put lookalike prefix": True,
+    }
+
+
+# -- the exact text the program sends to AWS -------------------------------------------------------------
+
+
+@functools.cache
+def program_run() -> ProgramRun:
+    run = run_program({"aws:region": REGION, "exportPrefix": "analytics/", "kmsKeyArn": KMS_KEY})
+    assert run.ok, run.error
+    return run
+
+
+def program_policy(type_: str, key: str = "policy") -> str:
+    return program_run().one(type_).inputs[key]
+
+
+def test_program_policies_pass_parliament_and_validators():
+    permission = program_policy("aws:iam/rolePolicy:RolePolicy")
+    bucket_policy = program_policy("aws:s3/bucketPolicy:BucketPolicy")
+    trust = program_policy("aws:iam/role:Role", "assumeRolePolicy")
+    assert findings(json.loads(permission)) == []
+    assert findings(json.loads(bucket_policy)) == []
+    IAMPolicyDocumentValidator(permission).validate()
+    IAMTrustPolicyDocumentValidator(trust).validate()
+    assert_trusts_only_bitmovin_with(json.loads(trust), program_run().stack_outputs["externalId"])
+
+
+def test_program_permission_policy_enforced_by_moto(aws):
+    bucket = f"bitmovin-analytics-dev-{MOCK_ACCOUNT}"
+    keys, role_arn = assume_writer_role(bucket, program_policy("aws:iam/rolePolicy:RolePolicy"))
+    with enable_iam_authentication():
+        s3 = role_s3_client(keys, role_arn)
+        assert probe(s3, bucket, "analytics/") == EXPECTED_WITH_PREFIX

@@ -1,0 +1,598 @@
+"""Layer 1: every stack-config rule, the defaults, and their agreement with Pulumi.yaml."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analytics_export import naming
+from analytics_export.policies import BITMOVIN_PRINCIPAL
+from analytics_export.settings import (
+    DEFAULTS,
+    PROJECT_KEYS,
+    ConfigError,
+    ExportSettings,
+    raw_config,
+    settings_from_config,
+)
+
+pytestmark = pytest.mark.layer1
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT = "bitmovin-analytics-export"
+ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def load(raw: dict, stack: str = "dev", **kwargs) -> ExportSettings:
+    return settings_from_config(raw, project=PROJECT, stack=stack, **kwargs)
+
+
+def problems(raw: dict, stack: str = "dev") -> dict[str, list[str]]:
+    """key -> [full message lines]; fails the test if the config is accepted."""
+    with pytest.raises(ConfigError) as caught:
+        load(raw, stack)
+    found: dict[str, list[str]] = {}
+    for problem in caught.value.problems:
+        found.setdefault(problem.key, []).append(str(problem))
+    return found
+
+
+def only_problem(raw: dict, key: str) -> str:
+    found = problems(raw)
+    assert list(found) == [key], found
+    assert len(found[key]) == 1, found[key]
+    return found[key][0]
+
+
+def pulumi_yaml() -> dict:
+    return yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+
+
+# -- defaults ------------------------------------------------------------------------------------
+
+
+def test_empty_config_gives_secure_defaults():
+    settings = load({})
+    assert settings == ExportSettings(
+        project=PROJECT,
+        stack="dev",
+        region=None,
+        tenant_org_id=None,
+        external_id_mode="GLOBAL",
+        external_id=None,
+        bucket_name=None,
+        existing_bucket_name=None,
+        role_name="bitmovin-analytics-export-dev",
+        export_prefix="",
+        object_ownership="BucketOwnerEnforced",
+        kms_key_arn=None,
+        retention_days=None,
+        retain_bucket_on_destroy=True,
+        output_name="bitmovin-analytics-export-dev",
+        bitmovin_principal_arn=BITMOVIN_PRINCIPAL,
+        external_id_is_secret=False,
+    )
+    assert settings.creates_bucket
+
+
+def test_settings_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        load({}).export_prefix = "x/"  # type: ignore[misc]
+
+
+def test_pulumi_yaml_declares_exactly_the_project_keys_with_the_code_defaults():
+    declared = pulumi_yaml()["config"]
+    assert set(declared) == set(PROJECT_KEYS)
+    for name, schema in declared.items():
+        assert schema["type"] in ("string", "boolean", "integer"), name
+        assert schema["type"] == PROJECT_KEYS[name].type, name
+        assert "default" in schema, f"{name}: a declared key without default is required by the CLI"
+        assert schema["default"] == DEFAULTS[name], name
+        assert type(schema["default"]) is type(DEFAULTS[name]), name
+        assert schema.get("description"), name
+        assert ":" not in name, "schemas are only valid for project keys"
+
+
+def test_cli_injected_defaults_mean_the_same_as_no_config():
+    """The CLI passes every declared default to the program as a string; nothing may change."""
+    injected = {name: str(schema["default"]).lower() if schema["type"] == "boolean" else str(schema["default"])
+                for name, schema in pulumi_yaml()["config"].items()}  # fmt: skip
+    assert load(injected) == load({})
+    assert load({name: schema["default"] for name, schema in pulumi_yaml()["config"].items()}) == load({})
+
+
+def test_pulumi_yaml_runtime_and_template():
+    project = pulumi_yaml()
+    assert project["name"] == PROJECT
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert project["description"]
+    template = project["template"]["config"]
+    assert template["bitmovin:apiKey"]["secret"] is True
+    assert "default" not in template["bitmovin:apiKey"]
+    assert {"aws:region", "bitmovin:apiKey", "bitmovin:tenantOrgId"} <= set(template)
+    assert all(set(entry) <= {"description", "default", "secret"} for entry in template.values())
+
+
+def test_dev_stack_is_valid_and_holds_no_api_key():
+    text = (REPO / "Pulumi.dev.yaml").read_text()
+    stack_config = yaml.safe_load(text)["config"]
+    assert not any(key.endswith("apiKey") for key in stack_config)
+    assert "pulumi config set --secret bitmovin:apiKey" in text
+    settings = load(stack_config, stack="dev")
+    assert settings.region == "eu-central-1"
+    assert settings.tenant_org_id == ORG
+    assert settings.export_prefix == "analytics/"
+    assert settings.role_name == "bitmovin-analytics-export-dev"
+
+
+# -- external ID ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["GLOBAL", "GENERATED"])
+def test_bitmovin_generated_modes(mode):
+    settings = load({"externalIdMode": mode})
+    assert settings.external_id_mode == mode
+    assert settings.external_id is None
+
+
+def test_custom_mode_with_external_id():
+    settings = load({"externalIdMode": "CUSTOM", "externalId": "my-ext-id-123"})
+    assert (settings.external_id_mode, settings.external_id) == ("CUSTOM", "my-ext-id-123")
+
+
+@pytest.mark.parametrize("mode", ["global", "RANDOM", "Custom"])
+def test_unknown_mode(mode):
+    message = only_problem({"externalIdMode": mode}, "externalIdMode")
+    assert "pulumi config set externalIdMode GLOBAL" in message
+
+
+def test_custom_mode_requires_external_id():
+    message = only_problem({"externalIdMode": "CUSTOM"}, "externalId")
+    assert "is required with externalIdMode CUSTOM" in message
+    assert "pulumi config set externalId" in message
+    assert "pulumi config set externalIdMode GLOBAL" in message
+
+
+def test_external_id_without_custom_mode():
+    message = only_problem({"externalId": "abc123"}, "externalId")
+    assert "`pulumi config rm externalId`" in message
+    assert "pulumi config set externalIdMode CUSTOM" in message
+
+
+@pytest.mark.parametrize("external_id", ["x", "with space", "semi;colon", "a" * 1225])
+def test_malformed_custom_external_id(external_id):
+    message = only_problem({"externalIdMode": "CUSTOM", "externalId": external_id}, "externalId")
+    assert "2 to 1224 characters" in message
+
+
+def test_secret_external_id_is_remembered():
+    raw = {"externalIdMode": "CUSTOM", f"{PROJECT}:externalId": "secret-ish-id"}
+    assert load(raw, secret_keys=frozenset({f"{PROJECT}:externalId"})).external_id_is_secret
+    assert not load(raw).external_id_is_secret
+
+
+# -- tenant, region ---------------------------------------------------------------------------------
+
+
+def test_tenant_org_id():
+    assert load({"bitmovin:tenantOrgId": ORG}).tenant_org_id == ORG
+    assert load({"bitmovin:tenantOrgId": ""}).tenant_org_id is None
+    message = only_problem({"bitmovin:tenantOrgId": "acme"}, "bitmovin:tenantOrgId")
+    assert "pulumi config set bitmovin:tenantOrgId" in message
+    assert "pulumi config rm bitmovin:tenantOrgId" in message
+
+
+def test_region():
+    assert load({"aws:region": "eu-central-1"}).region == "eu-central-1"
+    assert load({"aws:region": "ap-southeast-2"}).region == "ap-southeast-2"
+    message = only_problem({"aws:region": "Frankfurt"}, "aws:region")
+    assert "pulumi config set aws:region eu-central-1" in message
+
+
+# -- bucket ------------------------------------------------------------------------------------------
+
+
+def test_bucket_name():
+    assert load({"bucketName": "acme-analytics"}).bucket_name == "acme-analytics"
+    assert load({"bucketName": ""}).bucket_name is None  # derived at deploy time from the account
+
+
+@pytest.mark.parametrize(
+    ("value", "suggestion"),
+    [("Acme_Analytics", "acme-analytics"), ("ab", None), ("192.168.1.1", None), ("a..b", "a-b")],
+)
+def test_bad_bucket_name(value, suggestion):
+    message = only_problem({"bucketName": value}, "bucketName")
+    assert "pulumi config set bucketName" in message
+    if suggestion:
+        assert f"pulumi config set bucketName {suggestion}`" in message
+
+
+def test_existing_bucket():
+    settings = load({"existingBucketName": "customer-bucket", "exportPrefix": "bitmovin/"})
+    assert settings.existing_bucket_name == "customer-bucket"
+    assert settings.bucket_name is None
+    assert not settings.creates_bucket
+
+
+def test_existing_bucket_must_be_a_valid_name():
+    message = only_problem({"existingBucketName": "Customer Bucket"}, "existingBucketName")
+    assert "pulumi config set existingBucketName customer-bucket" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("bucketName", "other-bucket"),
+        ("kmsKeyArn", KMS_KEY),
+        ("retentionDays", "30"),
+        ("objectOwnership", "BucketOwnerPreferred"),
+        ("retainBucketOnDestroy", "false"),
+    ],
+)
+def test_existing_bucket_conflicts(key, value):
+    message = only_problem({"existingBucketName": "customer-bucket", key: value}, key)
+    assert "cannot be combined with existingBucketName" in message
+    assert f"`pulumi config rm {key}`" in message
+
+
+def test_existing_bucket_with_every_conflict_lists_them_all():
+    found = problems(
+        {
+            "existingBucketName": "customer-bucket",
+            "bucketName": "b-b-b",
+            "kmsKeyArn": KMS_KEY,
+            "retentionDays": "30",
+            "objectOwnership": "BucketOwnerPreferred",
+        }
+    )
+    assert set(found) == {"bucketName", "kmsKeyArn", "retentionDays", "objectOwnership"}
+
+
+def test_existing_bucket_tolerates_declared_defaults():
+    """The CLI injects objectOwnership=BucketOwnerEnforced etc.; those are not conflicts."""
+    settings = load(
+        {
+            "existingBucketName": "customer-bucket",
+            "objectOwnership": "BucketOwnerEnforced",
+            "retainBucketOnDestroy": "true",
+            "retentionDays": "0",
+            "bucketName": "",
+            "kmsKeyArn": "",
+        }
+    )
+    assert settings.existing_bucket_name == "customer-bucket"
+
+
+@pytest.mark.parametrize("ownership", ["BucketOwnerEnforced", "BucketOwnerPreferred"])
+def test_object_ownership(ownership):
+    assert load({"objectOwnership": ownership}).object_ownership == ownership
+
+
+def test_object_writer_is_rejected_with_reason():
+    message = only_problem({"objectOwnership": "ObjectWriter"}, "objectOwnership")
+    assert "re-enables ACLs" in message
+    assert "BucketOwnerPreferred if exports fail with AccessControlListNotSupported" in message
+    assert "pulumi config set objectOwnership BucketOwnerEnforced" in message
+
+
+def test_unknown_object_ownership():
+    message = only_problem({"objectOwnership": "bucketownerenforced"}, "objectOwnership")
+    assert "case-sensitive" in message
+
+
+def test_kms_key():
+    assert load({"kmsKeyArn": KMS_KEY}).kms_key_arn == KMS_KEY
+    assert load({"kmsKeyArn": KMS_KEY, "aws:region": "eu-central-1"}).kms_key_arn == KMS_KEY
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["alias/aws/s3", "1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:eu-central-1:123456789012:alias/x"],
+)
+def test_kms_key_must_be_a_key_arn(value):
+    message = only_problem({"kmsKeyArn": value}, "kmsKeyArn")
+    assert "pulumi config set kmsKeyArn" in message
+    assert "pulumi config rm kmsKeyArn" in message
+
+
+def test_kms_key_must_be_in_the_bucket_region():
+    message = only_problem({"kmsKeyArn": KMS_KEY, "aws:region": "us-east-1"}, "kmsKeyArn")
+    assert "bucket's region" in message
+    assert "arn:aws:kms:us-east-1:" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "days"), [("30", 30), (7, 7), ("0", None), (0, None), ("", None), ("+5", 5)]
+)
+def test_retention_days(value, days):
+    assert load({"retentionDays": value}).retention_days == days
+
+
+@pytest.mark.parametrize("value", ["-1", "thirty", "1.5", True])
+def test_bad_retention_days(value):
+    message = only_problem({"retentionDays": value}, "retentionDays")
+    assert "pulumi config set retentionDays" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("false", False), ("False", False), ("true", True), (False, False)]
+)
+def test_retain_bucket_on_destroy(value, expected):
+    assert load({"retainBucketOnDestroy": value}).retain_bucket_on_destroy is expected
+
+
+def test_bad_retain_bucket_on_destroy():
+    message = only_problem({"retainBucketOnDestroy": "yes"}, "retainBucketOnDestroy")
+    assert "pulumi config set retainBucketOnDestroy true" in message
+
+
+# -- role, prefix, output, principal ---------------------------------------------------------------
+
+
+def test_role_name():
+    assert load({"roleName": "my-role"}).role_name == "my-role"
+    assert load({}, stack="Production.EU").role_name == naming.default_role_name("Production.EU")
+
+
+@pytest.mark.parametrize("value", ["a" * 65, "has space", "slash/role"])
+def test_bad_role_name(value):
+    message = only_problem({"roleName": value}, "roleName")
+    assert "pulumi config set roleName" in message
+
+
+@pytest.mark.parametrize("prefix", ["", "analytics/", "a/b/c/", "bitmovin-exports_2024/"])
+def test_export_prefix(prefix):
+    assert load({"exportPrefix": prefix}).export_prefix == prefix
+
+
+@pytest.mark.parametrize(
+    ("prefix", "fix"),
+    [
+        ("analytics", "analytics/"),
+        ("/analytics/", "analytics/"),
+        ("/analytics", "analytics/"),
+        ("a//b/", "a/b/"),
+        ("with space/", "analytics/"),
+    ],
+)
+def test_bad_export_prefix(prefix, fix):
+    message = only_problem({"exportPrefix": prefix}, "exportPrefix")
+    assert f"`pulumi config set exportPrefix {fix}`" in message
+
+
+def test_output_name():
+    assert load({"outputName": "Acme exports"}).output_name == "Acme exports"
+    message = only_problem({"outputName": "x" * 256}, "outputName")
+    assert "at most 255" in message
+
+
+def test_principal_override():
+    principal = "arn:aws-cn:iam::123456789012:user/bitmovin"
+    assert (
+        load({"bitmovinPrincipalArn": principal, "aws:region": "cn-north-1"}).bitmovin_principal_arn
+        == principal
+    )
+
+
+@pytest.mark.parametrize("value", ["*", "arn:aws:iam::630681592166:root", "630681592166"])
+def test_bad_principal(value):
+    message = only_problem({"bitmovinPrincipalArn": value}, "bitmovinPrincipalArn")
+    assert f"pulumi config set bitmovinPrincipalArn {BITMOVIN_PRINCIPAL}" in message
+
+
+def test_principal_partition_must_match_region():
+    message = only_problem({"aws:region": "cn-north-1"}, "bitmovinPrincipalArn")
+    assert "aws-cn" in message
+
+
+# -- unknown keys, namespaces, the API key ------------------------------------------------------------
+
+
+def test_typo_is_reported_with_the_right_key():
+    message = only_problem({"exportPrefx": "analytics/"}, "exportPrefx")
+    assert "did you mean exportPrefix?" in message
+    assert "pulumi config rm exportPrefx && pulumi config set exportPrefix analytics/" in message
+
+
+def test_case_typo_is_reported():
+    message = only_problem({"bucketname": "acme-analytics"}, "bucketname")
+    assert "did you mean bucketName?" in message
+
+
+@pytest.mark.parametrize("key", ["acl", "aclPermission"])
+def test_acl_knob_is_refused_with_reason(key):
+    message = only_problem({key: "PUBLIC_READ"}, key)
+    assert "PRIVATE" in message
+    assert "blocks all public access" in message
+
+
+def test_api_key_in_project_namespace_is_refused():
+    message = only_problem({f"{PROJECT}:apiKey": "k"}, "apiKey")
+    assert "secret" in message
+
+
+def test_other_namespaces_are_ignored_and_the_api_key_is_never_kept():
+    settings = load({"bitmovin:apiKey": "MARKER-API-KEY", "bitmovin:apiUrl": "https://x", "aws:profile": "p"})
+    assert "MARKER-API-KEY" not in repr(settings)
+    assert settings == load({})
+
+
+def test_namespaced_project_keys():
+    assert load({f"{PROJECT}:exportPrefix": "a/"}).export_prefix == "a/"
+
+
+def test_non_string_value_for_a_string_key():
+    message = only_problem({"bucketName": 12345}, "bucketName")
+    assert "must be a string" in message
+
+
+# -- error reporting ---------------------------------------------------------------------------------
+
+
+def test_every_bad_key_is_reported_at_once_with_a_runnable_fix():
+    raw = {
+        "aws:region": "EU",
+        "bitmovin:tenantOrgId": "acme",
+        "externalIdMode": "CUSTOM",
+        "bucketName": "Bad_Bucket",
+        "roleName": "r" * 70,
+        "exportPrefix": "/x",
+        "objectOwnership": "ObjectWriter",
+        "kmsKeyArn": "alias/x",
+        "retentionDays": "-2",
+        "retainBucketOnDestroy": "perhaps",
+        "outputName": "o" * 300,
+        "bitmovinPrincipalArn": "*",
+        "exportPrefx": "a/",
+    }
+    with pytest.raises(ConfigError) as caught:
+        load(raw)
+    error = caught.value
+    expected = {
+        "aws:region",
+        "bitmovin:tenantOrgId",
+        "externalId",
+        "bucketName",
+        "roleName",
+        "exportPrefix",
+        "objectOwnership",
+        "kmsKeyArn",
+        "retentionDays",
+        "retainBucketOnDestroy",
+        "outputName",
+        "bitmovinPrincipalArn",
+        "exportPrefx",
+    }
+    assert set(error.keys) == expected
+    text = str(error)
+    assert text.startswith(f"Invalid stack configuration ({len(error.problems)} problems):")
+    for problem in error.problems:
+        assert problem.key in str(problem)
+        assert problem.fix.startswith(("pulumi config set ", "pulumi config rm "))
+        assert str(problem) in text
+        for command in problem.fix.split(" && "):
+            words = shlex.split(command)
+            assert words[:3] in (["pulumi", "config", "set"], ["pulumi", "config", "rm"])
+            key = words[3]
+            assert key == problem.key or ":" in key or key in PROJECT_KEYS
+
+
+# -- reading from the running program ----------------------------------------------------------------
+
+
+def test_raw_config_reads_project_keys_and_typos_but_never_the_api_key(monkeypatch):
+    import pulumi.runtime
+
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps(
+            {
+                f"{PROJECT}:exportPrefix": "analytics/",
+                f"{PROJECT}:exportPrefx": "typo/",
+                f"{PROJECT}:externalId": "abc",
+                "bitmovin:apiKey": "MARKER-API-KEY",
+                "bitmovin:tenantOrgId": ORG,
+                "aws:region": "eu-central-1",
+                "aws:profile": "ignored",
+            }
+        ),
+    )
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["bitmovin:apiKey", f"{PROJECT}:externalId"]))
+    pulumi.runtime.set_all_config({}, [])
+    raw, secrets = raw_config(PROJECT)
+    assert raw == {
+        f"{PROJECT}:exportPrefix": "analytics/",
+        f"{PROJECT}:exportPrefx": "typo/",
+        f"{PROJECT}:externalId": "abc",
+        "bitmovin:tenantOrgId": ORG,
+        "aws:region": "eu-central-1",
+    }
+    assert secrets == {f"{PROJECT}:externalId"}
+
+
+# -- component args ------------------------------------------------------------------------------------
+
+
+def test_component_args_from_settings():
+    from analytics_export.component import BitmovinAnalyticsExportArgs
+
+    settings = load(
+        {
+            "exportPrefix": "analytics/",
+            "kmsKeyArn": KMS_KEY,
+            "retentionDays": "30",
+            "bitmovin:tenantOrgId": ORG,
+            "externalIdMode": "CUSTOM",
+            "externalId": "ext-id-1",
+            "roleName": "writer",
+            "bucketName": "acme-analytics",
+        }
+    )
+    args = BitmovinAnalyticsExportArgs.from_settings(settings)
+    assert (args.role_name, args.bucket_name, args.existing_bucket_name) == ("writer", "acme-analytics", None)
+    assert (args.export_prefix, args.kms_key_arn, args.retention_days) == ("analytics/", KMS_KEY, 30)
+    assert (args.external_id_mode, args.external_id, args.tenant_org_id) == ("CUSTOM", "ext-id-1", ORG)
+    assert args.retain_bucket_on_destroy is True
+    assert args.output_name == "bitmovin-analytics-export-dev"
+    assert args.custom_data == {"project": PROJECT, "stack": "dev"}
+    assert args.bitmovin_principal_arn == BITMOVIN_PRINCIPAL
+
+
+def test_component_args_defaults_are_valid():
+    from analytics_export.component import BitmovinAnalyticsExportArgs
+
+    args = BitmovinAnalyticsExportArgs()
+    assert args.problems() == []
+    assert (args.external_id_mode, args.object_ownership, args.export_prefix) == (
+        "GLOBAL",
+        "BucketOwnerEnforced",
+        "",
+    )
+
+
+def test_component_args_report_every_problem():
+    from analytics_export.component import BitmovinAnalyticsExportArgs
+
+    with pytest.raises(ValueError, match="Invalid BitmovinAnalyticsExportArgs") as caught:
+        BitmovinAnalyticsExportArgs(
+            role_name="r" * 65,
+            bucket_name="Bad_Bucket",
+            export_prefix="/x",
+            external_id_mode="CUSTOM",
+            object_ownership="ObjectWriter",
+            kms_key_arn="alias/x",
+            retention_days=0,
+            bitmovin_principal_arn="*",
+            custom_data={"managedBy": "me"},
+        )
+    message = str(caught.value)
+    for name in (
+        "role_name",
+        "bucket_name",
+        "export_prefix",
+        "external_id is required",
+        "object_ownership",
+        "kms_key_arn",
+        "retention_days",
+        "bitmovin_principal_arn",
+        "managedBy",
+    ):
+        assert name in message, name
+
+
+def test_component_args_existing_bucket_conflicts():
+    from analytics_export.component import BitmovinAnalyticsExportArgs
+
+    with pytest.raises(
+        ValueError, match="existing_bucket_name cannot be combined with bucket_name, kms_key_arn"
+    ):
+        BitmovinAnalyticsExportArgs(existing_bucket_name="b-b-b", bucket_name="c-c-c", kms_key_arn=KMS_KEY)
+    with pytest.raises(ValueError, match="external_id can only be set with external_id_mode CUSTOM"):
+        BitmovinAnalyticsExportArgs(external_id="abc")
