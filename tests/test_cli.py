@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+PULUMI = shutil.which("pulumi")
+
 pytestmark = [
     pytest.mark.layer6,
     pytest.mark.skipif(
-        shutil.which("pulumi") is None,
+        PULUMI is None,
         reason="no `pulumi` binary on PATH: CLI-level tests need the Pulumi CLI (https://www.pulumi.com/docs/install/)",
     ),
 ]
@@ -26,8 +28,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def _pulumi(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed argv
-        ["pulumi", *args, "--non-interactive"],
+    return subprocess.run(
+        [str(PULUMI), *args, "--non-interactive"],
         cwd=cwd,
         env=env,
         capture_output=True,
