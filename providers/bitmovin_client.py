@@ -104,13 +104,16 @@ class BitmovinClient:
         return headers
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        failure: BitmovinApiError | None = None
         try:
             response = self._session.request(
                 method, self.base_url + path, headers=self._headers(), timeout=self.settings.timeout, **kwargs
             )
         except (requests.RequestException, UnicodeError) as exc:
             # UnicodeError: a header (the API key) that HTTP cannot carry; its text would quote the key.
-            raise error_from_exception(method, path, exc) from None
+            failure = error_from_exception(method, path, exc)
+        if failure is not None:
+            raise failure  # outside the except block, so no __context__ carries the original error
         if not response.ok:
             raise error_from_response(method, path, response)
         return _result(method, path, response)
