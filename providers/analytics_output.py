@@ -36,6 +36,10 @@ class ProviderConfigError(Exception):
     """The provider cannot talk to Bitmovin with the configuration it was given."""
 
 
+class AdoptionError(Exception):
+    """An existing output named by ``adopt_output_id`` contradicts the inputs."""
+
+
 class InPlaceUpdateError(Exception):
     """Bitmovin outputs are immutable; a real change must be a replacement."""
 
@@ -104,9 +108,22 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = model.with_defaults(props)
+        if model.ADOPT_KEY in inputs:
+            return self._adopt(inputs[model.ADOPT_KEY], inputs)
         body = model.api_body(inputs, creation_token=str(uuid.uuid4()))
         created = create_exactly_once(self._client(inputs), body)
         return CreateResult(created["id"], model.outputs_from(inputs, created))
+
+    def _adopt(self, output_id: str, inputs: dict[str, Any]) -> CreateResult:
+        """One GET instead of a POST; refused if the existing output is not what the inputs describe."""
+        existing = self._client(inputs).get_output(output_id)
+        mismatches = model.adoption_mismatches(inputs, existing)
+        if mismatches:
+            raise AdoptionError(
+                f"Output {output_id} cannot be adopted: {'; '.join(mismatches)}. Change the inputs to match "
+                f"it, or remove {model.ADOPT_KEY} to create a new output."
+            )
+        return CreateResult(output_id, model.outputs_from(inputs, existing))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh from the API; a 404 means the output is gone and leaves state."""
@@ -146,6 +163,8 @@ class AnalyticsS3RoleBasedOutput(
 
     The API key is never an input: the provider reads ``bitmovin:apiKey`` (or ``BITMOVIN_API_KEY``).
     Any input change replaces the output, because the Bitmovin API cannot update outputs.
+    ``adopt_output_id`` takes over an existing output on create (``pulumi import`` cannot work for
+    dynamic resources); later changes of it are ignored.
     """
 
     bucket_name: pulumi.Output[str]
@@ -180,6 +199,7 @@ class AnalyticsS3RoleBasedOutput(
         cloud_region: pulumi.Input[str] | None = None,
         signature_version: pulumi.Input[str] | None = None,
         md5_meta_tag: pulumi.Input[str] | None = None,
+        adopt_output_id: pulumi.Input[str] | None = None,
     ) -> None:
         props: dict[str, Any] = {
             "bucket_name": bucket_name,
@@ -194,6 +214,7 @@ class AnalyticsS3RoleBasedOutput(
             "cloud_region": cloud_region,
             "signature_version": signature_version,
             "md5_meta_tag": md5_meta_tag,
+            model.ADOPT_KEY: adopt_output_id,
             # Declared outputs: present as None so the SDK creates typed Output attributes.
             **dict.fromkeys(model.COMPUTED_KEYS),
         }

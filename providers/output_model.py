@@ -29,6 +29,9 @@ API_FIELDS: dict[str, str] = {
 }
 INPUT_KEYS: tuple[str, ...] = (*API_FIELDS, "tenant_org_id")
 COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
+# Read only by ``create``: take over an existing output instead of creating one (the stand-in for
+# `pulumi import`, which dynamic resources do not support). Never a reason to replace.
+ADOPT_KEY = "adopt_output_id"
 DEFAULT_EXTERNAL_ID_MODE = "GLOBAL"
 DEFAULT_ACL: list[dict[str, str]] = [{"permission": "PRIVATE"}]
 MAX_NAME_LENGTH = 255
@@ -54,7 +57,7 @@ def is_known(value: Any) -> bool:
 
 def with_defaults(news: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs as the user gave them, defaults filled, ``None`` and foreign keys dropped."""
-    inputs = {key: news[key] for key in INPUT_KEYS if news.get(key) is not None}
+    inputs = {key: news[key] for key in (*INPUT_KEYS, ADOPT_KEY) if news.get(key) is not None}
     inputs.setdefault("external_id_mode", DEFAULT_EXTERNAL_ID_MODE)
     inputs.setdefault("acl", [dict(entry) for entry in DEFAULT_ACL])
     for optional in ("tenant_org_id", "custom_data"):
@@ -114,6 +117,8 @@ def input_problems(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
         rule("signature_version", rules.enum_problem(known["signature_version"], rules.SIGNATURE_VERSIONS))
     if "md5_meta_tag" in known:
         rule("md5_meta_tag", rules.md5_meta_tag_problem(known["md5_meta_tag"]))
+    if ADOPT_KEY in known:
+        rule(ADOPT_KEY, rules.output_id_problem(known[ADOPT_KEY]))
     return problems
 
 
@@ -124,6 +129,7 @@ def comparable_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
     must not count as a user change.
     """
     inputs = with_defaults(state)
+    inputs.pop(ADOPT_KEY, None)
     if inputs.get("external_id_mode") != "CUSTOM":
         inputs.pop("external_id", None)
     if is_known(inputs.get("acl")) and isinstance(inputs.get("acl"), list):
@@ -174,6 +180,17 @@ def outputs_from(inputs: Mapping[str, Any], api_output: Mapping[str, Any]) -> di
     outputs["created_at"] = api_output.get("createdAt")
     outputs["modified_at"] = api_output.get("modifiedAt")
     return outputs
+
+
+def adoption_mismatches(inputs: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
+    """Inputs that an existing output contradicts; it may only be adopted if it is what we would create."""
+    wanted = comparable_inputs(inputs)
+    mismatches = []
+    for key in ("bucket_name", "role_arn", "external_id_mode", "external_id", "name"):
+        field = API_FIELDS[key]
+        if key in wanted and existing.get(field) is not None and existing[field] != wanted[key]:
+            mismatches.append(f"{key} is {existing[field]!r}, not {wanted[key]!r}")
+    return mismatches
 
 
 def inputs_from_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -184,3 +184,14 @@ def custom_data_problem(value: Any) -> str | None:
     if any(not isinstance(key, str) for key in value):
         return "keys must be strings"
     return None
+
+
+def output_id_problem(value: Any) -> str | None:
+    """A Bitmovin output id as shown by the dashboard or API (a UUID)."""
+    if not isinstance(value, str):
+        return "must be the id of an existing Bitmovin Analytics S3 role-based output"
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return f"'{value}' is not a Bitmovin output id; expected a UUID like cb90b80c-8867-4e3b-8479-174aa2843f62"
+    return None

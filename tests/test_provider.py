@@ -202,3 +202,46 @@ def test_config_key_wins_over_environment(emulator, monkeypatch):
     emulator.options.api_keys = {KEY}
     provider = configured(emulator)
     assert provider.create(checked(provider)).id
+
+
+def test_adopt_takes_over_an_existing_output_with_one_get(emulator):
+    existing = emulator.outputs.create(
+        {"bucketName": "acme-analytics", "roleArn": ROLE, "externalIdMode": "GLOBAL", "externalId": "ext-1"},
+        ORG,
+    )
+    provider = configured(emulator)
+    inputs = checked(provider, tenant_org_id=ORG, adopt_output_id=existing["id"])
+    adopted = provider.create(inputs)
+    assert adopted.id == existing["id"]
+    assert adopted.outs["external_id"] == existing["externalId"]
+    assert "adopt_output_id" not in adopted.outs
+    assert [(r.method, r.route) for r in emulator.requests] == [("GET", "get")]
+    assert len(emulator.outputs.list(ORG)) == 1
+    # Removing the adoption hint later is not a change.
+    assert provider.diff(adopted.id, adopted.outs, checked(provider, tenant_org_id=ORG)).changes is False
+
+
+def test_adopt_refuses_an_output_that_contradicts_the_inputs(emulator):
+    existing = emulator.outputs.create(
+        {"bucketName": "other-bucket", "roleArn": ROLE, "externalIdMode": "GLOBAL"}
+    )
+    provider = configured(emulator)
+    with pytest.raises(Exception, match="cannot be adopted: bucket_name is 'other-bucket'"):
+        provider.create(checked(provider, adopt_output_id=existing["id"]))
+    assert emulator.requests.count(route="create") == 0
+
+
+def test_adopt_of_a_missing_output_fails_with_not_found(emulator):
+    provider = configured(emulator)
+    with pytest.raises(BitmovinApiError) as caught:
+        provider.create(checked(provider, adopt_output_id="cb90b80c-8867-4e3b-8479-174aa2843f62"))
+    assert caught.value.not_found
+    assert emulator.requests.count(route="create") == 0
+
+
+def test_adopt_id_must_be_an_output_id(emulator):
+    provider = configured(emulator)
+    failures = provider.check(
+        {}, {"bucket_name": "acme-analytics", "role_arn": ROLE, "adopt_output_id": "../x"}
+    ).failures
+    assert [f.property for f in failures] == ["adopt_output_id"]
