@@ -101,15 +101,20 @@ def kms_key_arn_problem(value: Any) -> str | None:
     return None
 
 
-def tenant_org_id_problem(value: Any) -> str | None:
-    """Bitmovin organization ids are UUIDs; anything else would only fail at the API with a 403."""
+def _uuid_problem(value: Any, what: str, example: str) -> str | None:
+    """Bitmovin ids are UUIDs; checking the form early beats a 403 or 404 from the API."""
     if not isinstance(value, str):
-        return "must be a Bitmovin organization id (a UUID) or left unset"
+        return f"must be a {what} (a UUID)"
     try:
         uuid.UUID(value)
     except ValueError:
-        return f"'{value}' is not a Bitmovin organization id; expected a UUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        return f"'{value}' is not a {what}; expected a UUID like {example}"
     return None
+
+
+def tenant_org_id_problem(value: Any) -> str | None:
+    """The organization selected with ``X-Tenant-Org-Id``."""
+    return _uuid_problem(value, "Bitmovin organization id", "3fa85f64-5717-4562-b3fc-2c963f66afa6")
 
 
 def external_id_problem(value: Any) -> str | None:
@@ -187,11 +192,5 @@ def custom_data_problem(value: Any) -> str | None:
 
 
 def output_id_problem(value: Any) -> str | None:
-    """A Bitmovin output id as shown by the dashboard or API (a UUID)."""
-    if not isinstance(value, str):
-        return "must be the id of an existing Bitmovin Analytics S3 role-based output"
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return f"'{value}' is not a Bitmovin output id; expected a UUID like cb90b80c-8867-4e3b-8479-174aa2843f62"
-    return None
+    """A Bitmovin output id as shown by the dashboard or API."""
+    return _uuid_problem(value, "Bitmovin output id", "cb90b80c-8867-4e3b-8479-174aa2843f62")
