@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 import pulumi
+import requests
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -29,7 +30,7 @@ from providers.bitmovin_client import BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import create_exactly_once
 from providers.http_settings import build_session
-from providers.provider_config import API_KEY_CONFIG, MISSING_API_KEY, ProviderConfig, resolve
+from providers.provider_config import ProviderConfig, resolve
 
 
 class ProviderConfigError(Exception):
@@ -51,6 +52,9 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
     nor a session can reach the serialized provider in state.
     """
 
+    _config: ProviderConfig | None = None  # set by configure(), in the provider host
+    _session: requests.Session | None = None  # created on first use, in the provider host
+
     def __getstate__(self) -> dict[str, Any]:
         return {}
 
@@ -64,22 +68,19 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
         self._session = None
 
     def _settings(self) -> ProviderConfig:
-        if getattr(self, "_config", None) is None:  # called without configure(): environment only
+        if self._config is None:  # called without configure(): environment only
             self._config = resolve(lambda _key: None)
-            self._session = None
         return self._config
 
     def _config_problems(self) -> list[str]:
-        config = self._settings()
-        key_problem = any(API_KEY_CONFIG in problem for problem in config.problems)
-        return [*config.problems, *([] if config.api_key or key_problem else [MISSING_API_KEY])]
+        return list(self._settings().problems)
 
     def _client(self, inputs: dict[str, Any]) -> BitmovinClient:
         problems = self._config_problems()
         if problems:
             raise ProviderConfigError(" ".join(problems))
         config = self._settings()
-        if getattr(self, "_session", None) is None:
+        if self._session is None:
             self._session = build_session(config.http)
         return BitmovinClient(
             config.api_key or "",

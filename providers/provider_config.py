@@ -34,7 +34,8 @@ _NUMERIC_SETTINGS: tuple[tuple[str, str, str, float, float], ...] = (
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """Resolved settings; ``problems`` lists config values that could not be used, by key."""
+    """Resolved settings; ``problems`` lists what stops the provider from calling Bitmovin, a
+    missing or unusable API key included."""
 
     api_key: str | None = field(default=None, repr=False)
     api_url: str = DEFAULT_BASE_URL
@@ -74,9 +75,13 @@ def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None 
             f"emulator), got {api_url!r}: fix it with `pulumi config set bitmovin:apiUrl https://api.bitmovin.com/v1`"
         )
     api_key = lookup(API_KEY_CONFIG, API_KEY_ENV)
-    if api_key is not None:
+    if api_key is None:
+        problems.append(MISSING_API_KEY)
+    else:
         api_key = str(api_key).strip()  # a trailing newline or CR from a pasted or `cat`-ed key
-        if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
+        if not api_key:
+            problems.append(MISSING_API_KEY)
+        elif not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
             problems.append(
                 f"{API_KEY_CONFIG} (or {API_KEY_ENV}) contains spaces, control or non-ASCII characters; "
                 f"set it again with `pulumi config set --secret {API_KEY_CONFIG} <your key>`"
