@@ -9,7 +9,7 @@ The Bitmovin API key (``bitmovin:apiKey``) is never read here: the dynamic provi
 
 import pulumi
 
-from analytics_export.component import BitmovinAnalyticsExport, BitmovinAnalyticsExportArgs
+from analytics_export.component import BitmovinAnalyticsExport
 from analytics_export.settings import ConfigError, load_settings
 
 try:
@@ -17,7 +17,8 @@ try:
 except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
-export = BitmovinAnalyticsExport("analytics-export", BitmovinAnalyticsExportArgs.from_settings(settings))
+# The validated settings are the component's arguments (ExportSettings derives from them).
+export = BitmovinAnalyticsExport("analytics-export", settings)
 
 # externalId is not a credential (AWS: it prevents the confused deputy, it is not a secret), so it is a
 # plain output; it becomes secret only if externalId was set with `pulumi config set --secret`.

@@ -1,6 +1,6 @@
 """Bitmovin Analytics export into the customer's S3 bucket through a role Bitmovin assumes.
 
-``policies``, ``naming`` and ``settings`` are pure (no Pulumi resources) and cheap to import; the
+``args``, ``policies``, ``naming`` and ``settings`` are pure (no Pulumi resources) and cheap to import; the
 component (which imports ``pulumi_aws``) is loaded on first use of its names.
 """
 
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from analytics_export.args import BitmovinAnalyticsExportArgs
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
 from analytics_export.settings import ConfigError, ConfigProblem, ExportSettings, settings_from_config
 
 if TYPE_CHECKING:
-    from analytics_export.component import BitmovinAnalyticsExport, BitmovinAnalyticsExportArgs
+    from analytics_export.component import BitmovinAnalyticsExport
 
 __all__ = [
     "BITMOVIN_PRINCIPAL",
@@ -29,7 +30,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("BitmovinAnalyticsExport", "BitmovinAnalyticsExportArgs"):
+    if name == "BitmovinAnalyticsExport":
         from analytics_export import component
 
         return getattr(component, name)

@@ -18,15 +18,14 @@ POLICY_VERSION = "2012-10-17"
 BITMOVIN_ACCOUNT_ID = "630681592166"
 BITMOVIN_PRINCIPAL = f"arn:aws:iam::{BITMOVIN_ACCOUNT_ID}:user/bitmovinCustomerS3Access"
 
-# What Bitmovin documents as the minimum for Analytics exports (docs/aws-s3-iam.md §2.3).
+# What Bitmovin documents as the minimum for Analytics exports (docs/aws-iam.md).
 BUCKET_LOCATION_ACTIONS = ("s3:GetBucketLocation",)
 LIST_ACTIONS = ("s3:ListBucket",)
 WRITE_ACTIONS = ("s3:PutObject", "s3:PutObjectAcl")
-# SSE-KMS uploads need GenerateDataKey; multipart uploads also Decrypt (docs/aws-s3-iam.md §2.5).
+# SSE-KMS uploads need GenerateDataKey; multipart uploads also Decrypt (docs/aws-iam.md).
 KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 _PARTITION = re.compile(r"^aws(-[a-z]+)*$")
-_PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(user|role)/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 
 
 def _require(problem: str | None, what: str) -> None:
@@ -37,16 +36,6 @@ def _require(problem: str | None, what: str) -> None:
 def _check_partition(partition: str) -> None:
     if not isinstance(partition, str) or not _PARTITION.match(partition):
         raise ValueError(f"partition {partition!r} is not an AWS partition such as 'aws' or 'aws-cn'")
-
-
-def principal_arn_problem(value: Any) -> str | None:
-    """The trusted principal must be one IAM user or role, never an account root or a wildcard."""
-    if not isinstance(value, str) or not _PRINCIPAL_ARN.match(value):
-        return (
-            f"{value!r} is not an IAM user or role ARN; expected "
-            "arn:<partition>:iam::<12-digit account id>:user/<name> (or :role/<name>)"
-        )
-    return None
 
 
 def arn_partition(arn: str) -> str:
@@ -82,7 +71,7 @@ def trust_policy(external_id: str, principal_arn: str = BITMOVIN_PRINCIPAL) -> d
     Bitmovin customer's exports write into this bucket (the confused-deputy problem).
     """
     _require(rules.external_id_problem(external_id), "external ID")
-    _require(principal_arn_problem(principal_arn), "trusted principal")
+    _require(rules.principal_arn_problem(principal_arn), "trusted principal")
     return {
         "Version": POLICY_VERSION,
         "Statement": [

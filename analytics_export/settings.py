@@ -1,9 +1,11 @@
 """Stack configuration -> :class:`ExportSettings`, or a :class:`ConfigError` naming every bad key.
 
-:func:`settings_from_config` is pure (a mapping of raw config values in, a frozen dataclass out) so
-every rule is unit-tested without Pulumi; :func:`load_settings` only gathers the raw values from the
-running stack. The value rules themselves live in :mod:`providers.validation`, shared with the
-dynamic provider's ``check``.
+The keys, their types and defaults are read from ``Pulumi.yaml`` (:mod:`analytics_export.config_schema`);
+:data:`KEY_RULES` holds one small rule per key. :func:`settings_from_config` is pure (a mapping of
+raw config values in, the component's frozen arguments out) so every rule is unit-tested without
+Pulumi; :func:`load_settings` only gathers the raw values from the running stack. The value rules
+themselves live in :mod:`providers.validation`, shared with the component and the dynamic
+provider's ``check``; this module adds the key names and the `pulumi config` commands that fix them.
 
 The program never reads ``bitmovin:apiKey``: only the dynamic provider does, in its own process.
 
@@ -18,126 +20,20 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from analytics_export import naming
-from analytics_export.policies import BITMOVIN_PRINCIPAL, arn_partition, principal_arn_problem
+from analytics_export.args import BitmovinAnalyticsExportArgs
+from analytics_export.config_schema import ConfigKey, project_keys
+from analytics_export.policies import BITMOVIN_PRINCIPAL, arn_partition
 from providers import validation as rules
 
 # ---------------------------------------------------------------------------------------------
 # Keys
 
-
-@dataclass(frozen=True)
-class ConfigKey:
-    """A project config key as declared in ``Pulumi.yaml`` (tests compare both)."""
-
-    name: str
-    type: str  # string | boolean | integer
-    default: Any
-    description: str
-
-
-GLOBAL, GENERATED, CUSTOM = "GLOBAL", "GENERATED", "CUSTOM"
-OWNERSHIP_ENFORCED, OWNERSHIP_PREFERRED, OWNERSHIP_OBJECT_WRITER = (
-    "BucketOwnerEnforced",
-    "BucketOwnerPreferred",
-    "ObjectWriter",
-)
-OBJECT_OWNERSHIPS = (OWNERSHIP_ENFORCED, OWNERSHIP_PREFERRED)
-MAX_OUTPUT_NAME = 255
-
-PROJECT_KEYS: dict[str, ConfigKey] = {
-    key.name: key
-    for key in (
-        ConfigKey(
-            "externalIdMode",
-            "string",
-            GLOBAL,
-            "How Bitmovin picks the role's external ID: GLOBAL (one ID per Bitmovin organization), "
-            "GENERATED (a random ID per output) or CUSTOM (the value of externalId).",
-        ),
-        ConfigKey(
-            "externalId",
-            "string",
-            "",
-            "The external ID to require with externalIdMode CUSTOM (2-1224 characters of [\\w+=,.@:/-]; "
-            "a random UUID is recommended). Must stay empty with GLOBAL and GENERATED.",
-        ),
-        ConfigKey(
-            "bucketName",
-            "string",
-            "",
-            "Name of the bucket to create. Empty: bitmovin-analytics-<stack>-<account id> "
-            "(S3 bucket names are global, hence the account id).",
-        ),
-        ConfigKey(
-            "existingBucketName",
-            "string",
-            "",
-            "Export into this existing bucket instead of creating one: no bucket resources are managed. "
-            "Cannot be combined with bucketName, kmsKeyArn, retentionDays, objectOwnership or "
-            "retainBucketOnDestroy.",
-        ),
-        ConfigKey(
-            "roleName",
-            "string",
-            "",
-            "Name of the IAM role Bitmovin assumes. Empty: bitmovin-analytics-export-<stack> "
-            "(at most 64 characters; a short hash is added when the stack name must be shortened).",
-        ),
-        ConfigKey(
-            "exportPrefix",
-            "string",
-            "",
-            "Key prefix Bitmovin may write under, ending with '/' and without a leading '/', "
-            "e.g. analytics/. Empty: the whole bucket.",
-        ),
-        ConfigKey(
-            "objectOwnership",
-            "string",
-            OWNERSHIP_ENFORCED,
-            "S3 Object Ownership of the created bucket: BucketOwnerEnforced (ACLs disabled) or "
-            "BucketOwnerPreferred (use it only if exports fail with AccessControlListNotSupported).",
-        ),
-        ConfigKey(
-            "kmsKeyArn",
-            "string",
-            "",
-            "Encrypt the created bucket with this customer-managed KMS key (SSE-KMS, bucket key on) and let "
-            "the role use it. Empty: SSE-S3 (AES256).",
-        ),
-        ConfigKey(
-            "retentionDays",
-            "integer",
-            0,
-            "Delete exports under the prefix this many days after they were written (also expires "
-            "noncurrent versions and aborts stale multipart uploads). 0: keep forever.",
-        ),
-        ConfigKey(
-            "retainBucketOnDestroy",
-            "boolean",
-            True,
-            "Keep the bucket, its data and its security settings when the stack is destroyed "
-            "(they are only removed from the stack's state).",
-        ),
-        ConfigKey(
-            "outputName",
-            "string",
-            "",
-            "Name of the Bitmovin Analytics output. Empty: <project>-<stack>.",
-        ),
-        ConfigKey(
-            "bitmovinPrincipalArn",
-            "string",
-            BITMOVIN_PRINCIPAL,
-            "The IAM user or role allowed to assume the role. Change it only for a partition other "
-            "than aws (e.g. aws-cn), with the ARN Bitmovin gives you.",
-        ),
-    )
-}
+PROJECT_KEYS: dict[str, ConfigKey] = project_keys()
 DEFAULTS: dict[str, Any] = {name: key.default for name, key in PROJECT_KEYS.items()}
 
 REGION_KEY = "aws:region"
@@ -152,7 +48,14 @@ _REFUSED_KEYS = {
     "blocks all public access",
     "apiKey": "the Bitmovin API key belongs to the provider namespace and must be a secret",
 }
-_BYO_CONFLICTS = ("bucketName", "kmsKeyArn", "retentionDays", "objectOwnership", "retainBucketOnDestroy")
+# Stack config key of each field that cannot be combined with existingBucketName.
+_CONFIG_KEY_OF_FIELD = {
+    "bucket_name": "bucketName",
+    "kms_key_arn": "kmsKeyArn",
+    "retention_days": "retentionDays",
+    "object_ownership": "objectOwnership",
+    "retain_bucket_on_destroy": "retainBucketOnDestroy",
+}
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _UUID_COMMAND = "\"$(python3 -c 'import uuid; print(uuid.uuid4())')\""
 
@@ -161,36 +64,19 @@ _UUID_COMMAND = "\"$(python3 -c 'import uuid; print(uuid.uuid4())')\""
 # Result and errors
 
 
-@dataclass(frozen=True)
-class ExportSettings:
-    """Validated settings of one stack; every default is already applied.
+@dataclass(frozen=True, kw_only=True)
+class ExportSettings(BitmovinAnalyticsExportArgs):
+    """Validated settings of one stack: the component's arguments, plus where they came from.
 
-    ``bucket_name`` is ``None`` when the name must be derived at deploy time from the stack and the
-    AWS account id (see :func:`analytics_export.naming.default_bucket_name`), and always ``None``
-    with ``existing_bucket_name``.
+    Every default is already applied. ``bucket_name`` is ``None`` when the name must be derived at
+    deploy time from the stack and the AWS account id (see
+    :func:`analytics_export.naming.default_bucket_name`), and always ``None`` with
+    ``existing_bucket_name``.
     """
 
     project: str
     stack: str
-    region: str | None
-    tenant_org_id: str | None
-    external_id_mode: str
-    external_id: str | None
-    bucket_name: str | None
-    existing_bucket_name: str | None
-    role_name: str
-    export_prefix: str
-    object_ownership: str
-    kms_key_arn: str | None
-    retention_days: int | None
-    retain_bucket_on_destroy: bool
-    output_name: str
-    bitmovin_principal_arn: str
-    external_id_is_secret: bool = False
-
-    @property
-    def creates_bucket(self) -> bool:
-        return self.existing_bucket_name is None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -259,12 +145,296 @@ def region_partition(region: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The pure function
+# Raw values, typed on demand
 
 
 def _split_key(key: str, project: str) -> tuple[str, str]:
     namespace, sep, name = key.partition(":")
     return (namespace, name) if sep else (project, key)
+
+
+class _RawConfig:
+    """One stack's raw config values, read as typed values; every bad value becomes a problem."""
+
+    def __init__(self, values: dict[str, Any], other: dict[str, Any], project: str, stack: str) -> None:
+        self.values = values  # project keys, bare names
+        self.other = other  # other namespaces, full keys (aws:region, bitmovin:tenantOrgId)
+        self.project = project
+        self.stack = stack
+        self.problems: list[ConfigProblem] = []
+
+    def problem(self, key: str, reason: str, fix: str) -> None:
+        self.problems.append(ConfigProblem(key, reason, fix))
+
+    def text(self, key: str) -> str | None:
+        value = self.values.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.problem(key, f"must be a string, got {value!r}", set_command(key, str(value)))
+            return None
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.values.get(key)
+        if value is None or value == "":
+            return bool(DEFAULTS[key])
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.problem(
+            key, f"must be true or false, got {value!r}", set_command(key, str(DEFAULTS[key]).lower())
+        )
+        return bool(DEFAULTS[key])
+
+    def integer(self, key: str) -> int:
+        value = self.values.get(key)
+        if value is None or value == "":
+            return int(DEFAULTS[key])
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+            return int(value)
+        self.problem(key, f"must be a whole number of days, got {value!r}", set_command(key, "30"))
+        return int(DEFAULTS[key])
+
+    def is_set(self, key: str) -> bool:
+        """Set to something other than its declared default (which the CLI injects)."""
+        value = self.values.get(key)
+        if value is None or value == "":
+            return False
+        return str(value).lower() != str(DEFAULTS[key]).lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# One rule per key. Each reads its raw value, reports problems, and stores the validated field in
+# ``chosen`` (the keyword arguments of ExportSettings). Rules run in table order, so a rule may read
+# a field an earlier rule chose (e.g. kmsKeyArn reads the region).
+
+Chosen = dict[str, Any]
+
+
+def _region_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    """aws:region is a provider key: only validated and used for cross-checks."""
+    region = raw.other.get(REGION_KEY) or None
+    if region is not None and (not isinstance(region, str) or not _REGION.match(region)):
+        raw.problem(
+            REGION_KEY,
+            f"{region!r} is not an AWS region name such as eu-central-1",
+            set_command(REGION_KEY, "eu-central-1"),
+        )
+        region = None
+    chosen["region"] = region
+
+
+def _tenant_org_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    tenant_org_id = raw.other.get(TENANT_ORG_ID_KEY) or None
+    reason = rules.tenant_org_id_problem(tenant_org_id) if tenant_org_id is not None else None
+    if reason:
+        raw.problem(
+            TENANT_ORG_ID_KEY,
+            f"{reason} (or remove it with `{rm_command(TENANT_ORG_ID_KEY)}` to use the API key's own "
+            "organization)",
+            set_command(TENANT_ORG_ID_KEY, "<your Bitmovin organization id>"),
+        )
+        tenant_org_id = None
+    chosen["tenant_org_id"] = tenant_org_id
+
+
+def _external_id_mode_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    mode = raw.text("externalIdMode") or rules.DEFAULT_EXTERNAL_ID_MODE
+    reason = rules.enum_problem(mode, rules.EXTERNAL_ID_MODES)
+    if reason:
+        raw.problem(
+            "externalIdMode", f"{reason} (case-sensitive)", set_command("externalIdMode", rules.GLOBAL)
+        )
+        mode = rules.DEFAULT_EXTERNAL_ID_MODE
+    chosen["external_id_mode"] = mode
+
+
+def _external_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    mode, external_id = chosen["external_id_mode"], raw.text("externalId")
+    conflict = rules.external_id_conflict(mode, external_id is not None)
+    if conflict == "required":
+        raw.problem(
+            "externalId",
+            "is required with externalIdMode CUSTOM (a random UUID is recommended; or let Bitmovin pick "
+            f"one with `{set_command('externalIdMode', rules.GLOBAL)}`)",
+            f"pulumi config set externalId {_UUID_COMMAND}",
+        )
+    elif conflict == "not-allowed":
+        raw.problem(
+            "externalId",
+            f"is only used with externalIdMode CUSTOM; with {mode} Bitmovin generates the ID (to use your "
+            f"own ID instead, run `{set_command('externalIdMode', rules.CUSTOM)}`)",
+            rm_command("externalId"),
+        )
+        external_id = None
+    elif external_id is not None and (reason := rules.external_id_problem(external_id)):
+        raw.problem("externalId", reason, f"pulumi config set externalId {_UUID_COMMAND}")
+        external_id = None
+    chosen["external_id"] = external_id
+
+
+def _existing_bucket_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    """An existing bucket is not managed here, so nothing that describes a managed bucket may be set."""
+    existing = raw.text("existingBucketName")
+    chosen["existing_bucket_name"] = existing
+    if existing is None:
+        return
+    reason = rules.bucket_name_problem(existing)
+    if reason:
+        raw.problem(
+            "existingBucketName",
+            reason,
+            set_command("existingBucketName", suggest_bucket_name(existing, raw.stack)),
+        )
+    set_fields = {field: raw.is_set(key) for field, key in _CONFIG_KEY_OF_FIELD.items()}
+    for field in rules.existing_bucket_conflicts(set_fields):
+        raw.problem(
+            _CONFIG_KEY_OF_FIELD[field],
+            "cannot be combined with existingBucketName: an existing bucket is not managed by this "
+            "stack, so its name, encryption, lifecycle, ownership and retention stay as they are",
+            rm_command(_CONFIG_KEY_OF_FIELD[field]),
+        )
+
+
+def _bucket_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    bucket_name = raw.text("bucketName")
+    if chosen["existing_bucket_name"] is not None:
+        bucket_name = None
+    elif bucket_name is not None and (reason := rules.bucket_name_problem(bucket_name)):
+        raw.problem(
+            "bucketName", reason, set_command("bucketName", suggest_bucket_name(bucket_name, raw.stack))
+        )
+    chosen["bucket_name"] = bucket_name
+
+
+def _object_ownership_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    ownership = raw.text("objectOwnership") or rules.OWNERSHIP_ENFORCED
+    fix = set_command("objectOwnership", rules.OWNERSHIP_ENFORCED)
+    if ownership == rules.OWNERSHIP_OBJECT_WRITER:
+        raw.problem(
+            "objectOwnership",
+            "ObjectWriter is not offered: it re-enables ACLs and buys nothing here, because Bitmovin writes "
+            "through a role in your own account, so you own every object anyway. Use BucketOwnerEnforced, "
+            "or BucketOwnerPreferred if exports fail with AccessControlListNotSupported",
+            fix,
+        )
+        ownership = rules.OWNERSHIP_ENFORCED
+    elif reason := rules.enum_problem(ownership, rules.OBJECT_OWNERSHIPS):
+        raw.problem("objectOwnership", f"{reason} (case-sensitive)", fix)
+        ownership = rules.OWNERSHIP_ENFORCED
+    chosen["object_ownership"] = ownership
+
+
+def _kms_key_arn_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    kms_key_arn, region = raw.text("kmsKeyArn"), chosen["region"]
+    if kms_key_arn is not None and (reason := rules.kms_key_arn_problem(kms_key_arn)):
+        raw.problem(
+            "kmsKeyArn",
+            f"{reason} (or remove it with `{rm_command('kmsKeyArn')}` to use SSE-S3)",
+            set_command("kmsKeyArn", "arn:aws:kms:<region>:<account id>:key/<key id>"),
+        )
+        kms_key_arn = None
+    elif kms_key_arn is not None and region is not None and kms_key_arn.split(":")[3] != region:
+        raw.problem(
+            "kmsKeyArn",
+            f"the key is in {kms_key_arn.split(':')[3]} but the bucket is created in {region} "
+            "(aws:region); S3 can only use a KMS key from the bucket's region",
+            set_command("kmsKeyArn", f"arn:aws:kms:{region}:<account id>:key/<key id>"),
+        )
+        kms_key_arn = None
+    chosen["kms_key_arn"] = kms_key_arn
+
+
+def _retention_days_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    retention = raw.integer("retentionDays")
+    if retention < 0:
+        raw.problem(
+            "retentionDays",
+            f"must be a positive number of days, or 0 to keep exports forever, got {retention}",
+            set_command("retentionDays", str(abs(retention))),
+        )
+        retention = 0
+    chosen["retention_days"] = retention or None
+
+
+def _retain_bucket_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    chosen["retain_bucket_on_destroy"] = raw.flag("retainBucketOnDestroy")
+
+
+def _role_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    role_name = raw.text("roleName")
+    if role_name is not None and (reason := rules.role_name_problem(role_name)):
+        raw.problem("roleName", reason, set_command("roleName", suggest_role_name(role_name, raw.stack)))
+    chosen["role_name"] = role_name or naming.default_role_name(raw.stack)
+
+
+def _export_prefix_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    value = raw.values.get("exportPrefix")
+    prefix = "" if value is None else value
+    reason = rules.export_prefix_problem(prefix)
+    if reason:
+        raw.problem("exportPrefix", reason, set_command("exportPrefix", suggest_prefix(str(prefix))))
+        prefix = ""
+    chosen["export_prefix"] = prefix
+
+
+def _output_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    name = raw.text("outputName")
+    limit = rules.MAX_OUTPUT_NAME_LENGTH
+    if name is not None and (reason := rules.text_problem(name, limit)):
+        raw.problem("outputName", reason, set_command("outputName", name[:limit]))
+    chosen["output_name"] = name or naming.default_output_name(raw.project, raw.stack)
+
+
+def _principal_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    """A role can only trust a principal of its own partition, which the region decides."""
+    principal, region = raw.text("bitmovinPrincipalArn") or BITMOVIN_PRINCIPAL, chosen["region"]
+    reason = rules.principal_arn_problem(principal)
+    if reason:
+        raw.problem(
+            "bitmovinPrincipalArn",
+            f"{reason}; leave it unset for Bitmovin's own user",
+            set_command("bitmovinPrincipalArn", BITMOVIN_PRINCIPAL),
+        )
+        principal = BITMOVIN_PRINCIPAL
+    elif region is not None and arn_partition(principal) != region_partition(region):
+        wanted = region_partition(region)
+        raw.problem(
+            "bitmovinPrincipalArn",
+            f"{principal} is in partition {arn_partition(principal)} but aws:region {region} is in "
+            f"{wanted}; a role can only trust a principal of its own partition. Ask "
+            f"Bitmovin for the principal it uses in {wanted}",
+            set_command("bitmovinPrincipalArn", f"arn:{wanted}:iam::<account id>:user/<name>"),
+        )
+    chosen["bitmovin_principal_arn"] = principal
+
+
+# (config key, rule), in the order problems are reported. Every key declared in Pulumi.yaml has a
+# rule here (tests/test_settings.py checks it), plus the two provider keys the program reads.
+KEY_RULES: tuple[tuple[str, Callable[[_RawConfig, Chosen], None]], ...] = (
+    (REGION_KEY, _region_rule),
+    (TENANT_ORG_ID_KEY, _tenant_org_id_rule),
+    ("externalIdMode", _external_id_mode_rule),
+    ("externalId", _external_id_rule),
+    ("existingBucketName", _existing_bucket_rule),
+    ("bucketName", _bucket_name_rule),
+    ("objectOwnership", _object_ownership_rule),
+    ("kmsKeyArn", _kms_key_arn_rule),
+    ("retentionDays", _retention_days_rule),
+    ("retainBucketOnDestroy", _retain_bucket_rule),
+    ("roleName", _role_name_rule),
+    ("exportPrefix", _export_prefix_rule),
+    ("outputName", _output_name_rule),
+    ("bitmovinPrincipalArn", _principal_rule),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# The pure function
 
 
 def settings_from_config(
@@ -279,7 +449,7 @@ def settings_from_config(
     """
     values: dict[str, Any] = {}
     other: dict[str, Any] = {}
-    problems: list[ConfigProblem] = []
+    unknown: list[ConfigProblem] = []
     for key, value in raw.items():
         namespace, name = _split_key(key, project)
         if namespace != project:
@@ -287,240 +457,16 @@ def settings_from_config(
         elif name in PROJECT_KEYS:
             values[name] = value
         else:
-            problems.append(_unknown_key_problem(name, value))
-
-    def problem(key: str, reason: str, fix: str) -> None:
-        problems.append(ConfigProblem(key, reason, fix))
-
-    def text(key: str) -> str | None:
-        value = values.get(key)
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            problem(key, f"must be a string, got {value!r}", set_command(key, str(value)))
-            return None
-        return value
-
-    def flag(key: str) -> bool:
-        value = values.get(key)
-        if value is None or value == "":
-            return bool(DEFAULTS[key])
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        problem(key, f"must be true or false, got {value!r}", set_command(key, str(DEFAULTS[key]).lower()))
-        return bool(DEFAULTS[key])
-
-    def integer(key: str) -> int:
-        value = values.get(key)
-        if value is None or value == "":
-            return int(DEFAULTS[key])
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
-            return int(value)
-        problem(key, f"must be a whole number of days, got {value!r}", set_command(key, "30"))
-        return int(DEFAULTS[key])
-
-    def is_set(key: str) -> bool:
-        """Set to something other than its declared default (which the CLI injects)."""
-        value = values.get(key)
-        if value is None or value == "":
-            return False
-        default = DEFAULTS[key]
-        return str(value).lower() != str(default).lower()
-
-    # -- AWS region (provider key; only validated and used for cross-checks) ---------------------
-    region = other.get(REGION_KEY) or None
-    if region is not None and (not isinstance(region, str) or not _REGION.match(region)):
-        problem(
-            REGION_KEY,
-            f"{region!r} is not an AWS region name such as eu-central-1",
-            set_command(REGION_KEY, "eu-central-1"),
-        )
-        region = None
-
-    # -- Bitmovin organization ---------------------------------------------------------------------
-    tenant_org_id = other.get(TENANT_ORG_ID_KEY) or None
-    if tenant_org_id is not None:
-        reason = rules.tenant_org_id_problem(tenant_org_id)
-        if reason:
-            problem(
-                TENANT_ORG_ID_KEY,
-                f"{reason} (or remove it with `{rm_command(TENANT_ORG_ID_KEY)}` to use the API key's own "
-                "organization)",
-                set_command(TENANT_ORG_ID_KEY, "<your Bitmovin organization id>"),
-            )
-            tenant_org_id = None
-
-    # -- External ID -------------------------------------------------------------------------------
-    mode = text("externalIdMode") or GLOBAL
-    reason = rules.enum_problem(mode, rules.EXTERNAL_ID_MODES)
-    if reason:
-        problem("externalIdMode", f"{reason} (case-sensitive)", set_command("externalIdMode", GLOBAL))
-        mode = GLOBAL
-    external_id = text("externalId")
-    if mode == CUSTOM and external_id is None:
-        problem(
-            "externalId",
-            "is required with externalIdMode CUSTOM (a random UUID is recommended; or let Bitmovin pick "
-            f"one with `{set_command('externalIdMode', GLOBAL)}`)",
-            f"pulumi config set externalId {_UUID_COMMAND}",
-        )
-    elif external_id is not None and mode != CUSTOM:
-        problem(
-            "externalId",
-            f"is only used with externalIdMode CUSTOM; with {mode} Bitmovin generates the ID (to use your "
-            f"own ID instead, run `{set_command('externalIdMode', CUSTOM)}`)",
-            rm_command("externalId"),
-        )
-        external_id = None
-    elif external_id is not None:
-        reason = rules.external_id_problem(external_id)
-        if reason:
-            problem("externalId", reason, f"pulumi config set externalId {_UUID_COMMAND}")
-            external_id = None
-
-    # -- Bucket ------------------------------------------------------------------------------------
-    existing_bucket = text("existingBucketName")
-    if existing_bucket is not None:
-        reason = rules.bucket_name_problem(existing_bucket)
-        if reason:
-            problem(
-                "existingBucketName",
-                reason,
-                set_command("existingBucketName", suggest_bucket_name(existing_bucket, stack)),
-            )
-        for key in _BYO_CONFLICTS:
-            if is_set(key):
-                problem(
-                    key,
-                    "cannot be combined with existingBucketName: an existing bucket is not managed by this "
-                    "stack, so its name, encryption, lifecycle, ownership and retention stay as they are",
-                    rm_command(key),
-                )
-    bucket_name = text("bucketName")
-    if bucket_name is not None and existing_bucket is None:
-        reason = rules.bucket_name_problem(bucket_name)
-        if reason:
-            problem("bucketName", reason, set_command("bucketName", suggest_bucket_name(bucket_name, stack)))
-    if existing_bucket is not None:
-        bucket_name = None
-
-    ownership = text("objectOwnership") or OWNERSHIP_ENFORCED
-    if ownership == OWNERSHIP_OBJECT_WRITER:
-        problem(
-            "objectOwnership",
-            "ObjectWriter is not offered: it re-enables ACLs and buys nothing here, because Bitmovin writes "
-            "through a role in your own account, so you own every object anyway. Use BucketOwnerEnforced, "
-            "or BucketOwnerPreferred if exports fail with AccessControlListNotSupported",
-            set_command("objectOwnership", OWNERSHIP_ENFORCED),
-        )
-        ownership = OWNERSHIP_ENFORCED
-    elif ownership not in OBJECT_OWNERSHIPS:
-        reason = rules.enum_problem(ownership, OBJECT_OWNERSHIPS)
-        problem(
-            "objectOwnership",
-            f"{reason} (case-sensitive)",
-            set_command("objectOwnership", OWNERSHIP_ENFORCED),
-        )
-        ownership = OWNERSHIP_ENFORCED
-
-    kms_key_arn = text("kmsKeyArn")
-    if kms_key_arn is not None:
-        reason = rules.kms_key_arn_problem(kms_key_arn)
-        if reason:
-            problem(
-                "kmsKeyArn",
-                f"{reason} (or remove it with `{rm_command('kmsKeyArn')}` to use SSE-S3)",
-                set_command("kmsKeyArn", "arn:aws:kms:<region>:<account id>:key/<key id>"),
-            )
-            kms_key_arn = None
-        elif region is not None and kms_key_arn.split(":")[3] != region:
-            problem(
-                "kmsKeyArn",
-                f"the key is in {kms_key_arn.split(':')[3]} but the bucket is created in {region} "
-                "(aws:region); S3 can only use a KMS key from the bucket's region",
-                set_command("kmsKeyArn", f"arn:aws:kms:{region}:<account id>:key/<key id>"),
-            )
-            kms_key_arn = None
-
-    retention = integer("retentionDays")
-    if retention < 0:
-        problem(
-            "retentionDays",
-            f"must be a positive number of days, or 0 to keep exports forever, got {retention}",
-            set_command("retentionDays", str(abs(retention))),
-        )
-        retention = 0
-    retain = flag("retainBucketOnDestroy")
-
-    # -- Role, prefix, output ------------------------------------------------------------------------
-    role_name = text("roleName")
-    if role_name is not None:
-        reason = rules.role_name_problem(role_name)
-        if reason:
-            problem("roleName", reason, set_command("roleName", suggest_role_name(role_name, stack)))
-    role_name = role_name or naming.default_role_name(stack)
-
-    prefix_value = values.get("exportPrefix")
-    prefix = "" if prefix_value is None else prefix_value
-    reason = rules.export_prefix_problem(prefix)
-    if reason:
-        problem("exportPrefix", reason, set_command("exportPrefix", suggest_prefix(str(prefix))))
-        prefix = ""
-
-    output_name = text("outputName")
-    if output_name is not None:
-        reason = rules.text_problem(output_name, MAX_OUTPUT_NAME)
-        if reason:
-            problem("outputName", reason, set_command("outputName", output_name[:MAX_OUTPUT_NAME]))
-    output_name = output_name or naming.default_output_name(project, stack)
-
-    principal = text("bitmovinPrincipalArn") or BITMOVIN_PRINCIPAL
-    reason = principal_arn_problem(principal)
-    if reason:
-        problem(
-            "bitmovinPrincipalArn",
-            f"{reason}; leave it unset for Bitmovin's own user",
-            set_command("bitmovinPrincipalArn", BITMOVIN_PRINCIPAL),
-        )
-        principal = BITMOVIN_PRINCIPAL
-    elif region is not None and arn_partition(principal) != region_partition(region):
-        problem(
-            "bitmovinPrincipalArn",
-            f"{principal} is in partition {arn_partition(principal)} but aws:region {region} is in "
-            f"{region_partition(region)}; a role can only trust a principal of its own partition. Ask "
-            f"Bitmovin for the principal it uses in {region_partition(region)}",
-            set_command(
-                "bitmovinPrincipalArn",
-                f"arn:{region_partition(region)}:iam::<account id>:user/<name>",
-            ),
-        )
-
-    if problems:
-        raise ConfigError(problems)
-    return ExportSettings(
-        project=project,
-        stack=stack,
-        region=region,
-        tenant_org_id=tenant_org_id,
-        external_id_mode=mode,
-        external_id=external_id,
-        bucket_name=bucket_name,
-        existing_bucket_name=existing_bucket,
-        role_name=role_name,
-        export_prefix=prefix,
-        object_ownership=ownership,
-        kms_key_arn=kms_key_arn,
-        retention_days=retention or None,
-        retain_bucket_on_destroy=retain,
-        output_name=output_name,
-        bitmovin_principal_arn=principal,
-        external_id_is_secret=external_id is not None
-        and bool({"externalId", f"{project}:externalId"} & secret_keys),
-    )
+            unknown.append(_unknown_key_problem(name, value))
+    config = _RawConfig(values, other, project, stack)
+    config.problems.extend(unknown)
+    chosen: Chosen = {}
+    for _key, rule in KEY_RULES:
+        rule(config, chosen)
+    if config.problems:
+        raise ConfigError(config.problems)
+    secret = chosen["external_id"] is not None and bool({"externalId", f"{project}:externalId"} & secret_keys)
+    return ExportSettings(project=project, stack=stack, external_id_is_secret=secret, **chosen)
 
 
 def _unknown_key_problem(name: str, value: Any) -> ConfigProblem:

@@ -270,13 +270,8 @@ class EmulatorApp:
             )
         fields, errors = validate_create(body, check_role_arn=self.options.validate_role_arn)
         if errors:
-            names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
-            return error_response(
-                400,
-                CODE_INVALID_FIELD,
-                "Required attribute/field not valid or not present",
-                f"Invalid fields: {names}",
-                errors,
+            return _field_errors(
+                CODE_INVALID_FIELD, "Required attribute/field not valid or not present", errors
             )
         output = self.store.create(fields, org_id)
         return json_response(success_body(self._view(output)), self.options.create_status)
@@ -284,14 +279,7 @@ class EmulatorApp:
     def _list(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
         paging, errors = parse_paging(request.args)
         if errors:
-            names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
-            return error_response(
-                400,
-                CODE_INVALID_PARAMETER,
-                "One or more parameters are not valid",
-                f"Invalid: {names}",
-                errors,
-            )
+            return _field_errors(CODE_INVALID_PARAMETER, "One or more parameters are not valid", errors)
         items = self.store.list(org_id)
         if paging.name is not None:
             if self.options.name_filter == "exact":
@@ -338,3 +326,9 @@ def _page_url(request: Request, offset: int, limit: int, name: str | None) -> st
     if name is not None:
         params["name"] = name
     return f"{request.base_url}?{urlencode(params)}"
+
+
+def _field_errors(code: int, message: str, errors: list[FieldError]) -> Response:
+    """A 400 naming every rejected field in ``developerMessage`` and ``details``."""
+    names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
+    return error_response(400, code, message, f"Invalid fields: {names}", errors)

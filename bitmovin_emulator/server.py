@@ -7,13 +7,12 @@ fault injection, options, ``reset()`` and ``close()``.
 import copy
 import logging
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import EmulatorApp
-from .faults import Fault, FaultRegistry, When
+from .faults import Fault, FaultRegistry
 from .options import EmulatorOptions
 from .requestlog import RequestLog
 from .store import OutputStore
@@ -132,47 +131,22 @@ class EmulatorServer:
         """Forget outputs, request log and faults; restore the options given at construction."""
         self.app.reset(copy.deepcopy(self._initial_options))
 
-    def fail(
-        self,
-        target: str,
-        status: int,
-        *,
-        when: When = "before",
-        headers: Mapping[str, str] | None = None,
-        body: Any = None,
-        content_type: str | None = None,
-        method: str | None = None,
-        times: int | None = 1,
-    ) -> Fault:
-        """Answer ``status`` instead; see ``FaultRegistry.fail``."""
-        return self.faults.fail(
-            target,
-            status,
-            when=when,
-            headers=headers,
-            body=body,
-            content_type=content_type,
-            method=method,
-            times=times,
-        )
+    # Fault shortcuts: the registry's own methods, so their signatures are written once.
 
-    def delay(
-        self,
-        target: str,
-        seconds: float,
-        *,
-        when: When = "before",
-        method: str | None = None,
-        times: int | None = 1,
-    ) -> Fault:
-        """Sleep ``seconds`` before/after processing; see ``FaultRegistry.delay``."""
-        return self.faults.delay(target, seconds, when=when, method=method, times=times)
+    @property
+    def fail(self) -> Callable[..., Fault]:
+        """Answer a status (e.g. 429, 500, 503) instead; see ``FaultRegistry.fail``."""
+        return self.faults.fail
 
-    def drop_connection(
-        self, target: str, *, when: When = "after", method: str | None = None, times: int | None = 1
-    ) -> Fault:
+    @property
+    def delay(self) -> Callable[..., Fault]:
+        """Sleep before/after processing; see ``FaultRegistry.delay``."""
+        return self.faults.delay
+
+    @property
+    def drop_connection(self) -> Callable[..., Fault]:
         """Close the socket without responding; see ``FaultRegistry.drop_connection``."""
-        return self.faults.drop_connection(target, when=when, method=method, times=times)
+        return self.faults.drop_connection
 
     def clear_faults(self) -> None:
         """Remove all faults."""

@@ -67,19 +67,19 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
         self._config = resolve(req.config.get)
         self._session = None
 
-    def _settings(self) -> ProviderConfig:
+    def _resolved_config(self) -> ProviderConfig:
         if self._config is None:  # called without configure(): environment only
             self._config = resolve(lambda _key: None)
         return self._config
 
     def _config_problems(self) -> list[str]:
-        return list(self._settings().problems)
+        return list(self._resolved_config().problems)
 
     def _client(self, inputs: dict[str, Any]) -> BitmovinClient:
         problems = self._config_problems()
         if problems:
             raise ProviderConfigError(" ".join(problems))
-        config = self._settings()
+        config = self._resolved_config()
         if self._session is None:
             self._session = build_session(config.http)
         return BitmovinClient(
@@ -136,7 +136,7 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
                 return ReadResult(None, {})
             raise
         outputs = model.outputs_from(state, current)
-        return ReadResult(id_, outputs, model.inputs_from_outputs(outputs))
+        return ReadResult(id_, outputs, model.comparable_inputs(outputs))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Unreachable through ``diff``; refuses real changes instead of pretending to apply them."""

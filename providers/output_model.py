@@ -6,7 +6,7 @@ use them to translate between Pulumi state (snake_case) and the API (camelCase).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
@@ -32,10 +32,6 @@ COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
 # Read only by ``create``: take over an existing output instead of creating one (the stand-in for
 # `pulumi import`, which dynamic resources do not support). Never a reason to replace.
 ADOPT_KEY = "adopt_output_id"
-DEFAULT_EXTERNAL_ID_MODE = "GLOBAL"
-DEFAULT_ACL: list[dict[str, str]] = [{"permission": "PRIVATE"}]
-MAX_NAME_LENGTH = 255
-MAX_DESCRIPTION_LENGTH = 1024
 
 # Reserved custom data key holding a per-create token, so an output whose POST outcome was lost
 # can be found again without ambiguity (see ``providers.create_reconciler``).
@@ -58,68 +54,68 @@ def is_known(value: Any) -> bool:
 def with_defaults(news: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs as the user gave them, defaults filled, ``None`` and foreign keys dropped."""
     inputs = {key: news[key] for key in (*INPUT_KEYS, ADOPT_KEY) if news.get(key) is not None}
-    inputs.setdefault("external_id_mode", DEFAULT_EXTERNAL_ID_MODE)
-    inputs.setdefault("acl", [dict(entry) for entry in DEFAULT_ACL])
+    inputs.setdefault("external_id_mode", rules.DEFAULT_EXTERNAL_ID_MODE)
+    inputs.setdefault("acl", [dict(entry) for entry in rules.PRIVATE_ACL])
     for optional in ("tenant_org_id", "custom_data"):
         if optional in inputs and not inputs[optional] and is_known(inputs[optional]):
             del inputs[optional]  # "" and {} mean "not set"
     return inputs
 
 
+def _custom_data_problem(value: Any) -> str | None:
+    problem = rules.custom_data_problem(value)
+    if not problem and CREATION_TOKEN_KEY in value:
+        problem = f"the key '{CREATION_TOKEN_KEY}' is reserved by this provider"
+    return problem
+
+
+# Input -> rule for every single known value, in the order problems are reported.
+_VALUE_RULES: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
+    ("bucket_name", rules.bucket_name_problem),
+    ("role_arn", rules.role_arn_problem),
+    ("external_id_mode", lambda value: rules.enum_problem(value, rules.EXTERNAL_ID_MODES)),
+    ("acl", rules.acl_problem),
+    ("name", lambda value: rules.text_problem(value, rules.MAX_OUTPUT_NAME_LENGTH)),
+    ("description", lambda value: rules.text_problem(value, rules.MAX_OUTPUT_DESCRIPTION_LENGTH)),
+    ("custom_data", _custom_data_problem),
+    ("tenant_org_id", rules.tenant_org_id_problem),
+    ("cloud_region", lambda value: rules.enum_problem(value, rules.CLOUD_REGIONS)),
+    ("signature_version", lambda value: rules.enum_problem(value, rules.SIGNATURE_VERSIONS)),
+    ("md5_meta_tag", rules.md5_meta_tag_problem),
+    (ADOPT_KEY, rules.output_id_problem),
+)
+
+
 def input_problems(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(field, reason)`` for every bad known input; unknown (preview) values are skipped."""
-    problems: list[tuple[str, str]] = []
-
-    def rule(key: str, problem: str | None) -> None:
-        if problem:
-            problems.append((key, problem))
-
     known = {k: v for k, v in inputs.items() if is_known(v)}
-    for required in ("bucket_name", "role_arn"):
-        if required not in inputs:
-            problems.append((required, f"'{required}' is required"))
-    if "bucket_name" in known:
-        rule("bucket_name", rules.bucket_name_problem(known["bucket_name"]))
-    if "role_arn" in known:
-        rule("role_arn", rules.role_arn_problem(known["role_arn"]))
+    problems = [(key, f"'{key}' is required") for key in ("bucket_name", "role_arn") if key not in inputs]
+    problems += [
+        (key, problem) for key, rule in _VALUE_RULES if key in known and (problem := rule(known[key]))
+    ]
+    problems += _external_id_problems(inputs, known)
+    return problems
+
+
+def _external_id_problems(inputs: Mapping[str, Any], known: Mapping[str, Any]) -> list[tuple[str, str]]:
     mode = known.get("external_id_mode")
-    if "external_id_mode" in known:
-        rule("external_id_mode", rules.enum_problem(mode, rules.EXTERNAL_ID_MODES))
-    if "external_id" in known and mode in ("GLOBAL", "GENERATED"):
-        problems.append(
+    conflict = rules.external_id_conflict(mode, "external_id" in inputs)
+    if conflict == "not-allowed" and "external_id" in known:
+        return [
             (
                 "external_id",
                 f"can only be set with external_id_mode CUSTOM; with {mode} Bitmovin generates it",
             )
-        )
-    elif "external_id" in known:
-        rule("external_id", rules.external_id_problem(known["external_id"]))
-    elif mode == "CUSTOM" and "external_id" not in inputs:
-        problems.append(
-            ("external_id", "is required with external_id_mode CUSTOM (a random UUID is recommended)")
-        )
-    if "acl" in known:
-        rule("acl", rules.acl_problem(known["acl"]))
-    if "name" in known:
-        rule("name", rules.text_problem(known["name"], MAX_NAME_LENGTH))
-    if "description" in known:
-        rule("description", rules.text_problem(known["description"], MAX_DESCRIPTION_LENGTH))
-    if "custom_data" in known:
-        problem = rules.custom_data_problem(known["custom_data"])
-        if not problem and CREATION_TOKEN_KEY in known["custom_data"]:
-            problem = f"the key '{CREATION_TOKEN_KEY}' is reserved by this provider"
-        rule("custom_data", problem)
-    if "tenant_org_id" in known:
-        rule("tenant_org_id", rules.tenant_org_id_problem(known["tenant_org_id"]))
-    if "cloud_region" in known:
-        rule("cloud_region", rules.enum_problem(known["cloud_region"], rules.CLOUD_REGIONS))
-    if "signature_version" in known:
-        rule("signature_version", rules.enum_problem(known["signature_version"], rules.SIGNATURE_VERSIONS))
-    if "md5_meta_tag" in known:
-        rule("md5_meta_tag", rules.md5_meta_tag_problem(known["md5_meta_tag"]))
-    if ADOPT_KEY in known:
-        rule(ADOPT_KEY, rules.output_id_problem(known[ADOPT_KEY]))
-    return problems
+        ]
+    if conflict == "required":
+        return [("external_id", "is required with external_id_mode CUSTOM (a random UUID is recommended)")]
+    if (
+        conflict is None
+        and "external_id" in known
+        and (problem := rules.external_id_problem(known["external_id"]))
+    ):
+        return [("external_id", problem)]
+    return []
 
 
 def comparable_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,7 +126,7 @@ def comparable_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
     """
     inputs = with_defaults(state)
     inputs.pop(ADOPT_KEY, None)
-    if inputs.get("external_id_mode") != "CUSTOM":
+    if inputs.get("external_id_mode") != rules.CUSTOM:
         inputs.pop("external_id", None)
     if is_known(inputs.get("acl")) and isinstance(inputs.get("acl"), list):
         inputs["acl"] = [
@@ -191,8 +187,3 @@ def adoption_mismatches(inputs: Mapping[str, Any], existing: Mapping[str, Any]) 
         if key in wanted and existing.get(field) is not None and existing[field] != wanted[key]:
             mismatches.append(f"{key} is {existing[field]!r}, not {wanted[key]!r}")
     return mismatches
-
-
-def inputs_from_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """What ``read`` reports as the inputs, so a refresh followed by a preview shows no change."""
-    return comparable_inputs(outputs)

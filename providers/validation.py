@@ -1,8 +1,11 @@
-"""Pure validation rules shared by the dynamic provider's ``check`` and the program's stack config.
+"""Every validation rule of the project, in one place: value rules, cross-field rules, constants.
 
-Every rule returns ``None`` when the value is fine, or a sentence a user can act on. Keeping them
-free of Pulumi and HTTP lets the provider reject bad input at preview time without a network call,
-and lets the program reuse the same wording for its stack config keys.
+The program's stack config (``analytics_export.settings``), the component's arguments
+(``analytics_export.args``) and the dynamic provider's ``check`` (``providers.output_model``) all
+use these functions, so a rule can never differ between them. Every value rule returns ``None``
+when the value is fine, or a sentence a user can act on; each caller adds its own way to fix it
+(a ``pulumi config set`` command, a field name). Free of Pulumi and HTTP, so bad input is rejected
+at preview time without a network call.
 """
 
 from __future__ import annotations
@@ -12,8 +15,31 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-EXTERNAL_ID_MODES = ("GLOBAL", "GENERATED", "CUSTOM")
+GLOBAL, GENERATED, CUSTOM = "GLOBAL", "GENERATED", "CUSTOM"
+EXTERNAL_ID_MODES = (GLOBAL, GENERATED, CUSTOM)
+DEFAULT_EXTERNAL_ID_MODE = GLOBAL
+
+OWNERSHIP_ENFORCED = "BucketOwnerEnforced"
+OWNERSHIP_PREFERRED = "BucketOwnerPreferred"
+OWNERSHIP_OBJECT_WRITER = "ObjectWriter"  # refused: it re-enables ACLs for nothing
+OBJECT_OWNERSHIPS = (OWNERSHIP_ENFORCED, OWNERSHIP_PREFERRED)
+
 ACL_PERMISSIONS = ("PRIVATE", "PUBLIC_READ")
+PRIVATE_ACL: tuple[dict[str, str], ...] = ({"permission": "PRIVATE"},)
+"""The only ACL this project gives an output: the bucket blocks all public access anyway."""
+
+MAX_OUTPUT_NAME_LENGTH = 255
+MAX_OUTPUT_DESCRIPTION_LENGTH = 1024
+
+# Fields an existing bucket (``existing_bucket_name``) cannot be combined with: they describe a
+# bucket this stack would manage. Listed in the order problems are reported.
+EXISTING_BUCKET_CONFLICTS = (
+    "bucket_name",
+    "kms_key_arn",
+    "retention_days",
+    "object_ownership",
+    "retain_bucket_on_destroy",
+)
 SIGNATURE_VERSIONS = ("S3_V2", "S3_V4")
 CLOUD_REGIONS = (
     "US_EAST_1",
@@ -44,6 +70,7 @@ _KMS_KEY_ARN = re.compile(
     r"^arn:(aws|aws-cn|aws-us-gov):kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key/"
     r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
 )
+_PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(user|role)/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+$")
 _MD5_TAG = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -87,6 +114,16 @@ def role_arn_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not _ROLE_ARN.match(value):
         return (
             f"{value!r} is not an IAM role ARN; expected arn:aws:iam::<12-digit account id>:role/<role name>"
+        )
+    return None
+
+
+def principal_arn_problem(value: Any) -> str | None:
+    """The trusted principal must be one IAM user or role, never an account root or a wildcard."""
+    if not isinstance(value, str) or not _PRINCIPAL_ARN.match(value):
+        return (
+            f"{value!r} is not an IAM user or role ARN; expected "
+            "arn:<partition>:iam::<12-digit account id>:user/<name> (or :role/<name>)"
         )
     return None
 
@@ -194,3 +231,21 @@ def custom_data_problem(value: Any) -> str | None:
 def output_id_problem(value: Any) -> str | None:
     """A Bitmovin output id as shown by the dashboard or API."""
     return _uuid_problem(value, "Bitmovin output id", "cb90b80c-8867-4e3b-8479-174aa2843f62")
+
+
+def external_id_conflict(mode: Any, external_id_given: bool) -> str | None:
+    """How ``external_id`` disagrees with ``external_id_mode``: ``"required"``, ``"not-allowed"`` or None.
+
+    Only CUSTOM takes a caller-chosen ID; with GLOBAL and GENERATED Bitmovin picks it. An unknown
+    mode is reported by :func:`enum_problem`, not here.
+    """
+    if mode == CUSTOM and not external_id_given:
+        return "required"
+    if mode in (GLOBAL, GENERATED) and external_id_given:
+        return "not-allowed"
+    return None
+
+
+def existing_bucket_conflicts(fields_set: Mapping[str, bool]) -> list[str]:
+    """The fields of :data:`EXISTING_BUCKET_CONFLICTS` that are set next to an existing bucket."""
+    return [name for name in EXISTING_BUCKET_CONFLICTS if fields_set.get(name)]

@@ -14,6 +14,7 @@ from analytics_export.policies import (
     write_policy,
 )
 from providers import validation as rules
+from tests.expectations import expected_trust_policy
 
 pytestmark = pytest.mark.layer1
 
@@ -26,18 +27,7 @@ KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-123
 
 
 def test_trust_policy_is_exactly_bitmovin_with_external_id():
-    assert trust_policy(EXTERNAL_ID) == {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "BitmovinAnalyticsAssumeRole",
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::630681592166:user/bitmovinCustomerS3Access"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
-            }
-        ],
-    }
+    assert trust_policy(EXTERNAL_ID) == expected_trust_policy(EXTERNAL_ID)
 
 
 def test_trust_policy_principal_override():
@@ -77,7 +67,7 @@ def test_trust_policy_refuses_anything_but_one_user_or_role(principal):
     ],
 )
 def test_principal_arn_problem_accepts_users_and_roles(principal):
-    assert policies.principal_arn_problem(principal) is None
+    assert rules.principal_arn_problem(principal) is None
 
 
 # -- write policy ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import textwrap
 import pytest
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
+from tests.expectations import expected_trust_policy
 from tests.program_harness import (
     MOCK_ACCOUNT,
     OUTPUT_TYPE,
@@ -268,18 +269,7 @@ def test_retain_can_be_switched_off():
 def test_trust_policy_exact():
     run = scenario("dev")
     role = run.one(ROLE)
-    assert policy(role, "assumeRolePolicy") == {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "BitmovinAnalyticsAssumeRole",
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::630681592166:user/bitmovinCustomerS3Access"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": fake_global_external_id(ORG)}},
-            }
-        ],
-    }
+    assert policy(role, "assumeRolePolicy") == expected_trust_policy(fake_global_external_id(ORG))
 
 
 def test_role_settings_and_dependency_on_the_output():

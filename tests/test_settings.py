@@ -11,10 +11,13 @@ import pytest
 import yaml
 
 from analytics_export import naming
+from analytics_export.config_schema import project_keys
 from analytics_export.policies import BITMOVIN_PRINCIPAL
 from analytics_export.settings import (
-    DEFAULTS,
+    KEY_RULES,
     PROJECT_KEYS,
+    REGION_KEY,
+    TENANT_ORG_ID_KEY,
     ConfigError,
     ExportSettings,
     raw_config,
@@ -86,17 +89,36 @@ def test_settings_are_frozen():
         load({}).export_prefix = "x/"  # type: ignore[misc]
 
 
-def test_pulumi_yaml_declares_exactly_the_project_keys_with_the_code_defaults():
+def test_project_keys_are_read_from_pulumi_yaml():
     declared = pulumi_yaml()["config"]
-    assert set(declared) == set(PROJECT_KEYS)
+    assert list(PROJECT_KEYS) == list(declared)
     for name, schema in declared.items():
-        assert schema["type"] in ("string", "boolean", "integer"), name
-        assert schema["type"] == PROJECT_KEYS[name].type, name
-        assert "default" in schema, f"{name}: a declared key without default is required by the CLI"
-        assert schema["default"] == DEFAULTS[name], name
-        assert type(schema["default"]) is type(DEFAULTS[name]), name
-        assert schema.get("description"), name
+        key = PROJECT_KEYS[name]
+        assert (key.type, key.default) == (schema["type"], schema["default"]), name
+        assert key.description, name
         assert ":" not in name, "schemas are only valid for project keys"
+
+
+def test_every_declared_key_has_exactly_one_rule():
+    ruled = [key for key, _rule in KEY_RULES]
+    assert len(ruled) == len(set(ruled))
+    assert set(ruled) == set(PROJECT_KEYS) | {REGION_KEY, TENANT_ORG_ID_KEY}
+
+
+@pytest.mark.parametrize(
+    ("block", "complaint"),
+    [
+        ({"k": {"type": "string"}}, "needs a type"),
+        ({"k": {"default": ""}}, "needs a type"),
+        ({"k": {"type": "list", "default": []}}, "needs a type"),
+        ({"k": {"type": "integer", "default": "0"}}, "is not of type integer"),
+    ],
+)
+def test_a_pulumi_yaml_key_the_program_cannot_use_is_refused(tmp_path, block, complaint):
+    path = tmp_path / "Pulumi.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "config": block}))
+    with pytest.raises(ValueError, match=complaint):
+        project_keys(path)
 
 
 def test_cli_injected_defaults_mean_the_same_as_no_config():
@@ -520,7 +542,7 @@ def test_raw_config_reads_project_keys_and_typos_but_never_the_api_key(monkeypat
 # -- component args ------------------------------------------------------------------------------------
 
 
-def test_component_args_from_settings():
+def test_settings_are_the_component_args():
     from analytics_export.component import BitmovinAnalyticsExportArgs
 
     settings = load(
@@ -535,14 +557,26 @@ def test_component_args_from_settings():
             "bucketName": "acme-analytics",
         }
     )
-    args = BitmovinAnalyticsExportArgs.from_settings(settings)
-    assert (args.role_name, args.bucket_name, args.existing_bucket_name) == ("writer", "acme-analytics", None)
-    assert (args.export_prefix, args.kms_key_arn, args.retention_days) == ("analytics/", KMS_KEY, 30)
-    assert (args.external_id_mode, args.external_id, args.tenant_org_id) == ("CUSTOM", "ext-id-1", ORG)
-    assert args.retain_bucket_on_destroy is True
-    assert args.output_name == "bitmovin-analytics-export-dev"
-    assert args.custom_data == {"project": PROJECT, "stack": "dev"}
-    assert args.bitmovin_principal_arn == BITMOVIN_PRINCIPAL
+    assert isinstance(settings, BitmovinAnalyticsExportArgs)
+    assert settings.problems() == []
+    assert (settings.role_name, settings.bucket_name, settings.existing_bucket_name) == (
+        "writer",
+        "acme-analytics",
+        None,
+    )
+    assert (settings.export_prefix, settings.kms_key_arn, settings.retention_days) == (
+        "analytics/",
+        KMS_KEY,
+        30,
+    )
+    assert (settings.external_id_mode, settings.external_id, settings.tenant_org_id) == (
+        "CUSTOM",
+        "ext-id-1",
+        ORG,
+    )
+    assert settings.retain_bucket_on_destroy is True
+    assert settings.output_name == "bitmovin-analytics-export-dev"
+    assert settings.bitmovin_principal_arn == BITMOVIN_PRINCIPAL
 
 
 def test_component_args_defaults_are_valid():

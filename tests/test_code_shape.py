@@ -1,0 +1,37 @@
+"""Layer 1: the code stays easy to change: no function outside tests longer than 80 lines.
+
+Complexity is capped by ruff (C901, max 15, in pyproject.toml); ruff has no rule for length.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.layer1
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_FUNCTION_LINES = 80
+SKIPPED_PARTS = {"tests", "venv", ".venv", ".ci-venv", "node_modules", ".sandbox"}
+
+
+def _project_modules() -> list[Path]:
+    return [path for path in REPO.rglob("*.py") if not SKIPPED_PARTS & set(path.relative_to(REPO).parts)]
+
+
+def test_the_walk_finds_the_project_modules():
+    names = {path.relative_to(REPO).as_posix() for path in _project_modules()}
+    assert {"__main__.py", "analytics_export/component.py", "providers/analytics_output.py"} <= names
+
+
+def test_no_function_is_longer_than_80_lines():
+    too_long = [
+        f"{path.relative_to(REPO)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in _project_modules()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert too_long == []
