@@ -1,7 +1,7 @@
 """Local emulator of the Bitmovin Analytics API (S3 role-based outputs).
 
-Faithful to ``docs/bitmovin-analytics-api.md`` (the contract); UNCONFIRMED points
-are switchable through ``EmulatorOptions``. In tests::
+Faithful to ``docs/bitmovin-api.md`` (the contract); its UNCONFIRMED points
+(``docs/bitmovin-api.md#unconfirmed-points``) are switchable through ``EmulatorOptions``. In tests::
 
     with EmulatorServer() as emulator:
         requests.get(emulator.base_url + "/analytics/outputs/s3-role-based", headers={"X-Api-Key": "k"})

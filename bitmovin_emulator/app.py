@@ -1,7 +1,8 @@
 """The WSGI application: routing, authentication, the five operations, faults, logging.
 
-Only the paths of contract §1 exist; anything else is a 404 ERROR envelope, so a
-client calling a wrong path (e.g. ``/encoding/outputs``) fails loudly in tests.
+Only the paths of the contract (``docs/bitmovin-api.md#endpoints``) exist; anything else
+is a 404 ERROR envelope, so a client calling a wrong path (e.g. ``/encoding/outputs``)
+fails loudly in tests.
 """
 
 import contextlib

@@ -1,4 +1,4 @@
-"""Bitmovin response envelopes (contract §3) and the JSON responses carrying them.
+"""Bitmovin response envelopes (``docs/bitmovin-api.md#envelopes-and-errors``) and their responses.
 
 Kept apart from routing so that faults and handlers build identical bodies.
 """
@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from werkzeug.wrappers import Response
 
-# Error codes from the only list found (legacy 2016 list, contract §3). Which code the
+# Error codes from the only list found (legacy 2016 list, docs/bitmovin-api.md). Which code the
 # real API uses for not-found, 405 and faults is UNCONFIRMED; these are our choices.
 CODE_INVALID_FIELD = 1000
 CODE_INVALID_PARAMETER = 1001

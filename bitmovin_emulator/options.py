@@ -1,7 +1,7 @@
 """Runtime switches of the emulator.
 
-The contract (``bitmovin-analytics-api.md`` §10) leaves several behaviours of the
-real API UNCONFIRMED. Instead of guessing once, the emulator makes each of them a
+The contract (``docs/bitmovin-api.md#unconfirmed-points``) leaves several behaviours
+of the real API UNCONFIRMED. Instead of guessing once, the emulator makes each of them a
 switch, so client code can be tested against every plausible variant.
 """
 
@@ -21,7 +21,7 @@ NameFilter = Literal["exact", "substring"]
 class EmulatorOptions:
     """Behaviour switches; every default is documented with the reason it is switchable.
 
-    Response shape (contract §10 (1)-(3), (5), (7), all UNCONFIRMED). The ``echo_*``
+    Response shape (contract U1-U5, U7, all UNCONFIRMED). The ``echo_*``
     switches apply to every response carrying an output (create, get, list items and
     delete with ``delete_body="full"``); ``/customData`` always answers.
 

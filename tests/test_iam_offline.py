@@ -4,8 +4,9 @@
   policies: without a Resource it reports MALFORMED);
 * moto's own validators check the syntax of the permission and trust policies;
 * moto with IAM authentication enforced shows what the permission policy lets the role do, after a
-  real AssumeRole *in the same account* (moto does not enforce cross-account trust, docs/aws-s3-iam.md
-  §3a). The TLS-only bucket policy is not attached there: moto would deny every object PUT.
+  real AssumeRole *in the same account* (moto does not enforce cross-account trust,
+  docs/aws-iam.md#what-moto-does-not-enforce). The TLS-only bucket policy is not attached there: moto
+  would deny every object PUT.
 * the trust policy's meaning (principal, action, external-ID condition) is asserted on its structure,
   not inferred from moto, whose AssumeRole checks are not AWS-faithful.
 """
