@@ -183,7 +183,7 @@ def test_success_without_envelope_is_an_error(emulator):
 
 def test_read_timeout_is_explicit_and_marks_outcome_unknown(emulator):
     emulator.delay("create", 1.5, when="after")
-    settings = HttpSettings(connect_timeout=1, read_timeout=0.5, max_retries=0)
+    settings = HttpSettings(connect_timeout=1, read_timeout=0.3, max_retries=0)
     with pytest.raises(BitmovinApiError) as caught:
         client_for(emulator, settings=settings).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     assert "timed out" in str(caught.value)
