@@ -46,6 +46,14 @@ def emulator_server() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
+def no_bitmovin_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ignore BITMOVIN_API_KEY and BITMOVIN_API_URL from the shell that runs the tests: only the stack
+    config a test gives counts (use with ``pytest.mark.usefixtures("no_bitmovin_env")``)."""
+    for name in ("BITMOVIN_API_KEY", "BITMOVIN_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
 def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
     """The session emulator with fresh state, empty log, no faults and default options."""
     emulator_server.reset()
