@@ -38,7 +38,7 @@ from providers.http_settings import HttpSettings
 from providers.output_model import CREATION_TOKEN_KEY
 from tests.support import BUCKET, ORG_ID, OTHER_ORG_ID, ROLE_ARN, RecordingClock
 
-pytestmark = pytest.mark.layer2
+pytestmark = [pytest.mark.layer2, pytest.mark.usefixtures("no_bitmovin_env")]
 
 KEY = "SeCrEt-reliability-key-7f3a9c2e41b8d6f0"
 STATE = {"bucket_name": BUCKET, "role_arn": ROLE_ARN, "external_id_mode": "GLOBAL"}
@@ -62,7 +62,7 @@ def clock() -> RecordingClock:
 
 @pytest.fixture(autouse=True)
 def _fast_backoff_and_no_secret_in_logs(monkeypatch, caplog, capfd, clock):
-    """Tiny backoff, recorded pauses, no environment fallbacks, and: the key is never logged or printed."""
+    """Tiny backoff, recorded pauses, and: the key is never logged or printed."""
     monkeypatch.setattr(
         provider_config,
         "HttpSettings",
@@ -70,8 +70,6 @@ def _fast_backoff_and_no_secret_in_logs(monkeypatch, caplog, capfd, clock):
             HttpSettings, backoff_factor=0.01, backoff_jitter=0.0, backoff_max=0.2, clock=clock
         ),
     )
-    for name in ("BITMOVIN_API_KEY", "BITMOVIN_API_URL"):
-        monkeypatch.delenv(name, raising=False)
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="urllib3")
     yield
