@@ -27,7 +27,7 @@ class FaultScenario:
     name: str
     arm: Arm
     faults: int | None = 1  # requests it spoils before the route answers normally again (None: all)
-    min_wait: float = 0.0  # seconds the server asks the client to wait before it tries again
+    min_wait: float = 0.0  # the client must wait at least this long (s): what a 429 asks, less a margin
     server_acted: bool = False  # the operation took effect, although the client saw a failure
     acts_late: bool = False  # the server acts only after the stall, when the client may have given up
     outcome_known: bool = False  # the answer (a 4xx) proves that nothing happened
