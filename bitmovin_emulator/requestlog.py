@@ -46,6 +46,7 @@ class RequestLog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
         self._records: list[RequestRecord] = []
 
     def record(
@@ -72,19 +73,33 @@ class RequestLog:
             fault=fault,
             time=time.time(),
         )
-        with self._lock:
+        with self._recorded:
             self._records.append(entry)
+            self._recorded.notify_all()
         return entry
 
     def filter(self, route: str | None = None, method: str | None = None) -> list[RequestRecord]:
         """Records of one operation and/or HTTP method (None = any)."""
         with self._lock:
-            records = list(self._records)
+            return self._matching(route, method)
+
+    def _matching(self, route: str | None, method: str | None) -> list[RequestRecord]:
         return [
             r
-            for r in records
+            for r in self._records
             if (route is None or r.route == route) and (method is None or r.method == method.upper())
         ]
+
+    def wait_for(
+        self, count: int = 1, *, route: str | None = None, method: str | None = None, timeout: float
+    ) -> bool:
+        """Block until ``count`` matching requests are recorded; False if ``timeout`` s passed first.
+
+        A request delayed "before" processing is recorded only when it is handled: this waits for a
+        late server to act without polling.
+        """
+        with self._recorded:
+            return self._recorded.wait_for(lambda: len(self._matching(route, method)) >= count, timeout)
 
     def count(self, route: str | None = None, method: str | None = None) -> int:
         """Number of requests of one operation and/or HTTP method (None = any)."""

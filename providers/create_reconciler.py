@@ -7,7 +7,6 @@ it. Anything else fails with an error that says whether something may exist.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,14 +52,15 @@ def _look_until_settled(
     client: BitmovinClient, body: Mapping[str, Any], token: str, settle_seconds: float
 ) -> dict[str, Any] | None:
     """Look now, then again with growing pauses until ``settle_seconds`` have passed."""
-    deadline = time.monotonic() + settle_seconds
+    clock = client.settings.clock
+    deadline = clock.monotonic() + settle_seconds
     pause = 0.25
     while True:
         found = find_by_token(client, body, token)
-        remaining = deadline - time.monotonic()
+        remaining = deadline - clock.monotonic()
         if found is not None or remaining <= 0:
             return found
-        time.sleep(min(pause, remaining))
+        clock.sleep(min(pause, remaining))
         pause *= 2
 
 

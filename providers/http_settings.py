@@ -3,13 +3,14 @@
 Retries are urllib3's ``Retry`` (mounted on a ``requests`` session), restricted to idempotent
 methods so that a create (POST) is never re-sent blindly; a wall-clock budget bounds the total time a
 single call may spend retrying, and the ``X-RateLimit-Reset`` header is honoured like ``Retry-After``.
+Every pause and every reading of the budget goes through ``HttpSettings.clock``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -17,6 +18,31 @@ from urllib3.util.retry import Retry
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "DELETE"})
+
+
+class Clock(Protocol):
+    """What the client waits on: retry pauses, the retry budget and the create settle loop.
+
+    Production uses ``SYSTEM_CLOCK``; tests pass one that records the pauses the client decides on
+    (e.g. ``Retry-After: 1`` -> one pause of 1.0 s) instead of sleeping.
+    """
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """``time.monotonic`` and ``time.sleep``."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
 
 
 @dataclass(frozen=True)
@@ -33,6 +59,8 @@ class HttpSettings:
     # How long to keep looking for an output whose create request had an unknown outcome: a
     # gateway timeout or a client timeout can be followed by the server still acting.
     create_settle_seconds: float = 10.0
+    # What retry pauses, the retry budget and the settle loop wait on; tests record the waits instead.
+    clock: Clock = field(default=SYSTEM_CLOCK, repr=False, compare=False)
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -48,22 +76,29 @@ class BudgetedRetry(Retry):
     """
 
     def __init__(
-        self, *args: Any, budget_seconds: float = 60.0, started_at: float | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        budget_seconds: float = 60.0,
+        started_at: float | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.budget_seconds = budget_seconds
         self.started_at = started_at
+        self.clock = clock
 
     def new(self, **kwargs: Any) -> BudgetedRetry:
-        started_at = self.started_at if self.started_at is not None else time.monotonic()
+        started_at = self.started_at if self.started_at is not None else self.clock.monotonic()
         kwargs.setdefault("budget_seconds", self.budget_seconds)
         kwargs.setdefault("started_at", started_at)
+        kwargs.setdefault("clock", self.clock)
         return super().new(**kwargs)  # type: ignore[return-value]
 
     def _remaining(self) -> float:
         if self.started_at is None:
             return self.budget_seconds
-        return self.budget_seconds - (time.monotonic() - self.started_at)
+        return self.budget_seconds - (self.clock.monotonic() - self.started_at)
 
     def is_exhausted(self) -> bool:
         return super().is_exhausted() or self._remaining() <= 0
@@ -78,6 +113,22 @@ class BudgetedRetry(Retry):
 
     def get_backoff_time(self) -> float:
         return max(0.0, min(super().get_backoff_time(), self._remaining()))
+
+    # urllib3 pauses through these two public methods (urllib3 2.x: ``sleep`` after a failed attempt,
+    # ``sleep_for_retry`` before following a redirect); same decisions as urllib3, paused on our clock.
+    def sleep_for_retry(self, response: Any) -> bool:
+        retry_after = self.get_retry_after(response)
+        if retry_after:
+            self.clock.sleep(retry_after)
+            return True
+        return False
+
+    def sleep(self, response: Any = None) -> None:
+        if self.respect_retry_after_header and response and self.sleep_for_retry(response):
+            return
+        backoff = self.get_backoff_time()
+        if backoff > 0:
+            self.clock.sleep(backoff)
 
 
 def _rate_limit_reset_delay(value: str | None) -> float | None:
@@ -110,6 +161,7 @@ def build_retry(settings: HttpSettings) -> BudgetedRetry:
         raise_on_status=False,
         raise_on_redirect=False,
         budget_seconds=settings.retry_budget_seconds,
+        clock=settings.clock,
     )
 
 

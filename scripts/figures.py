@@ -1,12 +1,14 @@
 """Print reliability and cost figures of the Bitmovin dynamic provider, measured on the local emulator.
 
-Run from the project root (no network, no Pulumi CLI; about 30 s):
+Run it from the project root with the project's virtualenv, the one the README's test command
+creates (``venv/``; CI's is ``.ci-venv/``). No network, no Pulumi CLI; about 30 s of real waits:
 
-    /tmp/venv/bin/python scripts/figures.py
+    venv/bin/python scripts/figures.py
 
 It starts ``bitmovin_emulator`` in-process, drives
 ``providers.analytics_output.AnalyticsS3RoleBasedOutputProvider`` through its lifecycle and under
-injected faults, and prints a plain-text report:
+injected faults (the named ones of ``devsupport.fault_scenarios``, which the reliability tests use too),
+and prints a plain-text report. Waits are real here: the times reported are measured wall time.
 
 1. API requests per lifecycle operation (a preview is ``check`` + ``diff`` with unknown values);
 2. per fault kind (GET, DELETE, POST and the create reconcile lookup): requests, retries spent
@@ -22,8 +24,8 @@ Exit status 1 if a fault run left a duplicate output, if the provider module imp
 from __future__ import annotations
 
 import base64
+import functools
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -38,11 +40,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pulumi.dynamic import Config, ConfigureRequest  # noqa: E402
 from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
 from pulumi.runtime.rpc import UNKNOWN  # noqa: E402
 
 from bitmovin_emulator import EmulatorServer  # noqa: E402
+from devsupport.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults  # noqa: E402
+from devsupport.provider_factory import configured_provider  # noqa: E402
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider  # noqa: E402
 from providers.output_model import CREATION_TOKEN_KEY  # noqa: E402
 
@@ -52,6 +55,8 @@ BUCKET = "acme-analytics"
 STATE = {"bucket_name": BUCKET, "role_arn": ROLE, "external_id_mode": "GLOBAL"}
 READ_TIMEOUT = 0.5
 SLOW = 1.5  # server-side delay beyond the read timeout
+RETRIED = retried_faults(SLOW)
+CREATE = create_faults(SLOW)
 HEAVY_MODULES = (
     "pulumi_aws",
     "boto3",
@@ -82,17 +87,13 @@ def heading(text: str) -> None:
 
 
 def provider_for(emulator: EmulatorServer, **settings: str) -> AnalyticsS3RoleBasedOutputProvider:
-    config = {
-        "bitmovin:apiUrl": emulator.base_url,
-        "bitmovin:apiKey": KEY,
-        "bitmovin:connectTimeoutSeconds": "2",
-        "bitmovin:readTimeoutSeconds": str(READ_TIMEOUT),
-        "bitmovin:retryBudgetSeconds": "10",
-        **{f"bitmovin:{name}": value for name, value in settings.items()},
+    """Default backoff and maxRetries, a short read timeout; ``settings`` override."""
+    defaults = {
+        "connectTimeoutSeconds": "2",
+        "readTimeoutSeconds": str(READ_TIMEOUT),
+        "retryBudgetSeconds": "10",
     }
-    provider = AnalyticsS3RoleBasedOutputProvider()
-    provider.configure(ConfigureRequest(Config(config, "bitmovin-analytics-export")))
-    return provider
+    return configured_provider(emulator.base_url, KEY, **{**defaults, **settings})
 
 
 def seed(emulator: EmulatorServer, **fields: Any) -> dict[str, Any]:
@@ -177,54 +178,31 @@ def describe_error(error: Exception) -> str:
 def get_and_delete_faults(emulator: EmulatorServer, runs: list[Run]) -> None:
     provider = provider_for(emulator)
     budgeted = provider_for(emulator, retryBudgetSeconds="2", maxRetries="20")
-    faults: list[tuple[str, str, Callable[[str], Any], AnalyticsS3RoleBasedOutputProvider]] = [
-        (
-            "GET",
-            "429 Retry-After: 1",
-            lambda r: emulator.fail(r, 429, headers={"Retry-After": "1"}),
-            provider,
-        ),
-        (
-            "GET",
-            "429 X-RateLimit-Reset: 1",
-            lambda r: emulator.fail(r, 429, headers={"X-RateLimit-Reset": "1"}),
-            provider,
-        ),
-        (
-            "GET",
-            "429 X-RateLimit-Reset: <epoch+1>",
-            lambda r: emulator.fail(r, 429, headers={"X-RateLimit-Reset": str(math.ceil(time.time()) + 1)}),
-            provider,
-        ),
-        ("GET", "502", lambda r: emulator.fail(r, 502), provider),
-        ("GET", "503", lambda r: emulator.fail(r, 503), provider),
-        ("GET", "504", lambda r: emulator.fail(r, 504), provider),
-        ("GET", "503 x3", lambda r: emulator.fail(r, 503, times=3), provider),
-        ("GET", "drop before", lambda r: emulator.drop_connection(r, when="before"), provider),
-        ("GET", "drop after", lambda r: emulator.drop_connection(r, when="after"), provider),
-        (
-            "GET",
-            f"read timeout ({SLOW}s > {READ_TIMEOUT}s)",
-            lambda r: emulator.delay(r, SLOW, when="after"),
-            provider,
-        ),
-        ("GET", "500 (not retried)", lambda r: emulator.fail(r, 500), provider),
-        ("GET", "persistent 503, budget 2s", lambda r: emulator.fail(r, 503, times=None), budgeted),
-        ("DELETE", "503 before", lambda r: emulator.fail(r, 503), provider),
-        ("DELETE", "503 after processing", lambda r: emulator.fail(r, 503, when="after"), provider),
-        ("DELETE", "drop after processing", lambda r: emulator.drop_connection(r, when="after"), provider),
-        (
-            "DELETE",
-            "429 Retry-After: 1",
-            lambda r: emulator.fail(r, 429, headers={"Retry-After": "1"}),
-            provider,
-        ),
+    faults: list[
+        tuple[str, str, Callable[[EmulatorServer, str], Any], AnalyticsS3RoleBasedOutputProvider]
+    ] = [
+        ("GET", "429 Retry-After: 1", RETRIED["429-retry-after-1"].arm, provider),
+        ("GET", "429 X-RateLimit-Reset: 1", RETRIED["429-x-ratelimit-reset-1"].arm, provider),
+        ("GET", "429 X-RateLimit-Reset: <epoch+1>", RETRIED["429-x-ratelimit-reset-epoch"].arm, provider),
+        ("GET", "502", RETRIED["502"].arm, provider),
+        ("GET", "503", RETRIED["503"].arm, provider),
+        ("GET", "504", RETRIED["504"].arm, provider),
+        ("GET", "503 x3", lambda emu, route: emu.fail(route, 503, times=3), provider),
+        ("GET", "drop before", RETRIED["drop-before"].arm, provider),
+        ("GET", "drop after", RETRIED["drop-after"].arm, provider),
+        ("GET", f"read timeout ({SLOW}s > {READ_TIMEOUT}s)", RETRIED["read-timeout"].arm, provider),
+        ("GET", "500 (not retried)", lambda emu, route: emu.fail(route, 500), provider),
+        ("GET", "persistent 503, budget 2s", PERSISTENT_FAULTS["persistent-503"].arm, budgeted),
+        ("DELETE", "503 before", RETRIED["503"].arm, provider),
+        ("DELETE", "503 after processing", RETRIED["503-after-processing"].arm, provider),
+        ("DELETE", "drop after processing", RETRIED["drop-after"].arm, provider),
+        ("DELETE", "429 Retry-After: 1", RETRIED["429-retry-after-1"].arm, provider),
     ]
     for method, label, arm, chosen in faults:
         emulator.reset()
         existing = seed(emulator)
         route = "get" if method == "GET" else "delete"
-        arm(route)
+        arm(emulator, route)
         start = time.monotonic()
         try:
             if method == "GET":
@@ -240,47 +218,35 @@ def get_and_delete_faults(emulator: EmulatorServer, runs: list[Run]) -> None:
         runs.append(Run(method, label, emulator.requests.count(route=route), 0, outcome, elapsed))
 
 
-def fail_create(status: int, when: str = "before", **kwargs: Any) -> Callable[[EmulatorServer], Any]:
-    return lambda emu: emu.fail("create", status, when=when, **kwargs)
+def on_create(name: str) -> Callable[[EmulatorServer], Any]:
+    """Arm the named POST fault."""
+    return functools.partial(CREATE[name].arm, route="create")
+
+
+def lost_create_then(
+    route: str, arm: Callable[[EmulatorServer, str], Any]
+) -> Callable[[EmulatorServer], Any]:
+    """A 503 after the POST took effect, then ``arm`` on the reconcile lookup's ``route``."""
+    return lambda emu: (on_create("503-after")(emu), arm(emu, route))
 
 
 SETTLE = 2.0  # bitmovin:createSettleSeconds of the POST runs: longer than SLOW - READ_TIMEOUT
 
 POST_FAULTS: list[tuple[str, Callable[[EmulatorServer], Any] | None, float]] = [
-    *((f"{s} after processing", fail_create(s, "after"), SETTLE) for s in (500, 502, 503, 504)),
-    *((f"{s} before processing", fail_create(s), SETTLE) for s in (500, 502, 503, 504)),
-    (
-        f"timeout, server acted ({SLOW}s delay after)",
-        lambda emu: emu.delay("create", SLOW, when="after"),
-        SETTLE,
-    ),
-    (
-        f"timeout, server acts later ({SLOW}s delay before)",
-        lambda emu: emu.delay("create", SLOW, when="before"),
-        SETTLE,
-    ),
-    (
-        f"same, createSettleSeconds=0 ({SLOW}s delay before)",
-        lambda emu: emu.delay("create", SLOW, when="before"),
-        0.0,
-    ),
-    ("drop after processing", lambda emu: emu.drop_connection("create", when="after"), SETTLE),
-    ("drop before processing", lambda emu: emu.drop_connection("create", when="before"), SETTLE),
-    ("429 Retry-After: 1", fail_create(429, headers={"Retry-After": "1"}), SETTLE),
-    ("400 validation", fail_create(400), SETTLE),
-    (
-        "503 after + list 503 once",
-        lambda emu: (fail_create(503, "after")(emu), emu.fail("list", 503)),
-        SETTLE,
-    ),
-    (
-        "503 after + customData drop once",
-        lambda emu: (fail_create(503, "after")(emu), emu.drop_connection("custom_data", when="before")),
-        SETTLE,
-    ),
+    *((f"{s} after processing", on_create(f"{s}-after"), SETTLE) for s in (500, 502, 503, 504)),
+    *((f"{s} before processing", on_create(f"{s}-before"), SETTLE) for s in (500, 502, 503, 504)),
+    (f"timeout, server acted ({SLOW}s delay after)", on_create("timeout-after"), SETTLE),
+    (f"timeout, server acts later ({SLOW}s delay before)", on_create("timeout-before"), SETTLE),
+    (f"same, createSettleSeconds=0 ({SLOW}s delay before)", on_create("timeout-before"), 0.0),
+    ("drop after processing", on_create("drop-after"), SETTLE),
+    ("drop before processing", on_create("drop-before"), SETTLE),
+    ("429 Retry-After: 1", on_create("429-before"), SETTLE),
+    ("400 validation", on_create("400"), SETTLE),
+    ("503 after + list 503 once", lost_create_then("list", RETRIED["503"].arm), SETTLE),
+    ("503 after + customData drop once", lost_create_then("custom_data", RETRIED["drop-before"].arm), SETTLE),
     (
         "503 after + list 503 forever (budget 1s)",
-        lambda emu: (fail_create(503, "after")(emu), emu.fail("list", 503, times=None)),
+        lost_create_then("list", PERSISTENT_FAULTS["persistent-503"].arm),
         SETTLE,
     ),
     ("503 before + 3 decoys, same name", None, SETTLE),  # decoys seeded below
@@ -301,7 +267,7 @@ def post_faults(emulator: EmulatorServer, runs: list[Run]) -> None:
         if arm is None:
             for custom in (None, {"team": "video"}, {CREATION_TOKEN_KEY: str(uuid.uuid4())}):
                 seed(emulator, name=marker, **({"customData": custom} if custom else {}))
-            fail_create(503)(emulator)
+            on_create("503-before")(emulator)
         else:
             arm(emulator)
         inputs = provider.check({}, {**STATE, "name": marker}).inputs
@@ -318,9 +284,7 @@ def post_faults(emulator: EmulatorServer, runs: list[Run]) -> None:
         elapsed = time.monotonic() - start
         # A POST delayed "before" is handled (and logged) only after the delay: wait for it, so that
         # its effect is counted in section 3 and its log entry does not land in the next run.
-        deadline = time.monotonic() + SLOW + 3
-        while emulator.requests.count(route="create") < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        emulator.requests.wait_for(route="create", timeout=SLOW + 3)
         lookups = sum(emulator.requests.count(route=r) for r in ("list", "custom_data", "get"))
         posts = emulator.requests.filter(route="create")
         token = posts[0].body["customData"][CREATION_TOKEN_KEY] if posts else None

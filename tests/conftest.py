@@ -14,7 +14,8 @@ its outputs, request log, faults and options are reset before and after each tes
   ``DEFAULT_ORG_ID``, the org of requests without ``X-Tenant-Org-Id``.
 - ``emulator.requests``: ``RequestLog`` of ``RequestRecord`` (method, path, query, headers
   with the API key redacted, body, status (None = connection dropped), route, fault):
-  ``.count(route=None, method=None)``, ``.filter(...)``, indexing, ``.clear()``.
+  ``.count(route=None, method=None)``, ``.filter(...)``, indexing, ``.clear()``, and
+  ``.wait_for(count=1, route=None, method=None, timeout=...)`` to wait for a late (delayed) request.
   Routes: ``"create"``, ``"list"``, ``"get"``, ``"delete"``, ``"custom_data"``.
 - Faults (``target`` = a route name, ``"*"`` or a path glob starting with ``/``; each
   applies ``times`` matching requests, None = forever; they return the ``Fault``, whose
@@ -42,6 +43,14 @@ def emulator_server() -> Iterator[EmulatorServer]:
     """The session's running emulator; tests should use ``emulator`` (which resets it)."""
     with EmulatorServer() as server:
         yield server
+
+
+@pytest.fixture
+def no_bitmovin_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ignore BITMOVIN_API_KEY and BITMOVIN_API_URL from the shell that runs the tests: only the stack
+    config a test gives counts (use with ``pytest.mark.usefixtures("no_bitmovin_env")``)."""
+    for name in ("BITMOVIN_API_KEY", "BITMOVIN_API_URL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
-"""Layer 1 (with the emulator as a request counter): every catalogued bad input fails before any
-API request, names the config key or resource input, and says how to fix it.
+"""Layer 1: every catalogued bad input is rejected with an error that names the config key or
+resource input and says how to fix it.
 
 The stack-config cases run the program's pure config validation (the program calls it before
-registering any resource); the resource-input and provider-config cases run the provider's
-``check``, which is what ``pulumi preview`` calls.
+registering any resource): it has no client and never sees the API key, so only its message is
+checked. The resource-input and provider-config cases run the provider's ``check``, which is what
+``pulumi preview`` calls, on a provider configured with an API key and pointed at the emulator: they
+must also send no request (the emulator counts them) and never echo the key.
 """
 
 from __future__ import annotations
@@ -17,34 +19,36 @@ import pytest
 
 from tests.bad_inputs import CASES, TEST_API_KEY, error_for
 
-pytestmark = pytest.mark.layer1
+pytestmark = [pytest.mark.layer1, pytest.mark.usefixtures("no_bitmovin_env")]
 
 ROOT = Path(__file__).resolve().parent.parent
+STACK_CONFIG_CASES = [case for case in CASES if case.kind == "stack config"]
+PROVIDER_CASES = [case for case in CASES if case.kind != "stack config"]
+UNUSED_API_URL = "http://127.0.0.1:9/v1"  # stack config is validated without any client
 
 
 def _case_id(case) -> str:
     return f"{case.kind.split()[0]}-{case.key}-{case.why}".replace(" ", "_")
 
 
-@pytest.fixture(autouse=True)
-def _no_env_key(monkeypatch):
-    for name in ("BITMOVIN_API_KEY", "BITMOVIN_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def test_catalogue_has_at_least_25_distinct_cases():
     assert len({(c.kind, c.key, repr(c.value)) for c in CASES}) == len(CASES) >= 25
 
 
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_bad_input_fails_early_naming_key_and_fix(case, emulator):
+@pytest.mark.parametrize("case", STACK_CONFIG_CASES, ids=_case_id)
+def test_bad_stack_config_names_key_and_fix(case):
+    message = error_for(case, UNUSED_API_URL)
+    assert case.key in message
+    assert "pulumi config set" in message or "pulumi config rm" in message
+
+
+@pytest.mark.parametrize("case", PROVIDER_CASES, ids=_case_id)
+def test_bad_provider_input_fails_before_any_request_naming_key_and_fix(case, emulator):
     message = error_for(case, emulator.base_url)
     assert len(emulator.requests) == 0
     assert case.key in message
     assert TEST_API_KEY not in message
-    if case.kind == "stack config":
-        assert "pulumi config set" in message or "pulumi config rm" in message
-    elif case.kind == "provider config":
+    if case.kind == "provider config":
         assert (
             f"pulumi config set --secret {case.key}" in message or f"pulumi config set {case.key}" in message
         )

@@ -11,12 +11,11 @@ from bitmovin_emulator.options import DEFAULT_ORG_ID
 from providers.bitmovin_client import OUTPUTS_PATH, BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
 from providers.http_settings import HttpSettings
+from tests.support import ORG_ID, OTHER_ORG_ID
 
 pytestmark = pytest.mark.layer2
 
 KEY = "client-test-key-5b1e"
-ORG_A = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-ORG_B = "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics"
 FAST = HttpSettings(
     connect_timeout=2, read_timeout=2, max_retries=2, retry_budget_seconds=3, backoff_factor=0.01
@@ -34,7 +33,7 @@ def assert_key_hidden(error: BitmovinApiError, key: str = KEY) -> None:
 
 
 def test_create_get_custom_data_delete_round_trip(emulator):
-    client = client_for(emulator, ORG_A)
+    client = client_for(emulator, ORG_ID)
     created = client.create_output(
         {
             "bucketName": "acme-analytics",
@@ -45,23 +44,23 @@ def test_create_get_custom_data_delete_round_trip(emulator):
             "acl": [{"permission": "PRIVATE"}],
         }
     )
-    assert created["externalId"] == emulator.outputs.global_external_id(ORG_A)
-    assert emulator.outputs.get(created["id"], ORG_A) is not None
+    assert created["externalId"] == emulator.outputs.global_external_id(ORG_ID)
+    assert emulator.outputs.get(created["id"], ORG_ID) is not None
     fetched = client.get_output(created["id"])
     assert fetched["id"] == created["id"]
     assert fetched["bucketName"] == "acme-analytics"
     assert client.get_custom_data(created["id"])["customData"] == {"team": "video"}
     assert client.delete_output(created["id"]) == created["id"]
-    assert emulator.outputs.get(created["id"], ORG_A) is None
+    assert emulator.outputs.get(created["id"], ORG_ID) is None
     assert [r.route for r in emulator.requests] == ["create", "get", "custom_data", "delete"]
 
 
 def test_headers_and_body_sent(emulator):
-    client_for(emulator, ORG_A).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
+    client_for(emulator, ORG_ID).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     record = emulator.requests[0]
     headers = {k.lower(): v for k, v in record.headers.items()}
     assert headers["x-api-key"] == "<redacted>"
-    assert headers["x-tenant-org-id"] == ORG_A
+    assert headers["x-tenant-org-id"] == ORG_ID
     assert headers["content-type"] == "application/json"
     assert headers["x-api-client"] == "bitmovin-analytics-export"
     assert re.fullmatch(r"\d+\.\d+\.\d+", headers["x-api-client-version"])
@@ -120,23 +119,23 @@ def test_unauthorized_explains_which_config_to_check(emulator, body_style):
 
 
 def test_forbidden_organization_names_tenant_org_config(emulator):
-    emulator.options.org_access = {KEY: [ORG_A]}
+    emulator.options.org_access = {KEY: [ORG_ID]}
     with pytest.raises(BitmovinApiError) as caught:
-        client_for(emulator, ORG_B).list_outputs()
+        client_for(emulator, OTHER_ORG_ID).list_outputs()
     assert caught.value.status == 403
     assert "bitmovin:tenantOrgId" in str(caught.value)
     assert_key_hidden(caught.value)
 
 
 def test_output_of_another_organization_is_not_found(emulator):
-    created = client_for(emulator, ORG_A).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
+    created = client_for(emulator, ORG_ID).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     with pytest.raises(BitmovinApiError) as caught:
-        client_for(emulator, ORG_B).get_output(created["id"])
+        client_for(emulator, OTHER_ORG_ID).get_output(created["id"])
     assert caught.value.not_found
     with pytest.raises(BitmovinApiError) as caught:
         client_for(emulator).delete_output(created["id"])
     assert caught.value.not_found
-    assert emulator.outputs.get(created["id"], ORG_A) is not None
+    assert emulator.outputs.get(created["id"], ORG_ID) is not None
 
 
 def test_unknown_id_is_not_found(emulator):
@@ -183,7 +182,7 @@ def test_success_without_envelope_is_an_error(emulator):
 
 def test_read_timeout_is_explicit_and_marks_outcome_unknown(emulator):
     emulator.delay("create", 1.5, when="after")
-    settings = HttpSettings(connect_timeout=1, read_timeout=0.5, max_retries=0)
+    settings = HttpSettings(connect_timeout=1, read_timeout=0.3, max_retries=0)
     with pytest.raises(BitmovinApiError) as caught:
         client_for(emulator, settings=settings).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     assert "timed out" in str(caught.value)
@@ -204,7 +203,7 @@ def test_repr_of_client_hides_the_key(emulator):
 
 
 def test_only_the_analytics_outputs_endpoint_is_ever_called(emulator):
-    client = client_for(emulator, ORG_A)
+    client = client_for(emulator, ORG_ID)
     created = client.create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     client.get_output(created["id"])
     client.get_custom_data(created["id"])

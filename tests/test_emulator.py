@@ -640,11 +640,11 @@ def test_invalid_faults_are_rejected(emulator):
 
 
 def test_delay_before_processing(emulator):
-    emulator.delay("list", 0.3)
+    emulator.delay("list", 0.1)
     started = time.monotonic()
     assert call(emulator, "GET").status_code == 200
-    assert time.monotonic() - started >= 0.3
-    assert emulator.requests[0].fault == "delay 0.3s before"
+    assert time.monotonic() - started >= 0.1
+    assert emulator.requests[0].fault == "delay 0.1s before"
 
 
 def test_delay_after_processing_is_a_timeout_where_the_server_acted(emulator):
@@ -660,9 +660,19 @@ def test_reset_drops_requests_still_delayed_before_processing(emulator):
     with pytest.raises(requests.ReadTimeout):
         call(emulator, "POST", json={"bucketName": "b", "roleArn": ROLE}, timeout=0.2)
     emulator.reset()
-    time.sleep(0.1)
+    assert emulator.requests.wait_for(route="create", timeout=0.1) is False
     assert len(emulator.outputs) == 0
     assert len(emulator.requests) == 0
+
+
+def test_wait_for_returns_once_a_delayed_request_is_handled(emulator):
+    emulator.delay("create", 0.3)
+    with pytest.raises(requests.ReadTimeout):
+        call(emulator, "POST", json={"bucketName": "b", "roleArn": ROLE}, timeout=0.1)
+    assert emulator.requests.count("create") == 0
+    assert emulator.requests.wait_for(route="create", timeout=5) is True
+    assert len(emulator.outputs) == 1
+    assert emulator.requests.wait_for(2, route="create", timeout=0.05) is False
 
 
 def test_dropped_connection_after_processing(emulator, capfd):
@@ -674,7 +684,7 @@ def test_dropped_connection_after_processing(emulator, capfd):
     record = emulator.requests[0]
     assert (record.route, record.status, record.fault) == ("create", None, "drop after")
     assert create(emulator).status_code == 201  # the server still works
-    time.sleep(0.05)
+    time.sleep(0.05)  # a traceback, if any, is printed by the server thread after the client saw the drop
     assert "Traceback" not in capfd.readouterr().err
 
 

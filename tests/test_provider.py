@@ -3,62 +3,43 @@
 from __future__ import annotations
 
 import pytest
-from pulumi.dynamic import Config, ConfigureRequest
 
-from providers.analytics_output import (
-    AnalyticsS3RoleBasedOutputProvider,
-    InPlaceUpdateError,
-    ProviderConfigError,
-)
+from devsupport.provider_factory import configured_provider
+from providers.analytics_output import InPlaceUpdateError, ProviderConfigError
 from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
 from providers.output_model import CREATION_TOKEN_KEY
+from tests.support import ORG_ID, OTHER_ORG_ID, ROLE_ARN
 
-pytestmark = pytest.mark.layer2
+pytestmark = [pytest.mark.layer2, pytest.mark.usefixtures("no_bitmovin_env")]
 
 KEY = "provider-test-key-91d4"
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-dev"
 
 
-def configured(emulator, key=KEY, **extra):
-    provider = AnalyticsS3RoleBasedOutputProvider()
-    config = {
-        "bitmovin:apiUrl": emulator.base_url,
-        "bitmovin:maxRetries": "1",
-        "bitmovin:retryBudgetSeconds": "2",
-    }
-    if key:
-        config["bitmovin:apiKey"] = key
-    provider.configure(ConfigureRequest(Config({**config, **extra}, "bitmovin-analytics-export")))
-    return provider
+def configured(emulator, key=KEY, **settings):
+    """These tests inject no faults: few, quick retries."""
+    return configured_provider(emulator.base_url, key, maxRetries="1", retryBudgetSeconds="2", **settings)
 
 
 def checked(provider, **inputs):
     result = provider.check(
-        {}, {"bucket_name": "acme-analytics", "role_arn": ROLE, **inputs, "__provider": "p"}
+        {}, {"bucket_name": "acme-analytics", "role_arn": ROLE_ARN, **inputs, "__provider": "p"}
     )
     assert result.failures == []
     return result.inputs
 
 
-@pytest.fixture(autouse=True)
-def _no_env_key(monkeypatch):
-    monkeypatch.delenv("BITMOVIN_API_KEY", raising=False)
-    monkeypatch.delenv("BITMOVIN_API_URL", raising=False)
-
-
 def test_create_read_delete_with_one_request_each(emulator):
     provider = configured(emulator)
-    inputs = checked(provider, tenant_org_id=ORG, name="export", custom_data={"team": "video"})
+    inputs = checked(provider, tenant_org_id=ORG_ID, name="export", custom_data={"team": "video"})
     assert len(emulator.requests) == 0
 
     created = provider.create(inputs)
     assert emulator.requests.count() == 1
-    stored = emulator.outputs.get(created.id, ORG)
+    stored = emulator.outputs.get(created.id, ORG_ID)
     assert stored["bucketName"] == "acme-analytics"
     assert stored["customData"]["team"] == "video"
-    assert created.outs["external_id"] == emulator.outputs.global_external_id(ORG)
+    assert created.outs["external_id"] == emulator.outputs.global_external_id(ORG_ID)
     assert created.outs["custom_data"] == {"team": "video"}
     assert CREATION_TOKEN_KEY not in str(created.outs)
     assert created.outs["created_at"]
@@ -74,7 +55,7 @@ def test_create_read_delete_with_one_request_each(emulator):
     emulator.requests.clear()
     provider.delete(created.id, read.outs)
     assert emulator.requests.count() == 1
-    assert emulator.outputs.get(created.id, ORG) is None
+    assert emulator.outputs.get(created.id, ORG_ID) is None
 
 
 @pytest.mark.parametrize(
@@ -92,7 +73,7 @@ def test_lifecycle_holds_whatever_the_api_echoes(emulator, switches):
     provider = configured(emulator)
     inputs = checked(provider, custom_data={"k": "v"})
     created = provider.create(inputs)
-    assert created.outs["role_arn"] == ROLE
+    assert created.outs["role_arn"] == ROLE_ARN
     assert created.outs["custom_data"] == {"k": "v"}
     read = provider.read(created.id, created.outs)
     assert read.outs == created.outs
@@ -113,21 +94,21 @@ def test_external_id_modes(emulator):
 
 def test_refresh_after_out_of_band_delete_drops_the_resource(emulator):
     provider = configured(emulator)
-    created = provider.create(checked(provider, tenant_org_id=ORG))
-    emulator.outputs.delete(created.id, ORG)
+    created = provider.create(checked(provider, tenant_org_id=ORG_ID))
+    emulator.outputs.delete(created.id, ORG_ID)
     read = provider.read(created.id, created.outs)
     assert read.id is None
     assert read.outs == {}
 
 
 def test_read_and_delete_address_the_organization_in_state(emulator):
-    provider = configured(emulator, **{"bitmovin:tenantOrgId": "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"})
-    created = provider.create(checked(provider, tenant_org_id=ORG))
+    provider = configured(emulator, tenantOrgId=OTHER_ORG_ID)
+    created = provider.create(checked(provider, tenant_org_id=ORG_ID))
     emulator.requests.clear()
     assert provider.read(created.id, created.outs).id == created.id
     provider.delete(created.id, created.outs)
-    assert [r.headers.get("X-Tenant-Org-Id") for r in emulator.requests] == [ORG, ORG]
-    assert emulator.outputs.get(created.id, ORG) is None
+    assert [r.headers.get("X-Tenant-Org-Id") for r in emulator.requests] == [ORG_ID, ORG_ID]
+    assert emulator.outputs.get(created.id, ORG_ID) is None
 
 
 def test_delete_of_an_already_deleted_output_succeeds(emulator):
@@ -177,7 +158,7 @@ def test_read_error_other_than_not_found_is_raised(emulator):
 
 def test_missing_key_fails_before_any_request(emulator):
     provider = configured(emulator, key=None)
-    inputs = {"bucket_name": "acme-analytics", "role_arn": ROLE, "external_id_mode": "GLOBAL"}
+    inputs = {"bucket_name": "acme-analytics", "role_arn": ROLE_ARN, "external_id_mode": "GLOBAL"}
     for call in (
         lambda: provider.create(inputs),
         lambda: provider.read("x", inputs),
@@ -191,8 +172,7 @@ def test_missing_key_fails_before_any_request(emulator):
 def test_environment_key_is_the_fallback(emulator, monkeypatch):
     monkeypatch.setenv("BITMOVIN_API_KEY", "env-key-0c2a")
     monkeypatch.setenv("BITMOVIN_API_URL", emulator.base_url)
-    provider = AnalyticsS3RoleBasedOutputProvider()
-    provider.configure(ConfigureRequest(Config({}, "bitmovin-analytics-export")))
+    provider = configured_provider(None, None)
     created = provider.create(checked(provider))
     assert emulator.outputs.find(created.id) is not None
 
@@ -206,24 +186,29 @@ def test_config_key_wins_over_environment(emulator, monkeypatch):
 
 def test_adopt_takes_over_an_existing_output_with_one_get(emulator):
     existing = emulator.outputs.create(
-        {"bucketName": "acme-analytics", "roleArn": ROLE, "externalIdMode": "GLOBAL", "externalId": "ext-1"},
-        ORG,
+        {
+            "bucketName": "acme-analytics",
+            "roleArn": ROLE_ARN,
+            "externalIdMode": "GLOBAL",
+            "externalId": "ext-1",
+        },
+        ORG_ID,
     )
     provider = configured(emulator)
-    inputs = checked(provider, tenant_org_id=ORG, adopt_output_id=existing["id"])
+    inputs = checked(provider, tenant_org_id=ORG_ID, adopt_output_id=existing["id"])
     adopted = provider.create(inputs)
     assert adopted.id == existing["id"]
     assert adopted.outs["external_id"] == existing["externalId"]
     assert "adopt_output_id" not in adopted.outs
     assert [(r.method, r.route) for r in emulator.requests] == [("GET", "get")]
-    assert len(emulator.outputs.list(ORG)) == 1
+    assert len(emulator.outputs.list(ORG_ID)) == 1
     # Removing the adoption hint later is not a change.
-    assert provider.diff(adopted.id, adopted.outs, checked(provider, tenant_org_id=ORG)).changes is False
+    assert provider.diff(adopted.id, adopted.outs, checked(provider, tenant_org_id=ORG_ID)).changes is False
 
 
 def test_adopt_refuses_an_output_that_contradicts_the_inputs(emulator):
     existing = emulator.outputs.create(
-        {"bucketName": "other-bucket", "roleArn": ROLE, "externalIdMode": "GLOBAL"}
+        {"bucketName": "other-bucket", "roleArn": ROLE_ARN, "externalIdMode": "GLOBAL"}
     )
     provider = configured(emulator)
     with pytest.raises(Exception, match="cannot be adopted: bucket_name is 'other-bucket'"):
@@ -242,6 +227,6 @@ def test_adopt_of_a_missing_output_fails_with_not_found(emulator):
 def test_adopt_id_must_be_an_output_id(emulator):
     provider = configured(emulator)
     failures = provider.check(
-        {}, {"bucket_name": "acme-analytics", "role_arn": ROLE, "adopt_output_id": "../x"}
+        {}, {"bucket_name": "acme-analytics", "role_arn": ROLE_ARN, "adopt_output_id": "../x"}
     ).failures
     assert [f.property for f in failures] == ["adopt_output_id"]

@@ -31,12 +31,12 @@ from tests.host_harness import (
     serialize_resources,
     without_provider,
 )
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer3
 
 API_KEY = "SECRET-KEY-7f3a9c"
 ENV_API_KEY = "ENV-KEY-31d8e2"
-TENANT_ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 STACK_CONFIG = {"aws:region": "eu-west-1", "bitmovin-analytics-export:bucketName": "acme-analytics-export"}
 
 PROGRAM_ARGS: dict[str, Any] = {
@@ -55,7 +55,7 @@ def programs() -> dict[str, SerializedResource]:
     """What a program registers, by resource name: one output in the key's org, one in a tenant org."""
     registered = serialize_resources(
         ("export", PROGRAM_ARGS),
-        ("tenant-export", {**PROGRAM_ARGS, "tenant_org_id": TENANT_ORG}),
+        ("tenant-export", {**PROGRAM_ARGS, "tenant_org_id": ORG_ID}),
     )
     return {resource.name: resource for resource in registered}
 
@@ -353,18 +353,18 @@ def test_create_whose_response_was_lost_adopts_the_output(host: ProviderHost, ap
 def test_tenant_org_is_used_for_create_read_and_delete(host: ProviderHost, api, programs):
     tenant = programs["tenant-export"]
     checked, created = deploy(host, tenant.inputs)
-    assert api.outputs.get(created.id, TENANT_ORG) is not None
+    assert api.outputs.get(created.id, ORG_ID) is not None
     assert api.outputs.get(created.id) is None  # not in the key's own organization
-    assert created.properties["tenant_org_id"] == TENANT_ORG
+    assert created.properties["tenant_org_id"] == ORG_ID
     read = host.read(created.id, created.properties, checked.inputs)
     assert read.id == created.id
-    assert read.inputs["tenant_org_id"] == TENANT_ORG
+    assert read.inputs["tenant_org_id"] == ORG_ID
     host.delete(read.id, read.properties)
     assert api.outputs.find(created.id) is None
     assert [(r.route, header(r, "X-Tenant-Org-Id")) for r in api.requests] == [
-        ("create", TENANT_ORG),
-        ("get", TENANT_ORG),
-        ("delete", TENANT_ORG),
+        ("create", ORG_ID),
+        ("get", ORG_ID),
+        ("delete", ORG_ID),
     ]
 
 

@@ -1,11 +1,14 @@
 """Layer 2: retries, timeouts, the retry budget, exactly-once create and secret hygiene under faults.
 
 Every test drives the provider (configured like a stack would configure it) against the in-process
-emulator and injects faults with its hooks (``fail``, ``delay``, ``drop_connection``); the emulator's
-request log is the witness of what was sent. Backoff is made tiny (the provider has no config key for
-it) so the module stays fast; waits that come from the server (``Retry-After``, ``X-RateLimit-Reset``)
-are real and measured with a lower bound only. ``bitmovin:createSettleSeconds`` (how long the provider
-keeps looking for the output of a create whose outcome was lost) is 0 unless a test needs it.
+emulator and injects the named faults of ``devsupport.fault_scenarios`` (or the emulator's ``fail``,
+``delay``, ``drop_connection`` directly); the emulator's request log is the witness of what was sent.
+The provider pauses on a ``RecordingClock``: every pause it decides on (backoff, ``Retry-After``,
+``X-RateLimit-Reset``, the settle loop) is recorded and skipped, and elapsed times are read on that
+clock (real time plus the skipped pauses). Only the server stalls that make a socket read time out are
+real. Backoff is made tiny (the provider has no config key for it). ``bitmovin:createSettleSeconds``
+(how long the provider keeps looking for the output of a create whose outcome was lost) is 0 unless a
+test needs it.
 
 An autouse fixture checks, after every test, that the API key occurs in no captured log record
 (urllib3 at DEBUG logs every retry) and nowhere on stdout/stderr; ``attempt`` checks every raised
@@ -16,8 +19,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
-import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -25,8 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from pulumi.dynamic import Config, ConfigureRequest
 
+from devsupport.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults
+from devsupport.provider_factory import configured_provider
 from providers import provider_config
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider, ProviderConfigError
 from providers.bitmovin_client import BitmovinClient
@@ -34,32 +36,40 @@ from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
 from providers.http_settings import HttpSettings
 from providers.output_model import CREATION_TOKEN_KEY
+from tests.support import BUCKET, ORG_ID, OTHER_ORG_ID, ROLE_ARN, RecordingClock
 
-pytestmark = pytest.mark.layer2
+pytestmark = [pytest.mark.layer2, pytest.mark.usefixtures("no_bitmovin_env")]
 
 KEY = "SeCrEt-reliability-key-7f3a9c2e41b8d6f0"
-ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-reliability"
-BUCKET = "acme-analytics"
-ORG_A = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-ORG_B = "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
-STATE = {"bucket_name": BUCKET, "role_arn": ROLE, "external_id_mode": "GLOBAL"}
-READ_TIMEOUT = 0.5
-SLOW = 1.5  # a server-side delay well beyond READ_TIMEOUT
+STATE = {"bucket_name": BUCKET, "role_arn": ROLE_ARN, "external_id_mode": "GLOBAL"}
+# Real socket timeouts: short, yet far above what a request to the in-process emulator takes on a
+# loaded machine, and SLOW (a server stall) far enough beyond READ_TIMEOUT for the client to look once
+# before a stalled server acts.
+READ_TIMEOUT = 0.3
+SLOW = 0.6
+RETRIED = retried_faults(SLOW)
+CREATE_FAULTS = create_faults(SLOW)
 
 
 # -- fixtures and helpers ----------------------------------------------------------------------
 
 
+@pytest.fixture
+def clock() -> RecordingClock:
+    """The clock every provider of the test pauses on."""
+    return RecordingClock()
+
+
 @pytest.fixture(autouse=True)
-def _fast_backoff_and_no_secret_in_logs(monkeypatch, caplog, capfd):
-    """Tiny backoff, no environment fallbacks, and: the key is never logged or printed."""
+def _fast_backoff_and_no_secret_in_logs(monkeypatch, caplog, capfd, clock):
+    """Tiny backoff, recorded pauses, and: the key is never logged or printed."""
     monkeypatch.setattr(
         provider_config,
         "HttpSettings",
-        functools.partial(HttpSettings, backoff_factor=0.01, backoff_jitter=0.0, backoff_max=0.2),
+        functools.partial(
+            HttpSettings, backoff_factor=0.01, backoff_jitter=0.0, backoff_max=0.2, clock=clock
+        ),
     )
-    for name in ("BITMOVIN_API_KEY", "BITMOVIN_API_URL"):
-        monkeypatch.delenv(name, raising=False)
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="urllib3")
     yield
@@ -73,32 +83,29 @@ def _fast_backoff_and_no_secret_in_logs(monkeypatch, caplog, capfd):
         assert KEY not in (record.exc_text or "")
 
 
+SETTINGS = {
+    "connectTimeoutSeconds": "1",
+    "readTimeoutSeconds": str(READ_TIMEOUT),
+    "maxRetries": "3",
+    "retryBudgetSeconds": "5",
+    "createSettleSeconds": "0",  # look for a lost create once; tests that wait set it
+}
+
+
 def configured(emulator, **settings: str) -> AnalyticsS3RoleBasedOutputProvider:
-    """A provider configured through stack config, as ``configure()`` receives it from the engine."""
-    config = {
-        "bitmovin:apiUrl": emulator.base_url,
-        "bitmovin:apiKey": KEY,
-        "bitmovin:connectTimeoutSeconds": "1",
-        "bitmovin:readTimeoutSeconds": str(READ_TIMEOUT),
-        "bitmovin:maxRetries": "3",
-        "bitmovin:retryBudgetSeconds": "5",
-        "bitmovin:createSettleSeconds": "0",  # look for a lost create once; tests that wait set it
-        **{f"bitmovin:{name}": value for name, value in settings.items()},
-    }
-    provider = AnalyticsS3RoleBasedOutputProvider()
-    provider.configure(ConfigureRequest(Config(config, "bitmovin-analytics-export")))
-    return provider
+    """This module's stack config (``SETTINGS``, then ``settings``) for the emulator."""
+    return configured_provider(emulator.base_url, KEY, **{**SETTINGS, **settings})
 
 
 def checked(provider, **inputs: Any) -> dict[str, Any]:
-    result = provider.check({}, {"bucket_name": BUCKET, "role_arn": ROLE, **inputs})
+    result = provider.check({}, {"bucket_name": BUCKET, "role_arn": ROLE_ARN, **inputs})
     assert result.failures == []
     return result.inputs
 
 
 def seed(emulator, org: str | None = None, **fields: Any) -> dict[str, Any]:
     """An existing output, stored without HTTP."""
-    body = {"bucketName": BUCKET, "roleArn": ROLE, "externalIdMode": "GLOBAL", **fields}
+    body = {"bucketName": BUCKET, "roleArn": ROLE_ARN, "externalIdMode": "GLOBAL", **fields}
     return emulator.outputs.create(body, org) if org else emulator.outputs.create(body)
 
 
@@ -124,20 +131,25 @@ def assert_secret_free(error: BaseException) -> None:
 class Outcome:
     value: Any
     error: Exception | None
-    elapsed: float
+    elapsed: float  # on the test clock: real time plus the recorded pauses
+    sleeps: list[float]  # the pauses the provider decided on, in order
 
 
-def attempt(call: Callable[[], Any]) -> Outcome:
+def attempt(clock: RecordingClock, call: Callable[[], Any]) -> Outcome:
     """Run one provider call; whatever it returns or raises must not contain the key."""
-    start = time.monotonic()
+    start, first_sleep = clock.monotonic(), len(clock.sleeps)
+
+    def outcome(value: Any, error: Exception | None) -> Outcome:
+        return Outcome(value, error, clock.monotonic() - start, clock.sleeps[first_sleep:])
+
     try:
         value = call()
     except Exception as error:
         assert_secret_free(error)
-        return Outcome(None, error, time.monotonic() - start)
+        return outcome(None, error)
     assert KEY not in repr(value)
     assert KEY not in repr(getattr(value, "__dict__", {}))
-    return Outcome(value, None, time.monotonic() - start)
+    return outcome(value, None)
 
 
 def call_for(provider, operation: str, output_id: str) -> Callable[[], Any]:
@@ -152,75 +164,28 @@ def marked(emulator, name: str, org: str | None = None) -> list[dict[str, Any]]:
     return [output for output in outputs if output.get("name") == name]
 
 
-def settle(emulator, seconds: float = SLOW + 3) -> None:
+def settle(emulator) -> None:
     """Wait until the POST was handled by the server: a request delayed "before" is logged only then."""
-    deadline = time.monotonic() + seconds
-    while emulator.requests.count(route="create") < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    emulator.requests.wait_for(route="create", timeout=SLOW + 3)
 
 
 # -- GET and DELETE: what is retried ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Injection:
-    label: str
-    arm: Callable[[Any, str], Any]  # (emulator, route)
-    faults: int = 1
-    min_wait: float = 0.0
-
-
-RETRIED = [
-    Injection("drop-before", lambda emu, route: emu.drop_connection(route, when="before")),
-    Injection("drop-after", lambda emu, route: emu.drop_connection(route, when="after")),
-    Injection(
-        "429-retry-after-1",
-        lambda emu, route: emu.fail(route, 429, headers={"Retry-After": "1"}),
-        min_wait=0.9,
-    ),
-    Injection(
-        "429-x-ratelimit-reset-1",
-        lambda emu, route: emu.fail(route, 429, headers={"X-RateLimit-Reset": "1"}),
-        min_wait=0.9,
-    ),
-    Injection(
-        "429-x-ratelimit-reset-epoch",
-        lambda emu, route: emu.fail(
-            route, 429, headers={"X-RateLimit-Reset": str(math.ceil(time.time()) + 1)}
-        ),
-        min_wait=0.9,
-    ),
-    Injection("502", lambda emu, route: emu.fail(route, 502)),
-    Injection("503", lambda emu, route: emu.fail(route, 503)),
-    Injection("504", lambda emu, route: emu.fail(route, 504)),
-    Injection("503-after-processing", lambda emu, route: emu.fail(route, 503, when="after")),
-    Injection("read-timeout", lambda emu, route: emu.delay(route, SLOW, when="after")),
-    Injection(
-        "drop-then-503-then-429",
-        lambda emu, route: (
-            emu.drop_connection(route, when="before"),
-            emu.fail(route, 503),
-            emu.fail(route, 429, headers={"Retry-After": "0"}),
-        ),
-        faults=3,
-    ),
-]
-
-
-@pytest.mark.parametrize("injection", RETRIED, ids=lambda i: i.label)
+@pytest.mark.parametrize("injection", RETRIED.values(), ids=lambda i: i.name)
 @pytest.mark.parametrize("operation", ["get", "delete"])
-def test_get_and_delete_are_retried_then_succeed(emulator, caplog, operation, injection):
+def test_get_and_delete_are_retried_then_succeed(emulator, caplog, clock, operation, injection):
     provider = configured(emulator)
     existing = seed(emulator)
     injection.arm(emulator, operation)
 
-    outcome = attempt(call_for(provider, operation, existing["id"]))
+    outcome = attempt(clock, call_for(provider, operation, existing["id"]))
 
     assert outcome.error is None, outcome.error
     records = emulator.requests.filter(route=operation)
     assert len(emulator.requests) == len(records) == injection.faults + 1
     assert [record.fault is not None for record in records] == [True] * injection.faults + [False]
-    assert outcome.elapsed >= injection.min_wait
+    assert sum(outcome.sleeps) >= injection.min_wait  # e.g. Retry-After: 1 -> a pause of 1.0 s
     if operation == "get":
         assert outcome.value.id == existing["id"]
         assert records[-1].status == 200
@@ -233,12 +198,12 @@ def test_get_and_delete_are_retried_then_succeed(emulator, caplog, operation, in
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 500])
 @pytest.mark.parametrize("operation", ["get", "delete"])
-def test_other_statuses_are_not_retried(emulator, operation, status):
+def test_other_statuses_are_not_retried(emulator, clock, operation, status):
     provider = configured(emulator)
     existing = seed(emulator)
     emulator.fail(operation, status, times=None)
 
-    outcome = attempt(call_for(provider, operation, existing["id"]))
+    outcome = attempt(clock, call_for(provider, operation, existing["id"]))
 
     assert emulator.requests.count() == 1
     if status == 404:  # gone: read drops it from state, delete counts it as deleted
@@ -258,21 +223,21 @@ def test_other_statuses_are_not_retried(emulator, operation, status):
 @pytest.mark.parametrize(
     ("fault", "expected_status", "min_requests"),
     [
-        (lambda emu, route: emu.fail(route, 503, times=None), 503, 3),
+        ("persistent-503", 503, 3),
         # The wait is cut to what is left of the budget, then one last attempt is made.
-        (lambda emu, route: emu.fail(route, 429, headers={"Retry-After": "30"}, times=None), 429, 2),
-        (lambda emu, route: emu.drop_connection(route, when="before", times=None), None, 3),
+        ("429-retry-after-beyond-budget", 429, 2),
+        ("persistent-drop", None, 3),
     ],
     ids=["persistent-503", "429-retry-after-beyond-budget", "persistent-drop"],
 )
 @pytest.mark.parametrize("operation", ["get", "delete"])
-def test_retry_budget_bounds_the_total_time(emulator, operation, fault, expected_status, min_requests):
+def test_retry_budget_bounds_the_total_time(emulator, clock, operation, fault, expected_status, min_requests):
     budget = 1.0
     provider = configured(emulator, maxRetries="20", retryBudgetSeconds=str(budget))
     existing = seed(emulator)
-    fault(emulator, operation)
+    PERSISTENT_FAULTS[fault].arm(emulator, operation)
 
-    outcome = attempt(call_for(provider, operation, existing["id"]))
+    outcome = attempt(clock, call_for(provider, operation, existing["id"]))
 
     assert isinstance(outcome.error, BitmovinApiError)
     assert outcome.error.status == expected_status
@@ -284,53 +249,47 @@ def test_retry_budget_bounds_the_total_time(emulator, operation, fault, expected
 
 
 @pytest.mark.parametrize(
-    "fault",
-    [
-        lambda emu, route: emu.fail(route, 503),
-        lambda emu, route: emu.fail(route, 429, headers={"Retry-After": "1"}),
-        lambda emu, route: emu.drop_connection(route, when="before"),
-    ],
-    ids=["503", "429-retry-after-1", "drop"],
+    "fault", ["503", "429-retry-after-1", "drop-before"], ids=["503", "429-retry-after-1", "drop"]
 )
 @pytest.mark.parametrize("operation", ["get", "delete"])
-def test_max_retries_zero_disables_retries(emulator, operation, fault):
+def test_max_retries_zero_disables_retries(emulator, clock, operation, fault):
     provider = configured(emulator, maxRetries="0")
     existing = seed(emulator)
-    fault(emulator, operation)
+    RETRIED[fault].arm(emulator, operation)
 
-    outcome = attempt(call_for(provider, operation, existing["id"]))
+    outcome = attempt(clock, call_for(provider, operation, existing["id"]))
 
     assert isinstance(outcome.error, BitmovinApiError)
     assert emulator.requests.count() == 1
     assert outcome.elapsed < 0.9  # not even the Retry-After wait
 
 
-@pytest.mark.parametrize(("read_timeout", "times_out"), [(0.3, True), (3.0, False)])
-def test_read_timeout_is_configurable(emulator, read_timeout, times_out):
+@pytest.mark.parametrize(("read_timeout", "times_out"), [(READ_TIMEOUT, True), (3.0, False)])
+def test_read_timeout_is_configurable(emulator, clock, read_timeout, times_out):
     provider = configured(emulator, readTimeoutSeconds=str(read_timeout), maxRetries="0")
     existing = seed(emulator)
-    delay = emulator.delay("get", 0.8)
+    delay = emulator.delay("get", SLOW)
 
-    outcome = attempt(lambda: provider.read(existing["id"], STATE))
+    outcome = attempt(clock, lambda: provider.read(existing["id"], STATE))
 
     assert delay.hits == 1
     if times_out:
         assert isinstance(outcome.error, BitmovinApiError)
         assert "timed out" in str(outcome.error)
         assert f"read timeout={read_timeout}" in str(outcome.error)
-        assert outcome.elapsed < 0.8
+        assert outcome.elapsed < SLOW
     else:
         assert outcome.error is None
         assert outcome.value.id == existing["id"]
-        assert outcome.elapsed >= 0.8
+        assert outcome.elapsed >= SLOW
 
 
-def test_a_get_that_times_out_is_reported_as_a_timeout(emulator):
+def test_a_get_that_times_out_is_reported_as_a_timeout(emulator, clock):
     # requests reports an exhausted read timeout as ConnectionError(MaxRetryError(ReadTimeoutError)).
-    provider = configured(emulator, readTimeoutSeconds="0.3", maxRetries="0")
+    provider = configured(emulator, maxRetries="0")
     existing = seed(emulator)
-    emulator.delay("get", 0.8)
-    outcome = attempt(lambda: provider.read(existing["id"], STATE))
+    emulator.delay("get", SLOW)
+    outcome = attempt(clock, lambda: provider.read(existing["id"], STATE))
     assert isinstance(outcome.error, BitmovinApiError)
     assert outcome.error.summary.startswith("timed out")
 
@@ -338,64 +297,14 @@ def test_a_get_that_times_out_is_reported_as_a_timeout(emulator):
 # -- create: never re-sent, never duplicated -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PostFault:
-    label: str
-    arm: Callable[[Any], Any]
-    server_acted: bool  # the output exists when the provider returns
-    acts_late: bool = False  # the server acts only after the provider returned
-    outcome_known: bool = False  # a 4xx: no lookup is needed
-
-
-def fail_create(status: int, when: str = "before", **kwargs: Any) -> Callable[[Any], Any]:
-    return lambda emu: emu.fail("create", status, when=when, **kwargs)
-
-
-POST_FAULTS = [
-    *(PostFault(f"{status}-after", fail_create(status, "after"), True) for status in (500, 502, 503, 504)),
-    *(PostFault(f"{status}-before", fail_create(status), False) for status in (500, 502, 503, 504)),
-    PostFault("timeout-after", lambda emu: emu.delay("create", SLOW, when="after"), True),
-    PostFault("timeout-before", lambda emu: emu.delay("create", SLOW, when="before"), False, acts_late=True),
-    PostFault("drop-after", lambda emu: emu.drop_connection("create", when="after"), True),
-    PostFault("drop-before", lambda emu: emu.drop_connection("create", when="before"), False),
-    PostFault(
-        "429-before",
-        fail_create(429, headers={"Retry-After": "1"}),
-        False,
-        outcome_known=True,
-    ),
-    PostFault(
-        "400",
-        fail_create(
-            400,
-            body={
-                "requestId": "r-400",
-                "status": "ERROR",
-                "data": {
-                    "code": 1000,
-                    "message": "Required attribute/field not valid or not present",
-                    "developerMessage": "Invalid fields: bucketName, roleArn",
-                    "details": [
-                        {"type": "ERROR", "field": "bucketName", "text": "bucket does not exist"},
-                        {"type": "ERROR", "field": "roleArn", "text": "must be an IAM role ARN"},
-                    ],
-                },
-            },
-        ),
-        False,
-        outcome_known=True,
-    ),
-]
-
-
-@pytest.mark.parametrize("fault", POST_FAULTS, ids=lambda f: f.label)
-def test_create_is_never_resent_and_leaves_one_output_or_says_nothing_was_created(emulator, fault):
+@pytest.mark.parametrize("fault", CREATE_FAULTS.values(), ids=lambda f: f.name)
+def test_create_is_never_resent_and_leaves_one_output_or_says_nothing_was_created(emulator, clock, fault):
     provider = configured(emulator)
     name = f"rel-{uuid.uuid4().hex[:10]}"
     inputs = checked(provider, name=name, custom_data={"team": "video"})
-    fault.arm(emulator)
+    fault.arm(emulator, "create")
 
-    outcome = attempt(lambda: provider.create(inputs))
+    outcome = attempt(clock, lambda: provider.create(inputs))
     at_return = marked(emulator, name)
     settle(emulator)
 
@@ -424,15 +333,19 @@ def test_create_is_never_resent_and_leaves_one_output_or_says_nothing_was_create
         )
 
 
-def test_a_create_the_server_handles_after_the_client_gave_up_is_adopted_within_the_settle_time(emulator):
+def test_a_create_the_server_handles_after_the_client_gave_up_is_adopted_within_the_settle_time(
+    emulator, clock
+):
     # The POST is held SLOW s before it is processed; the client gives up after READ_TIMEOUT s and
-    # keeps looking for createSettleSeconds, long enough to see the late output and adopt it.
+    # keeps looking for createSettleSeconds, long enough to see the late output and adopt it. Its
+    # first pause lasts (really) until the late server acted, as a real pause of that length would.
     provider = configured(emulator, createSettleSeconds=str(SLOW + 1.5))
     name = f"rel-{uuid.uuid4().hex[:10]}"
     inputs = checked(provider, name=name)
-    emulator.delay("create", SLOW, when="before")
+    CREATE_FAULTS["timeout-before"].arm(emulator, "create")
+    clock.on_sleep = lambda _seconds: settle(emulator)
 
-    outcome = attempt(lambda: provider.create(inputs))
+    outcome = attempt(clock, lambda: provider.create(inputs))
 
     assert outcome.error is None, outcome.error
     assert [output["id"] for output in marked(emulator, name)] == [outcome.value.id]
@@ -440,15 +353,15 @@ def test_a_create_the_server_handles_after_the_client_gave_up_is_adopted_within_
     assert outcome.elapsed >= SLOW - 0.1
 
 
-def test_a_create_the_server_handles_after_the_settle_time_is_named_by_its_token(emulator):
+def test_a_create_the_server_handles_after_the_settle_time_is_named_by_its_token(emulator, clock):
     # With createSettleSeconds=0 the provider gives up before the server acts: "nothing was created"
     # is true when it returns, and the error names the token the late output will carry.
     provider = configured(emulator)
     name = f"rel-{uuid.uuid4().hex[:10]}"
     inputs = checked(provider, name=name)
-    emulator.delay("create", SLOW, when="before")
+    CREATE_FAULTS["timeout-before"].arm(emulator, "create")
 
-    outcome = attempt(lambda: provider.create(inputs))
+    outcome = attempt(clock, lambda: provider.create(inputs))
     at_return = marked(emulator, name)
     settle(emulator)
 
@@ -464,6 +377,20 @@ def test_a_create_the_server_handles_after_the_settle_time_is_named_by_its_token
     assert f"{CREATION_TOKEN_KEY}={late['customData'][CREATION_TOKEN_KEY]}" in text
 
 
+def test_a_lost_create_is_looked_for_until_the_settle_time_with_growing_pauses(emulator, clock):
+    provider = configured(emulator, createSettleSeconds="2")
+    inputs = checked(provider, name=f"rel-{uuid.uuid4().hex[:10]}")
+    CREATE_FAULTS["503-before"].arm(emulator, "create")
+
+    outcome = attempt(clock, lambda: provider.create(inputs))
+
+    assert isinstance(outcome.error, CreateFailedError)
+    assert "within 2 s" in str(outcome.error)
+    assert outcome.sleeps[:3] == [0.25, 0.5, 1.0]
+    assert 1.9 <= sum(outcome.sleeps) <= 2.0  # the last pause ends at the settle deadline
+    assert emulator.requests.count(route="list") == len(outcome.sleeps) + 1  # a look after every pause
+
+
 @pytest.mark.parametrize(
     ("route", "arm"),
     [
@@ -475,14 +402,14 @@ def test_a_create_the_server_handles_after_the_settle_time_is_named_by_its_token
     ],
     ids=["list-503", "list-drop", "list-429", "custom-data-502", "get-504"],
 )
-def test_reconcile_lookup_is_retried_and_still_adopts(emulator, route, arm):
+def test_reconcile_lookup_is_retried_and_still_adopts(emulator, clock, route, arm):
     provider = configured(emulator)
     name = f"rel-{uuid.uuid4().hex[:10]}"
     inputs = checked(provider, name=name)
-    emulator.fail("create", 503, when="after")
+    CREATE_FAULTS["503-after"].arm(emulator, "create")
     arm(emulator)
 
-    outcome = attempt(lambda: provider.create(inputs))
+    outcome = attempt(clock, lambda: provider.create(inputs))
 
     assert outcome.error is None, outcome.error
     assert [output["id"] for output in marked(emulator, name)] == [outcome.value.id]
@@ -490,14 +417,14 @@ def test_reconcile_lookup_is_retried_and_still_adopts(emulator, route, arm):
     assert emulator.requests.count(route=route) == 2
 
 
-def test_reconcile_lookup_failing_says_an_output_may_exist_and_names_the_token(emulator):
+def test_reconcile_lookup_failing_says_an_output_may_exist_and_names_the_token(emulator, clock):
     provider = configured(emulator, maxRetries="20", retryBudgetSeconds="0.5")
     name = f"rel-{uuid.uuid4().hex[:10]}"
     inputs = checked(provider, name=name)
-    emulator.fail("create", 503, when="after")
-    emulator.fail("list", 503, times=None)
+    CREATE_FAULTS["503-after"].arm(emulator, "create")
+    PERSISTENT_FAULTS["persistent-503"].arm(emulator, "list")
 
-    outcome = attempt(lambda: provider.create(inputs))
+    outcome = attempt(clock, lambda: provider.create(inputs))
 
     assert isinstance(outcome.error, CreateFailedError)
     text = str(outcome.error)
@@ -516,7 +443,7 @@ def test_reconcile_lookup_failing_says_an_output_may_exist_and_names_the_token(e
     "echo_custom_data", [False, True], ids=["custom-data-endpoint", "custom-data-echoed"]
 )
 @pytest.mark.parametrize("when", ["before", "after"])
-def test_reconcile_never_adopts_an_output_with_another_or_no_token(emulator, when, echo_custom_data):
+def test_reconcile_never_adopts_an_output_with_another_or_no_token(emulator, clock, when, echo_custom_data):
     emulator.options.echo_custom_data = echo_custom_data
     provider = configured(emulator)
     name = f"rel-{uuid.uuid4().hex[:10]}"
@@ -529,9 +456,9 @@ def test_reconcile_never_adopts_an_output_with_another_or_no_token(emulator, whe
     ]
     decoy_ids = {decoy["id"] for decoy in decoys}
     inputs = checked(provider, name=name)
-    emulator.fail("create", 503, when=when)
+    CREATE_FAULTS[f"503-{when}"].arm(emulator, "create")
 
-    outcome = attempt(lambda: provider.create(inputs))
+    outcome = attempt(clock, lambda: provider.create(inputs))
 
     assert emulator.requests.count(route="create") == 1
     remaining = {output["id"] for output in emulator.outputs.list()}
@@ -549,45 +476,45 @@ def test_reconcile_never_adopts_an_output_with_another_or_no_token(emulator, whe
 # -- error messages ---------------------------------------------------------------------------
 
 
-def test_unauthorized_names_the_api_key_config_and_is_not_retried(emulator):
+def test_unauthorized_names_the_api_key_config_and_is_not_retried(emulator, clock):
     provider = configured(emulator)
     existing = seed(emulator)
     emulator.options.api_keys = {"the-right-key"}
     for operation in ("create", "get", "delete"):
         emulator.requests.clear()
         if operation == "create":
-            outcome = attempt(lambda: provider.create(checked(provider)))
+            outcome = attempt(clock, lambda: provider.create(checked(provider)))
             assert "nothing was created" in str(outcome.error).lower()
         else:
-            outcome = attempt(call_for(provider, operation, existing["id"]))
+            outcome = attempt(clock, call_for(provider, operation, existing["id"]))
             assert outcome.error.status == 401
         assert "bitmovin:apiKey" in str(outcome.error)
         assert emulator.requests.count() == 1
 
 
-def test_forbidden_organization_names_the_tenant_org_config_and_is_not_retried(emulator):
+def test_forbidden_organization_names_the_tenant_org_config_and_is_not_retried(emulator, clock):
     provider = configured(emulator)
-    emulator.options.org_access = {KEY: [ORG_A]}
-    existing = seed(emulator, org=ORG_B)
-    state = {**STATE, "tenant_org_id": ORG_B}
+    emulator.options.org_access = {KEY: [ORG_ID]}
+    existing = seed(emulator, org=OTHER_ORG_ID)
+    state = {**STATE, "tenant_org_id": OTHER_ORG_ID}
     calls = {
-        "create": lambda: provider.create(checked(provider, tenant_org_id=ORG_B)),
+        "create": lambda: provider.create(checked(provider, tenant_org_id=OTHER_ORG_ID)),
         "get": lambda: provider.read(existing["id"], state),
         "delete": lambda: provider.delete(existing["id"], state),
     }
     for operation, call in calls.items():
         emulator.requests.clear()
-        outcome = attempt(call)
+        outcome = attempt(clock, call)
         assert "bitmovin:tenantOrgId" in str(outcome.error), operation
         assert "HTTP 403" in str(outcome.error)
         assert emulator.requests.count() == 1
-    assert emulator.outputs.get(existing["id"], ORG_B) is not None
+    assert emulator.outputs.get(existing["id"], OTHER_ORG_ID) is not None
 
 
-def test_validation_error_lists_the_rejected_fields(emulator):
+def test_validation_error_lists_the_rejected_fields(emulator, clock):
     emulator.options.validate_role_arn = True
     provider = configured(emulator)
-    outcome = attempt(lambda: provider.create({**STATE, "role_arn": "not-an-arn"}))
+    outcome = attempt(clock, lambda: provider.create({**STATE, "role_arn": "not-an-arn"}))
     text = str(outcome.error)
     assert isinstance(outcome.error, CreateFailedError)
     assert "Nothing was created" in text
@@ -597,21 +524,21 @@ def test_validation_error_lists_the_rejected_fields(emulator):
     assert emulator.requests.count() == 1
 
     emulator.requests.clear()
-    POST_FAULTS[-1].arm(emulator)
-    text = str(attempt(lambda: provider.create(checked(provider))).error)
+    CREATE_FAULTS["400"].arm(emulator, "create")
+    text = str(attempt(clock, lambda: provider.create(checked(provider))).error)
     assert "[field bucketName: bucket does not exist]" in text
     assert "[field roleArn: must be an IAM role ARN]" in text
 
 
-def test_not_found_means_gone_for_read_and_deleted_for_delete(emulator):
+def test_not_found_means_gone_for_read_and_deleted_for_delete(emulator, clock):
     provider = configured(emulator)
     missing = "cb90b80c-8867-4e3b-8479-174aa2843f62"
 
-    read = attempt(lambda: provider.read(missing, STATE))
+    read = attempt(clock, lambda: provider.read(missing, STATE))
     assert read.error is None
     assert (read.value.id, read.value.outs) == (None, {})
 
-    deleted = attempt(lambda: provider.delete(missing, STATE))
+    deleted = attempt(clock, lambda: provider.delete(missing, STATE))
     assert deleted.error is None
     assert [(r.route, r.status) for r in emulator.requests] == [("get", 404), ("delete", 404)]
 
@@ -619,23 +546,21 @@ def test_not_found_means_gone_for_read_and_deleted_for_delete(emulator):
 # -- secret hygiene beyond the faults --------------------------------------------------------
 
 
-def test_a_key_http_cannot_carry_is_rejected_without_echoing_it(emulator):
+def test_a_key_http_cannot_carry_is_rejected_without_echoing_it(emulator, clock):
     # e.g. a typographic apostrophe picked up by copy-paste: not Latin-1, so no HTTP header can carry it
     bad_key = KEY + "\u2019"
-    provider = AnalyticsS3RoleBasedOutputProvider()
-    config = {"bitmovin:apiUrl": emulator.base_url, "bitmovin:apiKey": bad_key}
-    provider.configure(ConfigureRequest(Config(config, "bitmovin-analytics-export")))
+    provider = configured_provider(emulator.base_url, bad_key)
 
     failures = provider.check({}, dict(STATE)).failures
     assert any("bitmovin:apiKey" in failure.reason for failure in failures)
     assert all(KEY not in failure.reason for failure in failures)
-    outcome = attempt(lambda: provider.read("cb90b80c-8867-4e3b-8479-174aa2843f62", STATE))
+    outcome = attempt(clock, lambda: provider.read("cb90b80c-8867-4e3b-8479-174aa2843f62", STATE))
     assert isinstance(outcome.error, ProviderConfigError)
     assert "bitmovin:apiKey" in str(outcome.error)
 
     # The client on its own, given such a key, fails with its own error type and without quoting it.
     client = BitmovinClient(bad_key, base_url=emulator.base_url, settings=HttpSettings(max_retries=0))
-    outcome = attempt(lambda: client.get_output("cb90b80c-8867-4e3b-8479-174aa2843f62"))
+    outcome = attempt(clock, lambda: client.get_output("cb90b80c-8867-4e3b-8479-174aa2843f62"))
     assert isinstance(outcome.error, BitmovinApiError)
     assert "bitmovin:apiKey" in str(outcome.error)
     assert len(emulator.requests) == 0

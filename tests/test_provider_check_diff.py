@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from devsupport.provider_factory import configured_provider
 from providers import output_model as model
-from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
+from tests.support import ORG_ID, ROLE_ARN
 
-pytestmark = pytest.mark.layer1
+pytestmark = [pytest.mark.layer1, pytest.mark.usefixtures("no_bitmovin_env")]
 
-ROLE_ARN = "arn:aws:iam::123456789012:role/bitmovin-analytics-dev"
 GOOD = {"bucket_name": "acme-analytics", "role_arn": ROLE_ARN}
 
 
 @pytest.fixture
-def provider(monkeypatch):
+def provider():
     """A configured provider whose only possible network target is an unroutable URL."""
-    monkeypatch.delenv("BITMOVIN_API_KEY", raising=False)
-    p = AnalyticsS3RoleBasedOutputProvider()
-    p.configure(
-        ConfigureRequest(Config({"bitmovin:apiKey": "k", "bitmovin:apiUrl": "http://127.0.0.1:9/v1"}, "p"))
-    )
-    return p
+    return configured_provider("http://127.0.0.1:9/v1", "k")
 
 
 def test_check_fills_defaults(provider):
@@ -83,22 +77,16 @@ def test_check_tolerates_unknowns_during_preview(provider):
     assert result.inputs["role_arn"] == UNKNOWN
 
 
-def test_check_without_api_key_names_the_config_key(monkeypatch):
-    monkeypatch.delenv("BITMOVIN_API_KEY", raising=False)
-    p = AnalyticsS3RoleBasedOutputProvider()
-    p.configure(ConfigureRequest(Config({}, "p")))
-    failures = p.check({}, GOOD).failures
+def test_check_without_api_key_names_the_config_key():
+    failures = configured_provider(None, None).check({}, GOOD).failures
     assert len(failures) == 1
     assert "pulumi config set --secret bitmovin:apiKey" in failures[0].reason
 
 
-def test_check_reports_bad_http_settings(monkeypatch):
-    monkeypatch.delenv("BITMOVIN_API_KEY", raising=False)
-    p = AnalyticsS3RoleBasedOutputProvider()
-    p.configure(
-        ConfigureRequest(Config({"bitmovin:apiKey": "k", "bitmovin:readTimeoutSeconds": "soon"}, "p"))
-    )
-    reasons = [f.reason for f in p.check({}, GOOD).failures]
+def test_check_reports_bad_http_settings():
+    reasons = [
+        f.reason for f in configured_provider(None, "k", readTimeoutSeconds="soon").check({}, GOOD).failures
+    ]
     assert len(reasons) == 1
     assert "bitmovin:readTimeoutSeconds" in reasons[0]
     assert "pulumi config set bitmovin:readTimeoutSeconds" in reasons[0]
@@ -141,7 +129,7 @@ def test_diff_ignores_server_generated_external_id_and_acl_scope(provider):
         ("name", "renamed"),
         ("description", "new words"),
         ("custom_data", {"team": "video"}),
-        ("tenant_org_id", "3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+        ("tenant_org_id", ORG_ID),
         ("cloud_region", "EU_WEST_1"),
         ("signature_version", "S3_V4"),
         ("md5_meta_tag", "md5"),
@@ -185,9 +173,7 @@ def test_outputs_strip_the_creation_token_and_keep_unechoed_fields():
 
 
 def test_api_body_maps_to_camel_case_and_adds_the_token():
-    inputs = model.with_defaults(
-        {**GOOD, "md5_meta_tag": "md5", "tenant_org_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}
-    )
+    inputs = model.with_defaults({**GOOD, "md5_meta_tag": "md5", "tenant_org_id": ORG_ID})
     body = model.api_body(inputs, "tok")
     assert body == {
         "bucketName": "acme-analytics",

@@ -1,0 +1,6 @@
+"""What tests and scripts share: the provider as a stack configures it, and the named emulator faults.
+
+``tests/`` and ``scripts/`` both import from here: what a script needs belongs here, not in
+``tests/``. Helpers only tests use live in ``tests/support.py``. The program and the provider never
+import this package.
+"""

@@ -1,0 +1,39 @@
+"""Support only tests use: shared example values and a clock that records pauses instead of sleeping.
+
+What scripts use as well (the configured provider, the named emulator faults) is in ``devsupport``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+# Example values that mean the same in every test module.
+ORG_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # a Bitmovin organization (X-Tenant-Org-Id)
+OTHER_ORG_ID = "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"  # a second organization, for isolation tests
+KMS_KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+BUCKET = "acme-analytics"
+ROLE_ARN = "arn:aws:iam::123456789012:role/bitmovin-analytics-dev"
+
+
+class RecordingClock:
+    """A ``providers.http_settings.Clock`` that records each pause instead of sleeping.
+
+    ``monotonic()`` is real time plus every recorded pause, so retry budgets and settle deadlines see
+    the pauses as passed, and real time spent on requests still counts. ``on_sleep`` (optional) runs
+    after each recorded pause: a test about a late server uses it to let that server act first.
+    """
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+        self.on_sleep: Callable[[float], object] | None = None
+        self._skipped = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self._skipped
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self._skipped += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
