@@ -457,19 +457,21 @@ def settings_from_config(
         elif name in PROJECT_KEYS:
             values[name] = value
         else:
-            unknown.append(_unknown_key_problem(name, value))
+            unknown.append(_unknown_key_problem(name, value, secret=_is_secret(key, project, secret_keys)))
     config = _RawConfig(values, other, project, stack)
     config.problems.extend(unknown)
     chosen: Chosen = {}
     for _key, rule in KEY_RULES:
         rule(config, chosen)
     if config.problems:
-        raise ConfigError(config.problems)
+        raise ConfigError(_without_secret_values(config.problems, raw, project, secret_keys))
     secret = chosen["external_id"] is not None and bool({"externalId", f"{project}:externalId"} & secret_keys)
     return ExportSettings(project=project, stack=stack, external_id_is_secret=secret, **chosen)
 
 
-def _unknown_key_problem(name: str, value: Any) -> ConfigProblem:
+def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> ConfigProblem:
+    """A key this project does not know. For a secret, the fix moves the value without showing it
+    (``pulumi config get`` inside ``$(...)``) and keeps it a secret."""
     if name in _REFUSED_KEYS:
         return ConfigProblem(
             name, f"is not a setting of this project: {_REFUSED_KEYS[name]}", rm_command(name)
@@ -477,6 +479,14 @@ def _unknown_key_problem(name: str, value: Any) -> ConfigProblem:
     close = difflib.get_close_matches(name, PROJECT_KEYS, n=1, cutoff=0.6) or [
         known for known in PROJECT_KEYS if known.lower() == name.lower()
     ]
+    if close and secret:
+        return ConfigProblem(
+            name,
+            f"is not a setting of this project; did you mean {close[0]}? (its value is a secret and "
+            "stays one)",
+            f'pulumi config set --secret {close[0]} "$(pulumi config get {shlex.quote(name)})" && '
+            f"{rm_command(name)}",
+        )
     if close:
         return ConfigProblem(
             name,
@@ -487,6 +497,64 @@ def _unknown_key_problem(name: str, value: Any) -> ConfigProblem:
         name,
         f"is not a setting of this project (known: {', '.join(PROJECT_KEYS)})",
         rm_command(name),
+    )
+
+
+def _is_secret(key: str, project: str, secret_keys: frozenset[str]) -> bool:
+    namespace, name = _split_key(key, project)
+    return bool({key, f"{namespace}:{name}"} & secret_keys) or (namespace == project and name in secret_keys)
+
+
+def _without_secret_values(
+    problems: list[ConfigProblem], raw: Mapping[str, Any], project: str, secret_keys: frozenset[str]
+) -> list[ConfigProblem]:
+    """No problem may show the value of a secret key, nor a suggestion derived from it: the value
+    and every quoted text sharing a piece of it are masked, a fix that would carry a piece of it
+    becomes a placeholder, and a secret key's fix keeps ``--secret``."""
+    secrets = {
+        (name if namespace == project else f"{namespace}:{name}"): str(value)
+        for key, value in raw.items()
+        if _is_secret(key, project, secret_keys) and value not in (None, "")
+        for namespace, name in [_split_key(key, project)]
+    }
+    if not secrets:
+        return problems
+    cleaned = []
+    for problem in problems:
+        reason, fix, plain_set = problem.reason, problem.fix, f"pulumi config set {problem.key} "
+        for value in secrets.values():
+            reason = _mask(reason, value)
+        if not fix.startswith("pulumi config set --secret ") and any(
+            _shares_piece(fix, value) for value in secrets.values()
+        ):
+            fix = f"pulumi config set {'--secret ' if problem.key in secrets else ''}{problem.key} <value>"
+        elif problem.key in secrets and fix.startswith(plain_set):
+            fix = f"pulumi config set --secret {problem.key} " + fix.removeprefix(plain_set)
+        cleaned.append(ConfigProblem(problem.key, reason, fix))
+    return cleaned
+
+
+_SECRET_MASK = "<secret value>"
+_PIECE = 4
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
+
+
+def _shares_piece(text: str, secret: str) -> bool:
+    """``text`` contains ``secret`` or a run of 4 of its characters (a suggestion derived from it)."""
+    text, secret = text.lower(), secret.lower()
+    size = min(_PIECE, len(secret))
+    return any(secret[i : i + size] in text for i in range(len(secret) - size + 1))
+
+
+def _mask(text: str, secret: str) -> str:
+    """Mask ``secret`` (raw or as ``repr`` escapes it) and every quoted text sharing a piece of it."""
+    for form in dict.fromkeys((secret, repr(secret)[1:-1])):
+        if len(form) < _PIECE:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", _SECRET_MASK, text)
+        else:
+            text = text.replace(form, _SECRET_MASK)
+    return _QUOTED.sub(
+        lambda m: m[0][0] + _SECRET_MASK + m[0][-1] if _shares_piece(m[0][1:-1], secret) else m[0], text
     )
 
 
@@ -517,6 +585,15 @@ def load_settings() -> ExportSettings:
     """Settings of the running stack; raises :class:`ConfigError` before any resource exists."""
     import pulumi
 
+    from analytics_export.key_storage import running_stack_problems
+
     project, stack = pulumi.get_project(), pulumi.get_stack()
     raw, secrets = raw_config(project)
-    return settings_from_config(raw, project=project, stack=stack, secret_keys=secrets)
+    storage = running_stack_problems()
+    try:
+        settings = settings_from_config(raw, project=project, stack=stack, secret_keys=secrets)
+    except ConfigError as error:
+        raise ConfigError([*storage, *error.problems]) from None
+    if storage:
+        raise ConfigError(storage)
+    return settings

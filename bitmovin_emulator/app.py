@@ -34,7 +34,7 @@ from .faults import FaultRegistry
 from .options import DEFAULT_ORG_ID, EmulatorOptions
 from .requestlog import RequestLog
 from .store import OutputStore
-from .validation import parse_paging, validate_create
+from .validation import is_org_id, parse_paging, validate_create
 
 logger = logging.getLogger("bitmovin_emulator")
 
@@ -224,6 +224,15 @@ class EmulatorApp:
         tenant = request.headers.get("X-Tenant-Org-Id", "").strip()
         if not tenant:
             return home_org
+        if options.validate_tenant_org_id:
+            if not is_org_id(tenant):
+                text = "X-Tenant-Org-Id must be an organization id (a UUID)"
+                return _field_errors(
+                    CODE_INVALID_PARAMETER,
+                    "One or more parameters are not valid",
+                    [FieldError("X-Tenant-Org-Id", text)],
+                )
+            tenant = tenant.lower()
         allowed = options.org_access.get(key) if options.org_access is not None else None
         if tenant != home_org and allowed is not None and tenant not in allowed:
             return error_response(
@@ -269,7 +278,13 @@ class EmulatorApp:
             return error_response(
                 400, CODE_INVALID_PARAMETER, "Invalid request body.", text, [FieldError(None, text)]
             )
-        fields, errors = validate_create(body, check_role_arn=self.options.validate_role_arn)
+        options = self.options
+        fields, errors = validate_create(
+            body,
+            check_role_arn=options.validate_role_arn,
+            require_custom_external_id=options.require_custom_external_id,
+            reject_external_id_in_generated_modes=options.external_id_in_generated_modes == "reject",
+        )
         if errors:
             return _field_errors(
                 CODE_INVALID_FIELD, "Required attribute/field not valid or not present", errors
@@ -278,7 +293,7 @@ class EmulatorApp:
         return json_response(success_body(self._view(output)), self.options.create_status)
 
     def _list(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
-        paging, errors = parse_paging(request.args)
+        paging, errors = parse_paging(request.args, reject_zero_limit=self.options.reject_zero_limit)
         if errors:
             return _field_errors(CODE_INVALID_PARAMETER, "One or more parameters are not valid", errors)
         items = self.store.list(org_id)

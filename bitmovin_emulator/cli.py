@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("echo_type", "return type in output responses"),
         ("validate_role_arn", "reject a roleArn that is not an IAM role ARN"),
         ("pagination_links", "add previous/next links to list results"),
+        ("require_custom_external_id", "reject externalIdMode CUSTOM without an externalId (400)"),
+        ("validate_tenant_org_id", "reject an X-Tenant-Org-Id that is not a UUID (400)"),
+        ("reject_zero_limit", "reject limit=0 on the list (400)"),
     ):
         default = getattr(defaults, name)
         bools.add_argument(
@@ -56,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--unauthorized-body", choices=("envelope", "gateway"), default=defaults.unauthorized_body
     )
     bools.add_argument("--name-filter", choices=("exact", "substring"), default=defaults.name_filter)
+    bools.add_argument(
+        "--external-id-in-generated-modes",
+        choices=("reject", "replace"),
+        default=defaults.external_id_in_generated_modes,
+        help="an externalId sent with GLOBAL/GENERATED: reject it (400) or silently replace it "
+        f"(default: {defaults.external_id_in_generated_modes})",
+    )
     return parser
 
 
@@ -72,6 +82,10 @@ def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
         name_filter=args.name_filter,
         validate_role_arn=args.validate_role_arn,
         pagination_links=args.pagination_links,
+        require_custom_external_id=args.require_custom_external_id,
+        external_id_in_generated_modes=args.external_id_in_generated_modes,
+        validate_tenant_org_id=args.validate_tenant_org_id,
+        reject_zero_limit=args.reject_zero_limit,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
     )
 

@@ -15,6 +15,7 @@ DEFAULT_ORG_ID = "00000000-0000-4000-8000-000000000000"
 DeleteBody = Literal["id", "full"]
 UnauthorizedBody = Literal["envelope", "gateway"]
 NameFilter = Literal["exact", "substring"]
+GeneratedModeExternalId = Literal["reject", "replace"]
 
 
 @dataclass
@@ -48,6 +49,23 @@ class EmulatorOptions:
     - ``pagination_links`` (True): list results carry ``previous``/``next`` URLs when
       there is a previous/next page (their real format is UNCONFIRMED).
 
+    Strictness where the public documentation is silent (strict by default, so a client
+    mistake fails here rather than against the real API; switch off to imitate a lenient API):
+
+    - ``require_custom_external_id`` (True): ``externalIdMode: CUSTOM`` without an
+      ``externalId`` is a 400 (``details[].field`` ``externalId``). The SDK documentation
+      calls ``externalId`` optional and says nothing about CUSTOM without one; a create
+      that omits both the mode and the ID is still accepted as documented.
+    - ``external_id_in_generated_modes`` ("reject"): an ``externalId`` sent with GLOBAL
+      or GENERATED is a 400. The documentation only says the API provides the ID in those
+      modes; ``"replace"`` silently replaces the caller's value, as earlier versions of
+      this emulator did.
+    - ``validate_tenant_org_id`` (True): an ``X-Tenant-Org-Id`` that is not a UUID is a
+      400 (``details[].field`` ``X-Tenant-Org-Id``) instead of silently acting in a new,
+      empty organization. Valid ids are compared case-insensitively (RFC 9562).
+    - ``reject_zero_limit`` (True): ``limit=0`` on the list is a 400; the documentation
+      gives only the default (25) and the maximum (100).
+
     Authentication and organizations (not UNCONFIRMED, but test configuration):
 
     - ``api_keys`` (None): allowed keys; None accepts any non-empty key.
@@ -68,6 +86,10 @@ class EmulatorOptions:
     name_filter: NameFilter = "substring"
     validate_role_arn: bool = False
     pagination_links: bool = True
+    require_custom_external_id: bool = True
+    external_id_in_generated_modes: GeneratedModeExternalId = "reject"
+    validate_tenant_org_id: bool = True
+    reject_zero_limit: bool = True
     api_keys: Collection[str] | None = None
     home_orgs: dict[str, str] = field(default_factory=dict)
     org_access: dict[str, Collection[str]] | None = None

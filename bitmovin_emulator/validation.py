@@ -45,6 +45,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
 WRITABLE_FIELDS = (*REQUIRED_STRINGS, *OPTIONAL_STRINGS, *ENUMS, "customData", "acl")
 
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+ORG_ID_PATTERN = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -59,10 +60,17 @@ class Paging(NamedTuple):
 
 
 def validate_create(
-    body: Mapping[str, Any], *, check_role_arn: bool
+    body: Mapping[str, Any],
+    *,
+    check_role_arn: bool,
+    require_custom_external_id: bool = False,
+    reject_external_id_in_generated_modes: bool = False,
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Check a create body; return its writable, non-null fields and all problems found."""
     errors: list[FieldError] = []
+    errors.extend(
+        _external_id_errors(body, require_custom_external_id, reject_external_id_in_generated_modes)
+    )
     for name in REQUIRED_STRINGS:
         value = body.get(name)
         if value is None:
@@ -100,6 +108,28 @@ def validate_create(
     return fields, errors
 
 
+def _external_id_errors(
+    body: Mapping[str, Any], require_custom: bool, reject_generated: bool
+) -> list[FieldError]:
+    """externalId against externalIdMode (see the ``EmulatorOptions`` switches)."""
+    mode, external_id = body.get("externalIdMode"), body.get("externalId")
+    if mode == "CUSTOM" and require_custom and (external_id is None or external_id == ""):
+        return [FieldError("externalId", "externalId is required with externalIdMode CUSTOM")]
+    if mode in ("GLOBAL", "GENERATED") and reject_generated and external_id is not None:
+        return [
+            FieldError(
+                "externalId",
+                f"externalId must not be set with externalIdMode {mode}: the API generates it",
+            )
+        ]
+    return []
+
+
+def is_org_id(value: str) -> bool:
+    """A canonical UUID (8-4-4-4-12 hexadecimal digits, any case)."""
+    return ORG_ID_PATTERN.fullmatch(value) is not None
+
+
 def _acl_errors(acl: Any) -> list[FieldError]:
     """Problems in an ``acl`` list: a list of ``{"permission": ..., "scope"?: ...}``."""
     if acl is None:
@@ -122,13 +152,17 @@ def _acl_errors(acl: Any) -> list[FieldError]:
     return errors
 
 
-def parse_paging(args: Mapping[str, str]) -> tuple[Paging, list[FieldError]]:
+def parse_paging(
+    args: Mapping[str, str], *, reject_zero_limit: bool = False
+) -> tuple[Paging, list[FieldError]]:
     """Parse ``offset``/``limit``/``name``; on errors the returned Paging is defaults."""
     errors: list[FieldError] = []
     offset = _non_negative_int(args, "offset", 0, errors)
     limit = _non_negative_int(args, "limit", DEFAULT_LIMIT, errors)
     if limit > MAX_LIMIT:
         errors.append(FieldError("limit", f"limit must not be greater than {MAX_LIMIT}"))
+    elif limit == 0 and reject_zero_limit:
+        errors.append(FieldError("limit", "limit must be at least 1"))
     name = args.get("name") or None
     if errors:
         return Paging(0, DEFAULT_LIMIT, name), errors

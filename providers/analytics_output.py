@@ -27,7 +27,6 @@ from pulumi.dynamic import (
 
 from providers import output_model as model
 from providers.bitmovin_client import BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import create_exactly_once
 from providers.http_settings import build_session
 from providers.provider_config import ProviderConfig, resolve
@@ -127,14 +126,15 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
         return CreateResult(output_id, model.outputs_from(inputs, existing))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh from the API; a 404 means the output is gone and leaves state."""
+        """Refresh from the API; an output the API confirms as not found leaves state.
+
+        Any other 404 (a gateway, a wrong ``bitmovin:apiUrl``) fails instead of dropping a live
+        output: see ``BitmovinClient.confirm_gone``.
+        """
         state = model.with_defaults(props)
-        try:
-            current = self._client(state).get_output(id_)
-        except BitmovinApiError as error:
-            if error.not_found:
-                return ReadResult(None, {})
-            raise
+        current = self._client(state).find_output(id_)
+        if current is None:
+            return ReadResult(None, {})
         outputs = model.outputs_from(state, current)
         return ReadResult(id_, outputs, model.comparable_inputs(outputs))
 
@@ -149,12 +149,9 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
         return UpdateResult({key: value for key, value in olds.items() if key != "__provider"})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """DELETE in the organization recorded in state; already gone counts as deleted."""
-        try:
-            self._client(model.with_defaults(props)).delete_output(id_)
-        except BitmovinApiError as error:
-            if not error.not_found:
-                raise
+        """DELETE in the organization recorded in state; already gone (as the API confirms) counts
+        as deleted, any other 404 fails."""
+        self._client(model.with_defaults(props)).delete_output_if_exists(id_)
 
 
 class AnalyticsS3RoleBasedOutput(

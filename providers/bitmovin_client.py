@@ -11,10 +11,16 @@ from typing import Any
 
 import requests
 
-from providers.bitmovin_errors import BitmovinApiError, error_from_exception, error_from_response
+from providers.api_url import DEFAULT_API_URL, api_url_problem
+from providers.bitmovin_errors import (
+    BitmovinApiError,
+    error_from_exception,
+    error_from_redirect,
+    error_from_response,
+)
 from providers.http_settings import HttpSettings, build_session
 
-DEFAULT_BASE_URL = "https://api.bitmovin.com/v1"
+DEFAULT_BASE_URL = DEFAULT_API_URL
 OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
 CLIENT_NAME = "bitmovin-analytics-export"
 CLIENT_VERSION = "0.1.0"
@@ -39,6 +45,9 @@ class BitmovinClient:
     ) -> None:
         if not api_key:
             raise ValueError("a Bitmovin API key is required")
+        problem = api_url_problem(base_url)
+        if problem is not None:  # the key goes wherever base_url points: never trust an unchecked one
+            raise ValueError(f"base_url {problem}")
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.tenant_org_id = tenant_org_id or None
@@ -56,6 +65,17 @@ class BitmovinClient:
 
     def get_output(self, output_id: str) -> dict[str, Any]:
         return self._call("GET", f"{OUTPUTS_PATH}/{_segment(output_id)}")
+
+    def find_output(self, output_id: str) -> dict[str, Any] | None:
+        """GET; ``None`` only for a not-found the outputs API itself confirms (see ``confirm_gone``)."""
+        try:
+            return self.get_output(output_id)
+        except BitmovinApiError as error:
+            failure = error
+        if failure.status != 404:
+            raise failure
+        self.confirm_gone(failure)
+        return None
 
     def list_outputs(self, *, offset: int = 0, limit: int = 25, name: str | None = None) -> dict[str, Any]:
         """One page: ``{"totalCount", "offset", "limit", "items"}``."""
@@ -85,6 +105,53 @@ class BitmovinClient:
         result = self._call("DELETE", f"{OUTPUTS_PATH}/{_segment(output_id)}")
         return str(result.get("id", output_id)) if isinstance(result, dict) else output_id
 
+    def delete_output_if_exists(self, output_id: str) -> bool:
+        """DELETE; ``False`` when the output was already gone, as confirmed by ``confirm_gone``."""
+        try:
+            self.delete_output(output_id)
+        except BitmovinApiError as error:
+            failure = error
+        else:
+            return True
+        if failure.status != 404:
+            raise failure
+        self.confirm_gone(failure)
+        return False
+
+    def confirm_gone(self, error: BitmovinApiError) -> None:
+        """Accept a 404 as "this output does not exist" only if the Bitmovin API said so.
+
+        A gateway, a wrong base URL or another API version also answer 404, and treating that as
+        "deleted" would drop a live output from the state (``refresh``) or report a ``destroy`` that
+        deleted nothing. So the 404 must be a Bitmovin ERROR envelope, and listing the outputs of the
+        same organization at the same base URL must succeed (one more request). Otherwise this
+        raises, naming the URL.
+        """
+        url = self.base_url + error.path
+        if not error.not_found:
+            raise self._unconfirmed(error, url, "the reply is not a Bitmovin error envelope")
+        try:
+            page = self.list_outputs(limit=1)
+        except BitmovinApiError as check:
+            reason = f"listing the outputs at the same address failed too ({check.summary})"
+        else:
+            if isinstance(page, dict) and isinstance(page.get("items"), list):
+                return
+            reason = "listing the outputs at the same address did not return a page of outputs"
+        raise self._unconfirmed(error, url, reason)
+
+    def _unconfirmed(self, error: BitmovinApiError, url: str, reason: str) -> BitmovinApiError:
+        return BitmovinApiError(
+            f'HTTP 404 from {error.method} {url} is not treated as "output deleted": {reason} '
+            f"({error.summary}). Check bitmovin:apiUrl (now {self.base_url}; the API is "
+            f"{DEFAULT_BASE_URL}). If the output really was deleted outside Pulumi, remove it from the "
+            "state with `pulumi state delete <URN of the output>`",
+            method=error.method,
+            path=error.path,
+            status=error.status,
+            request_id=error.request_id,
+        ).redacted(self._api_key)
+
     def get_custom_data(self, output_id: str) -> dict[str, Any]:
         """``{"customData": {...}, "createdAt": ...}``; GET on the output may omit custom data."""
         return self._call("GET", f"{OUTPUTS_PATH}/{_segment(output_id)}/customData")
@@ -104,19 +171,32 @@ class BitmovinClient:
         return headers
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request. Redirects are never followed (they would carry ``X-Api-Key`` elsewhere), and
+        no error text may quote the key, whatever the server answered."""
         failure: BitmovinApiError | None = None
         try:
             response = self._session.request(
-                method, self.base_url + path, headers=self._headers(), timeout=self.settings.timeout, **kwargs
+                method,
+                self.base_url + path,
+                headers=self._headers(),
+                timeout=self.settings.timeout,
+                allow_redirects=False,
+                **kwargs,
             )
         except (requests.RequestException, UnicodeError) as exc:
             # UnicodeError: a header (the API key) that HTTP cannot carry; its text would quote the key.
             failure = error_from_exception(method, path, exc)
         if failure is not None:
             raise failure  # outside the except block, so no __context__ carries the original error
+        if 300 <= response.status_code < 400:
+            raise error_from_redirect(method, path, response).redacted(self._api_key)
         if not response.ok:
-            raise error_from_response(method, path, response)
-        return _result(method, path, response)
+            raise error_from_response(method, path, response).redacted(self._api_key)
+        try:
+            return _result(method, path, response)
+        except BitmovinApiError as error:
+            failure = error.redacted(self._api_key)
+        raise failure
 
 
 def _segment(output_id: str) -> str:

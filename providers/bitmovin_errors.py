@@ -7,13 +7,20 @@ It carries what a user needs to act (HTTP status, Bitmovin ``code``, ``message``
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urljoin
 
 import requests
 from urllib3 import exceptions as urllib3_exceptions
 
+from providers.api_url import display_url
+
+REDACTED = "<redacted>"
+
 _HINTS = {
     401: "check the API key: set it with `pulumi config set --secret bitmovin:apiKey <key>` "
-    "(or the BITMOVIN_API_KEY environment variable)",
+    "(or the BITMOVIN_API_KEY environment variable). `pulumi refresh` and `pulumi destroy` use the "
+    "provider config recorded in the state by the last `pulumi up`: after changing the key, run "
+    "`pulumi up` first or add `--run-program`",
     403: "the API key has no access to this organization: check `bitmovin:tenantOrgId` "
     "and that the key's user is a member of that organization",
 }
@@ -24,6 +31,9 @@ class BitmovinApiError(Exception):
 
     ``outcome_unknown`` is true when the server may have acted although the call failed (timeout,
     dropped connection, 5xx), which is what decides whether a create must be reconciled.
+    ``api_envelope`` is true when the reply was a Bitmovin ``ERROR`` envelope (status ``ERROR`` and
+    an integer ``data.code``), i.e. it came from the Bitmovin API and not from a gateway or a wrong
+    server.
     """
 
     def __init__(
@@ -39,6 +49,7 @@ class BitmovinApiError(Exception):
         details: list[dict[str, Any]] | None = None,
         request_id: str | None = None,
         outcome_unknown: bool = False,
+        api_envelope: bool = False,
     ) -> None:
         self.summary = summary
         self.method = method
@@ -50,11 +61,25 @@ class BitmovinApiError(Exception):
         self.details = details or []
         self.request_id = request_id
         self.outcome_unknown = outcome_unknown
+        self.api_envelope = api_envelope
         super().__init__(self.__str__())
 
     @property
     def not_found(self) -> bool:
-        return self.status == 404
+        """A 404 in a Bitmovin error envelope. Whether an output is gone is decided only by
+        ``BitmovinClient.find_output``/``delete_output_if_exists``, which also confirm the URL."""
+        return self.status == 404 and self.api_envelope
+
+    def redacted(self, secret: str) -> BitmovinApiError:
+        """This error with ``secret`` (raw or percent-encoded) removed from every text it carries.
+
+        A server controls what it answers, so a reply may quote the API key it received.
+        """
+        forms = [form for form in dict.fromkeys((secret, quote(secret, safe=""), quote(secret))) if form]
+        if not forms:
+            return self
+        state = _scrub(self.__dict__.copy(), forms)
+        return _rebuild(state)
 
     @property
     def rejected_fields(self) -> list[str]:
@@ -84,6 +109,18 @@ class BitmovinApiError(Exception):
         return (_rebuild, (self.__dict__.copy(),))
 
 
+def _scrub(value: Any, forms: list[str]) -> Any:
+    if isinstance(value, str):
+        for form in forms:
+            value = value.replace(form, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {key: _scrub(item, forms) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, forms) for item in value]
+    return value
+
+
 def _rebuild(state: dict[str, Any]) -> BitmovinApiError:
     error = BitmovinApiError.__new__(BitmovinApiError)
     error.__dict__.update(state)
@@ -105,6 +142,7 @@ def error_from_response(method: str, path: str, response: requests.Response) -> 
         and isinstance(payload.get("data"), dict)
     ):
         data = payload["data"]
+        code = data.get("code")
         message = data.get("message")
         details = data.get("details") if isinstance(data.get("details"), list) else []
         return BitmovinApiError(
@@ -112,12 +150,13 @@ def error_from_response(method: str, path: str, response: requests.Response) -> 
             method=method,
             path=path,
             status=status,
-            code=data.get("code") if isinstance(data.get("code"), int) else None,
+            code=code if isinstance(code, int) and not isinstance(code, bool) else None,
             message=message,
             developer_message=data.get("developerMessage"),
             details=details,
             request_id=payload.get("requestId"),
             outcome_unknown=outcome_unknown,
+            api_envelope=isinstance(code, int) and not isinstance(code, bool),
         )
     if isinstance(payload, dict) and isinstance(payload.get("message"), str):
         message = payload["message"]
@@ -134,6 +173,28 @@ def error_from_response(method: str, path: str, response: requests.Response) -> 
         message=message,
         request_id=response.headers.get("X-Request-Id"),
         outcome_unknown=outcome_unknown,
+    )
+
+
+def error_from_redirect(method: str, path: str, response: requests.Response) -> BitmovinApiError:
+    """A 3xx answer. Redirects are never followed: ``requests`` would re-send ``X-Api-Key`` to the
+    new address (it strips only ``Authorization`` across hosts), so the target is only named.
+
+    Only 303 ("see other", the answer to a request that was processed) leaves a create's outcome
+    open; every other redirect means the request was not handled at the configured address.
+    """
+    status = response.status_code
+    location = response.headers.get("Location")
+    where = display_url(urljoin(response.url or "", location)) if location else "no Location header"
+    return BitmovinApiError(
+        f"HTTP {status} redirect to {where}, not followed: a redirect would send the API key to another "
+        "address. Set bitmovin:apiUrl to the API's final address, e.g. "
+        "`pulumi config set bitmovin:apiUrl https://api.bitmovin.com/v1`",
+        method=method,
+        path=path,
+        status=status,
+        request_id=response.headers.get("X-Request-Id"),
+        outcome_unknown=status == 303,
     )
 
 

@@ -145,13 +145,16 @@ def _rate_limit_reset_delay(value: str | None) -> float | None:
 
 
 def build_retry(settings: HttpSettings) -> BudgetedRetry:
-    """Retries for connection errors, 429 and 502/503/504 on GET and DELETE only."""
+    """Retries for connection errors, 429 and 502/503/504 on GET and DELETE only; no redirects."""
     return BudgetedRetry(
         total=settings.max_retries,
         connect=settings.max_retries,
         read=settings.max_retries,
         status=settings.max_retries,
         other=0,
+        # Never follow a redirect, neither here nor in requests (see BitmovinClient._call): it would
+        # re-send X-Api-Key to wherever the server points. A 3xx is returned to the client as is.
+        redirect=0,
         allowed_methods=IDEMPOTENT_METHODS,
         status_forcelist=RETRY_STATUSES,
         backoff_factor=settings.backoff_factor,

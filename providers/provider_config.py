@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.api_url import api_url_problem, display_url
 from providers.bitmovin_client import DEFAULT_BASE_URL
 from providers.http_settings import HttpSettings
 
@@ -69,10 +70,12 @@ def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None 
             continue
         overrides[attr] = int(number) if attr == "max_retries" else number
     api_url = str(lookup("bitmovin:apiUrl", "BITMOVIN_API_URL") or DEFAULT_BASE_URL)
-    if not api_url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+    url_problem = api_url_problem(api_url)
+    if url_problem is not None:
         problems.append(
-            f"bitmovin:apiUrl (or BITMOVIN_API_URL) must be an https:// URL (plain http only for a local "
-            f"emulator), got {api_url!r}: fix it with `pulumi config set bitmovin:apiUrl https://api.bitmovin.com/v1`"
+            f"bitmovin:apiUrl (or BITMOVIN_API_URL) {url_problem}, got {display_url(api_url)}: fix it with "
+            f"`pulumi config set bitmovin:apiUrl {DEFAULT_BASE_URL}` (or remove it with "
+            "`pulumi config rm bitmovin:apiUrl`)"
         )
     api_key = lookup(API_KEY_CONFIG, API_KEY_ENV)
     if api_key is None:

@@ -142,7 +142,22 @@ def lifecycle(emulator: EmulatorServer) -> None:
     measure("delete", lambda: provider.delete(replacement.id, replacement.outs))
     measure("delete (already gone)", lambda: provider.delete(replacement.id, replacement.outs))
     measure("read (gone: leaves state)", lambda: provider.read(replacement.id, replacement.outs))
+    kept = seed(emulator)
+    emulator.fail("*", 404, body="<html>Not Found</html>", content_type="text/html", times=2)
+    measure("read, gateway 404 (refused: stays in state)", lambda: refused(provider.read, kept["id"]))
+    measure("delete, gateway 404 (refused: not deleted)", lambda: refused(provider.delete, kept["id"]))
+    emulator.fail("get", 302, headers={"Location": "http://127.0.0.1:9/elsewhere"})
+    measure("read, 302 redirect (refused: not followed)", lambda: refused(provider.read, kept["id"]))
     print(table(("operation", "requests", "requests sent (method route=status)"), rows))
+
+
+def refused(call: Callable[[str, dict[str, Any]], Any], output_id: str) -> str:
+    """Run a call that must fail; its error type is the result."""
+    try:
+        call(output_id, dict(STATE))
+    except Exception as error:
+        return type(error).__name__
+    raise SystemExit(f"{call.__name__} of {output_id} was accepted but must fail")
 
 
 # -- 2. faults ---------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ KEY = "test-key-3f9a1c"
 ROLE = "arn:aws:iam::123456789012:role/BitmovinAnalyticsExport"
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 REPO = Path(__file__).resolve().parents[1]
+ORG_A = "5b0f4c2e-8a61-4d7e-9c3b-0a1e2f3d4c5b"
+ORG_B = "9e8d7c6b-5a49-4382-b716-0f1e2d3c4b5a"
 
 
 def call(emulator, method, path=COLLECTION, *, key=KEY, org=None, timeout=5.0, headers=None, **kwargs):
@@ -270,8 +272,9 @@ def test_all_enum_values_are_accepted(emulator):
         assert create(emulator, signatureVersion=version).status_code == 201
     acl = [{"permission": "PUBLIC_READ"}, {"permission": "PRIVATE", "scope": "public"}]
     assert result(create(emulator, acl=acl))["acl"] == acl
-    for mode in ("CUSTOM", "GLOBAL", "GENERATED"):
+    for mode in ("GLOBAL", "GENERATED"):
         assert result(create(emulator, externalIdMode=mode))["externalIdMode"] == mode
+    assert result(create(emulator, externalIdMode="CUSTOM", externalId="x"))["externalIdMode"] == "CUSTOM"
     assert create(emulator, type=None).status_code == 201  # type is optional
 
 
@@ -279,24 +282,43 @@ def test_all_enum_values_are_accepted(emulator):
 
 
 def test_global_external_id_is_stable_per_org_and_differs_between_orgs(emulator):
-    a1 = result(create(emulator, org="org-a", externalIdMode="GLOBAL"))
-    a2 = result(create(emulator, org="org-a", externalIdMode="GLOBAL", externalId="ignored"))
-    b1 = result(create(emulator, org="org-b", externalIdMode="GLOBAL"))
+    a1 = result(create(emulator, org=ORG_A, externalIdMode="GLOBAL"))
+    a2 = result(create(emulator, org=ORG_A, externalIdMode="GLOBAL"))
+    b1 = result(create(emulator, org=ORG_B, externalIdMode="GLOBAL"))
     default = result(create(emulator, externalIdMode="GLOBAL"))
-    assert a1["externalId"] == a2["externalId"] == emulator.outputs.global_external_id("org-a")
+    assert a1["externalId"] == a2["externalId"] == emulator.outputs.global_external_id(ORG_A)
     uuid.UUID(a1["externalId"])
     assert len({a1["externalId"], b1["externalId"], default["externalId"]}) == 3
-    again = result(call(emulator, "GET", f"{COLLECTION}/{a1['id']}", org="org-a"))
+    again = result(call(emulator, "GET", f"{COLLECTION}/{a1['id']}", org=ORG_A))
     assert again["externalId"] == a1["externalId"]
 
 
 def test_generated_external_id_is_fresh_per_output(emulator):
-    outputs = [result(create(emulator, externalIdMode="GENERATED", externalId="mine")) for _ in range(3)]
+    outputs = [result(create(emulator, externalIdMode="GENERATED")) for _ in range(3)]
     ids = {o["externalId"] for o in outputs}
     assert len(ids) == 3
-    assert "mine" not in ids
     for external_id in ids:
         uuid.UUID(external_id)
+
+
+@pytest.mark.parametrize("mode", ["GLOBAL", "GENERATED"])
+def test_external_id_with_a_generating_mode_is_400_unless_switched_to_replace(emulator, mode):
+    data = assert_error(create(emulator, externalIdMode=mode, externalId="mine"), 400, 1000)
+    assert fields_of(data) == {"externalId"}
+    assert len(emulator.outputs) == 0
+    emulator.options.external_id_in_generated_modes = "replace"
+    replaced = result(create(emulator, externalIdMode=mode, externalId="mine"))
+    assert replaced["externalId"] != "mine"
+    uuid.UUID(replaced["externalId"])
+
+
+@pytest.mark.parametrize("external_id", [None, ""])
+def test_custom_without_external_id_is_400_unless_switched_off(emulator, external_id):
+    fields = {"externalIdMode": "CUSTOM"} | ({} if external_id is None else {"externalId": external_id})
+    data = assert_error(create(emulator, **fields), 400, 1000)
+    assert fields_of(data) == {"externalId"}
+    emulator.options.require_custom_external_id = False
+    assert result(create(emulator, **fields))["externalIdMode"] == "CUSTOM"
 
 
 def test_custom_external_id_is_echoed(emulator):
@@ -349,37 +371,64 @@ def test_gateway_style_401_body(emulator):
 
 
 def test_org_not_allowed_for_key_is_403(emulator):
-    emulator.options.org_access = {KEY: {"org-a"}}
-    assert call(emulator, "GET", org="org-a").status_code == 200
+    emulator.options.org_access = {KEY: {ORG_A}}
+    assert call(emulator, "GET", org=ORG_A).status_code == 200
     assert call(emulator, "GET").status_code == 200  # own org
-    data = assert_error(create(emulator, org="org-b"), 403)
+    data = assert_error(create(emulator, org=ORG_B), 403)
     assert "Access denied" in data["message"]
     assert "organization" in data["message"]
-    assert call(emulator, "GET", key="unrestricted-key", org="org-b").status_code == 200
+    assert call(emulator, "GET", key="unrestricted-key", org=ORG_B).status_code == 200
     assert len(emulator.outputs) == 0
 
 
 def test_home_org_of_a_key(emulator):
-    emulator.options.home_orgs = {"key-of-b": "org-b"}
+    emulator.options.home_orgs = {"key-of-b": ORG_B}
     created = result(call(emulator, "POST", key="key-of-b", json={"bucketName": "b", "roleArn": ROLE}))
-    assert emulator.outputs.find(created["id"])[0] == "org-b"
-    assert call(emulator, "GET", f"{COLLECTION}/{created['id']}", org="org-b").status_code == 200
+    assert emulator.outputs.find(created["id"])[0] == ORG_B
+    assert call(emulator, "GET", f"{COLLECTION}/{created['id']}", org=ORG_B).status_code == 200
     assert call(emulator, "GET", f"{COLLECTION}/{created['id']}").status_code == 404
 
 
 def test_outputs_are_isolated_per_org(emulator):
-    created = result(create(emulator, org="org-a", name="a"))
+    created = result(create(emulator, org=ORG_A, name="a"))
     path = f"{COLLECTION}/{created['id']}"
-    assert call(emulator, "GET", path, org="org-a").status_code == 200
-    assert_error(call(emulator, "GET", path, org="org-b"), 404)
+    assert call(emulator, "GET", path, org=ORG_A).status_code == 200
+    assert_error(call(emulator, "GET", path, org=ORG_B), 404)
     assert_error(call(emulator, "GET", path), 404)  # the key's own org
-    assert_error(call(emulator, "GET", path + "/customData", org="org-b"), 404)
-    assert_error(call(emulator, "DELETE", path, org="org-b"), 404)
-    assert result(call(emulator, "GET", org="org-b"))["totalCount"] == 0
-    assert [o["id"] for o in emulator.outputs.list("org-a")] == [created["id"]]
+    assert_error(call(emulator, "GET", path + "/customData", org=ORG_B), 404)
+    assert_error(call(emulator, "DELETE", path, org=ORG_B), 404)
+    assert result(call(emulator, "GET", org=ORG_B))["totalCount"] == 0
+    assert [o["id"] for o in emulator.outputs.list(ORG_A)] == [created["id"]]
     assert emulator.outputs.list() == []
     assert emulator.outputs.list(DEFAULT_ORG_ID) == []
-    assert set(emulator.outputs.all()) == {"org-a"}
+    assert set(emulator.outputs.all()) == {ORG_A}
+
+
+@pytest.mark.parametrize(
+    "org", ["acme", "org-a", "5b0f4c2e8a614d7e9c3b0a1e2f3d4c5b", "{5b0f4c2e-8a61-4d7e-9c3b-0a1e2f3d4c5b}"]
+)
+def test_tenant_org_id_that_is_not_a_uuid_is_400_and_creates_no_organization(emulator, org):
+    for response in (create(emulator, org=org), call(emulator, "GET", org=org)):
+        data = assert_error(response, 400, 1001)
+        assert fields_of(data) == {"X-Tenant-Org-Id"}
+    assert emulator.outputs.all() == {}
+    emulator.options.validate_tenant_org_id = False
+    created = result(create(emulator, org=org))
+    assert emulator.outputs.find(created["id"])[0] == org
+
+
+def test_tenant_org_id_is_case_insensitive(emulator):
+    created = result(create(emulator, org=ORG_A.upper()))
+    assert emulator.outputs.find(created["id"])[0] == ORG_A
+    assert call(emulator, "GET", f"{COLLECTION}/{created['id']}", org=ORG_A).status_code == 200
+
+
+def test_zero_limit_is_400_unless_switched_off(emulator):
+    seed(emulator, 2)
+    assert fields_of(assert_error(call(emulator, "GET", params={"limit": 0}), 400, 1001)) == {"limit"}
+    emulator.options.reject_zero_limit = False
+    page = result(call(emulator, "GET", params={"limit": 0}))
+    assert (page["totalCount"], page["limit"], page["items"]) == (2, 0, [])
 
 
 # --- listing ----------------------------------------------------------------------
@@ -431,6 +480,7 @@ def test_list_pages_through_more_than_100_outputs(emulator):
     ("params", "field"),
     [
         ({"limit": 101}, "limit"),
+        ({"limit": 0}, "limit"),
         ({"limit": -1}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"offset": -5}, "offset"),
@@ -460,10 +510,10 @@ def test_name_filter_substring_by_default_and_exact_when_switched(emulator):
 
 
 def test_request_log_records_requests_and_redacts_the_key(emulator):
-    created = result(create(emulator, org="org-a"))
-    call(emulator, "GET", params={"limit": 5, "name": "x"}, org="org-a")
-    call(emulator, "GET", f"{COLLECTION}/{created['id']}", org="org-a")
-    call(emulator, "DELETE", f"{COLLECTION}/{created['id']}", org="org-a")
+    created = result(create(emulator, org=ORG_A))
+    call(emulator, "GET", params={"limit": 5, "name": "x"}, org=ORG_A)
+    call(emulator, "GET", f"{COLLECTION}/{created['id']}", org=ORG_A)
+    call(emulator, "DELETE", f"{COLLECTION}/{created['id']}", org=ORG_A)
     call(emulator, "PUT", COLLECTION)
     call(emulator, "GET", "/encoding/outputs")
     log = list(emulator.requests)
@@ -481,7 +531,7 @@ def test_request_log_records_requests_and_redacts_the_key(emulator):
     assert first.path == "/v1/analytics/outputs/s3-role-based"
     assert first.body["bucketName"] == "bucket"
     assert first.headers["X-Api-Key"] == REDACTED
-    assert first.headers["X-Tenant-Org-Id"] == "org-a"
+    assert first.headers["X-Tenant-Org-Id"] == ORG_A
     assert first.fault is None
     assert log[1].query == {"limit": "5", "name": "x"}
     assert log[1].body is None
@@ -732,6 +782,11 @@ def test_cli_flags_map_to_options():
             "--no-echo-type",
             "--validate-role-arn",
             "--no-pagination-links",
+            "--no-require-custom-external-id",
+            "--external-id-in-generated-modes",
+            "replace",
+            "--no-validate-tenant-org-id",
+            "--no-reject-zero-limit",
         ]
     )
     options = options_from_args(args)
@@ -744,9 +799,33 @@ def test_cli_flags_map_to_options():
     assert not options.echo_type
     assert options.validate_role_arn
     assert not options.pagination_links
+    assert not options.require_custom_external_id
+    assert options.external_id_in_generated_modes == "replace"
+    assert not options.validate_tenant_org_id
+    assert not options.reject_zero_limit
     defaults = options_from_args(build_parser().parse_args([]))
     assert defaults.api_keys is None
     assert defaults.create_status == 201
+    # Strict where the public documentation is silent.
+    assert defaults.require_custom_external_id
+    assert defaults.external_id_in_generated_modes == "reject"
+    assert defaults.validate_tenant_org_id
+    assert defaults.reject_zero_limit
+
+
+def test_help_documents_the_strictness_switches(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for flag in (
+        "--require-custom-external-id, --no-require-custom-external-id",
+        "--validate-tenant-org-id, --no-validate-tenant-org-id",
+        "--reject-zero-limit, --no-reject-zero-limit",
+        "--external-id-in-generated-modes {reject,replace}",
+    ):
+        assert flag in text
+    assert "(default: reject)" in text
+    assert text.count("(400) (default: on)") == 3
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

@@ -24,7 +24,7 @@ from bitmovin_emulator import REDACTED
 pytestmark = pytest.mark.layer2
 
 KEY = "sdk-key-7d2e"
-ORG = "org-sdk"
+ORG = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 ROLE = "arn:aws:iam::123456789012:role/BitmovinAnalyticsExport"
 
 
@@ -142,7 +142,9 @@ def test_sdk_not_found_error(outputs_api):
 
 def test_sdk_other_org_cannot_see_the_output(emulator, outputs_api):
     created = outputs_api.create(new_output())
-    other = BitmovinApi(api_key=KEY, tenant_org_id="org-other", base_url=emulator.base_url)
+    other = BitmovinApi(
+        api_key=KEY, tenant_org_id="0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a", base_url=emulator.base_url
+    )
     with pytest.raises(BitmovinError) as raised:
         other.analytics.outputs.s3_role_based.get(created.id)
     assert raised.value.http_status_code == 404
@@ -164,7 +166,7 @@ def test_sdk_authentication_errors(emulator):
 
 
 def test_sdk_forbidden_org(emulator, outputs_api):
-    emulator.options.org_access = {KEY: {"org-elsewhere"}}
+    emulator.options.org_access = {KEY: {"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}}
     with pytest.raises(BitmovinError) as raised:
         outputs_api.list()
     assert raised.value.http_status_code == 403
@@ -177,3 +179,63 @@ def test_sdk_sees_injected_server_error(emulator, outputs_api):
         outputs_api.create(new_output())
     assert raised.value.http_status_code == 503
     assert len(emulator.outputs.list(ORG)) == 1
+
+
+# -- strict where the public documentation is silent (EmulatorOptions; each switchable) -----------
+
+
+def sdk_error(call):
+    with pytest.raises(BitmovinError) as raised:
+        call()
+    return raised.value
+
+
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("custom-without-external-id", "externalId"),
+        ("global-with-external-id", "externalId"),
+        ("generated-with-external-id", "externalId"),
+        ("tenant-org-id-not-a-uuid", "X-Tenant-Org-Id"),
+        ("limit-zero", "limit"),
+    ],
+)
+def test_sdk_requests_the_api_would_plausibly_refuse_are_400_with_the_field(
+    emulator, outputs_api, case, field
+):
+    calls = {
+        "custom-without-external-id": lambda: outputs_api.create(
+            new_output(external_id_mode=ExternalIdMode.CUSTOM)
+        ),
+        "global-with-external-id": lambda: outputs_api.create(new_output(external_id="mine")),
+        "generated-with-external-id": lambda: outputs_api.create(
+            new_output(external_id_mode=ExternalIdMode.GENERATED, external_id="mine")
+        ),
+        "tenant-org-id-not-a-uuid": lambda: BitmovinApi(
+            api_key=KEY, tenant_org_id="org-sdk", base_url=emulator.base_url
+        ).analytics.outputs.s3_role_based.create(new_output()),
+        "limit-zero": lambda: outputs_api.list(AnalyticsS3RoleBasedOutputListQueryParams(limit=0)),
+    }
+    error = sdk_error(calls[case])
+    assert error.http_status_code == 400
+    assert [detail.field for detail in error.details] == [field]
+    assert error.error_code in (1000, 1001)
+    assert len(emulator.outputs) == 0
+    assert emulator.outputs.all() == {}  # no organization was created either
+
+
+def test_sdk_lenient_variants_when_switched(emulator, outputs_api):
+    options = emulator.options
+    options.require_custom_external_id = False
+    options.external_id_in_generated_modes = "replace"
+    options.validate_tenant_org_id = False
+    options.reject_zero_limit = False
+    custom = outputs_api.create(new_output(external_id_mode=ExternalIdMode.CUSTOM))
+    assert custom.external_id is None
+    replaced = outputs_api.create(new_output(external_id="mine"))
+    assert replaced.external_id == emulator.outputs.global_external_id(ORG)
+    other = BitmovinApi(api_key=KEY, tenant_org_id="org-sdk", base_url=emulator.base_url)
+    assert other.analytics.outputs.s3_role_based.create(new_output()).id
+    assert "org-sdk" in emulator.outputs.all()
+    page = outputs_api.list(AnalyticsS3RoleBasedOutputListQueryParams(limit=0))
+    assert (page.total_count, page.items) == (2, [])

@@ -517,7 +517,7 @@ BAD_CONFIGS = {
 @pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
 def test_bad_config_stops_before_any_resource(case):
     config, keys, fix = BAD_CONFIGS[case]
-    run = run_program({**BASE, **config})
+    run = run_program({**BASE, **config}, secret_keys=("bitmovin:apiKey",))
     assert run.error_type == "RunError", run.error
     assert run.resources == []
     assert run.calls == []
@@ -561,7 +561,7 @@ def test_partition_mismatch_found_at_deploy_time_creates_no_role():
 def test_preview_shows_the_trust_policy_as_computed():
     """In a preview the output is not created, so its external ID and the trust policy are unknown;
     everything else, including the permission policy and the role ARN, is already known."""
-    run = run_program({**BASE, "exportPrefix": "analytics/"}, preview=True)
+    run = run_program({**BASE, "exportPrefix": "analytics/"}, secret_keys=("bitmovin:apiKey",), preview=True)
     assert run.ok, run.error
     assert run.one(ROLE).inputs["assumeRolePolicy"] == UNKNOWN
     assert run.one(OUTPUT_TYPE).inputs["role_arn"] == f"arn:aws:iam::{MOCK_ACCOUNT}:role/{ROLE_NAME}"

@@ -183,7 +183,11 @@ def test_get_and_delete_are_retried_then_succeed(emulator, caplog, clock, operat
 
     assert outcome.error is None, outcome.error
     records = emulator.requests.filter(route=operation)
-    assert len(emulator.requests) == len(records) == injection.faults + 1
+    # A retried DELETE that finds the output gone confirms that with one list request.
+    confirmations = emulator.requests.filter(route="list")
+    assert len(records) == injection.faults + 1
+    assert len(emulator.requests) == len(records) + len(confirmations)
+    assert len(confirmations) == (1 if operation == "delete" and records[-1].status == 404 else 0)
     assert [record.fault is not None for record in records] == [True] * injection.faults + [False]
     assert sum(outcome.sleeps) >= injection.min_wait  # e.g. Retry-After: 1 -> a pause of 1.0 s
     if operation == "get":
@@ -191,7 +195,7 @@ def test_get_and_delete_are_retried_then_succeed(emulator, caplog, clock, operat
         assert records[-1].status == 200
     else:
         assert emulator.outputs.get(existing["id"]) is None
-        # After a fault *after* processing the retry finds it gone: 404 counts as deleted.
+        # After a fault *after* processing the retry finds it gone: a confirmed 404 counts as deleted.
         assert records[-1].status in (200, 404)
     assert any("Incremented Retry" in record.getMessage() for record in caplog.records)
 
@@ -205,13 +209,15 @@ def test_other_statuses_are_not_retried(emulator, clock, operation, status):
 
     outcome = attempt(clock, call_for(provider, operation, existing["id"]))
 
-    assert emulator.requests.count() == 1
-    if status == 404:  # gone: read drops it from state, delete counts it as deleted
+    assert emulator.requests.count(route=operation) == 1
+    if status == 404:  # a Bitmovin 404 confirmed by one list request: gone / already deleted
+        assert [r.route for r in emulator.requests] == [operation, "list"]
         assert outcome.error is None
         if operation == "get":
             assert outcome.value.id is None
             assert outcome.value.outs == {}
     else:
+        assert emulator.requests.count() == 1
         assert isinstance(outcome.error, BitmovinApiError)
         assert outcome.error.status == status
         assert f"HTTP {status}" in str(outcome.error)
@@ -540,7 +546,12 @@ def test_not_found_means_gone_for_read_and_deleted_for_delete(emulator, clock):
 
     deleted = attempt(clock, lambda: provider.delete(missing, STATE))
     assert deleted.error is None
-    assert [(r.route, r.status) for r in emulator.requests] == [("get", 404), ("delete", 404)]
+    assert [(r.route, r.status) for r in emulator.requests] == [
+        ("get", 404),
+        ("list", 200),  # the confirmation that the 404 came from the outputs API
+        ("delete", 404),
+        ("list", 200),
+    ]
 
 
 # -- secret hygiene beyond the faults --------------------------------------------------------
