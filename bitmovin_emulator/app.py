@@ -33,6 +33,7 @@ from .envelopes import (
 from .faults import FaultRegistry
 from .options import DEFAULT_ORG_ID, EmulatorOptions
 from .requestlog import RequestLog
+from .state_file import StateFile
 from .store import OutputStore
 from .validation import is_org_id, parse_paging, validate_create
 
@@ -88,9 +89,11 @@ def drop_connection(environ: dict[str, Any]) -> NoReturn:
 class EmulatorApp:
     """WSGI callable holding the emulator state: options, outputs, request log, faults."""
 
-    def __init__(self, options: EmulatorOptions | None = None) -> None:
+    def __init__(
+        self, options: EmulatorOptions | None = None, *, state_file: StateFile | None = None
+    ) -> None:
         self.options = options if options is not None else EmulatorOptions()
-        self.store = OutputStore()
+        self.store = OutputStore(state_file)
         self.log = RequestLog()
         self.faults = FaultRegistry()
         self._wake = threading.Event()

@@ -2,6 +2,7 @@
 
 Prints the base URL as the first stdout line (scripts read it to find a
 ``--port 0`` server), then serves until SIGINT/SIGTERM and exits with code 0.
+With ``--state-file PATH`` the outputs survive a restart; an unusable file stops it with code 2.
 """
 
 import argparse
@@ -14,6 +15,7 @@ from types import FrameType
 
 from .options import EmulatorOptions
 from .server import EmulatorServer
+from .state_file import StateFileError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allowed API key (repeatable); without it any non-empty key is accepted",
     )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    parser.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="keep outputs in this JSON file (rewritten atomically after every change) so that a restart "
+        "loses nothing; default: in memory only",
+    )
     bools = parser.add_argument_group("response shape (UNCONFIRMED points of the contract)")
     for name, help_text in (
         ("echo_role_arn", "return roleArn in output responses"),
@@ -105,7 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    server = EmulatorServer(options_from_args(args), host=args.host, port=args.port).start()
+    try:
+        server = EmulatorServer(
+            options_from_args(args), host=args.host, port=args.port, state_file=args.state_file
+        ).start()
+    except StateFileError as error:
+        print(f"bitmovin_emulator: {error}", file=sys.stderr)
+        return 2
     try:
         print(server.base_url, flush=True)
         while not stop.wait(0.5):

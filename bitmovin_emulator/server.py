@@ -6,6 +6,7 @@ fault injection, options, ``reset()`` and ``close()``.
 
 import copy
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 
@@ -15,6 +16,7 @@ from .app import EmulatorApp
 from .faults import Fault, FaultRegistry
 from .options import EmulatorOptions
 from .requestlog import RequestLog
+from .state_file import StateFile
 from .store import OutputStore
 
 logger = logging.getLogger("bitmovin_emulator.server")
@@ -37,7 +39,8 @@ class EmulatorServer:
     """A running emulator on ``host:port`` (port 0 = a free one); a context manager.
 
     ``api_keys`` is a shortcut for ``options.api_keys``. ``reset()`` restores the
-    options given here (and forgets outputs, log and faults).
+    options given here (and forgets outputs, log and faults). ``state_file`` keeps the outputs
+    in that JSON file and starts from what it holds (see ``state_file.StateFile``).
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         api_keys: Iterable[str] | None = None,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
         initial = copy.deepcopy(options) if options is not None else EmulatorOptions()
         if api_keys is not None:
@@ -54,7 +58,8 @@ class EmulatorServer:
         self._initial_options = initial
         self._host = host
         self._port = port
-        self.app = EmulatorApp(copy.deepcopy(initial))
+        persisted = StateFile(state_file) if state_file is not None else None
+        self.app = EmulatorApp(copy.deepcopy(initial), state_file=persisted)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

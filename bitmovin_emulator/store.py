@@ -1,7 +1,9 @@
-"""In-memory S3 role-based outputs, isolated per organization.
+"""S3 role-based outputs, isolated per organization; in memory, optionally mirrored to a state file.
 
 Thread-safe because the threaded server handles requests concurrently. Reads
 return deep copies so callers (tests included) cannot change stored state by accident.
+With a ``StateFile`` every change is written through (under the lock, so writes never interleave)
+and a new store starts from what the file holds.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from .envelopes import utc_now
 from .options import DEFAULT_ORG_ID
+from .state_file import StateFile
 from .validation import OUTPUT_TYPE
 
 READ_ONLY_FIELDS = ("id", "createdAt", "modifiedAt", "type")
@@ -22,10 +25,15 @@ READ_ONLY_FIELDS = ("id", "createdAt", "modifiedAt", "type")
 class OutputStore:
     """Outputs per organization plus the per-organization GLOBAL external ID."""
 
-    def __init__(self) -> None:
+    def __init__(self, state_file: StateFile | None = None) -> None:
         self._lock = threading.RLock()
         self._by_org: dict[str, dict[str, dict[str, Any]]] = {}
         self._global_external_ids: dict[str, str] = {}
+        self._state_file = state_file
+        if state_file is not None:
+            snapshot = state_file.load()
+            if snapshot is not None:
+                self._restore(snapshot, state_file)
 
     def create(self, fields: Mapping[str, Any], org_id: str = DEFAULT_ORG_ID) -> dict[str, Any]:
         """Store a new output as the API would; also usable by tests to seed state without HTTP.
@@ -37,7 +45,7 @@ class OutputStore:
         mode = body.setdefault("externalIdMode", "CUSTOM")
         with self._lock:
             if mode == "GLOBAL":
-                body["externalId"] = self.global_external_id(org_id)
+                body["externalId"] = self._global_id(org_id)
             elif mode == "GENERATED":
                 body["externalId"] = str(uuid.uuid4())
             now = utc_now()
@@ -49,6 +57,7 @@ class OutputStore:
                 "modifiedAt": now,
             }
             self._by_org.setdefault(org_id, {})[output["id"]] = output
+            self._persist()
             return copy.deepcopy(output)
 
     def get(self, output_id: str, org_id: str = DEFAULT_ORG_ID) -> dict[str, Any] | None:
@@ -60,7 +69,10 @@ class OutputStore:
     def delete(self, output_id: str, org_id: str = DEFAULT_ORG_ID) -> dict[str, Any] | None:
         """Remove and return the output, or None when this organization has no such id."""
         with self._lock:
-            return self._by_org.get(org_id, {}).pop(output_id, None)
+            removed = self._by_org.get(org_id, {}).pop(output_id, None)
+            if removed is not None:
+                self._persist()
+            return removed
 
     def list(self, org_id: str = DEFAULT_ORG_ID) -> list[dict[str, Any]]:
         """Outputs of one organization in creation order."""
@@ -83,13 +95,50 @@ class OutputStore:
     def global_external_id(self, org_id: str = DEFAULT_ORG_ID) -> str:
         """The organization's GLOBAL external ID, created on first use."""
         with self._lock:
-            return self._global_external_ids.setdefault(org_id, str(uuid.uuid4()))
+            known = org_id in self._global_external_ids
+            external_id = self._global_id(org_id)
+            if not known:
+                self._persist()
+            return external_id
+
+    def _global_id(self, org_id: str) -> str:
+        return self._global_external_ids.setdefault(org_id, str(uuid.uuid4()))
 
     def clear(self) -> None:
         """Forget all outputs and GLOBAL external IDs."""
         with self._lock:
             self._by_org.clear()
             self._global_external_ids.clear()
+            self._persist()
+
+    # -- state file ---------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the store knows, as JSON-ready data (what the state file holds)."""
+        with self._lock:
+            return copy.deepcopy(
+                {
+                    "outputs": {org: list(items.values()) for org, items in self._by_org.items() if items},
+                    "globalExternalIds": self._global_external_ids,
+                }
+            )
+
+    def _persist(self) -> None:
+        if self._state_file is not None:
+            self._state_file.save(self.snapshot())
+
+    def _restore(self, snapshot: dict[str, Any], state_file: StateFile) -> None:
+        outputs, global_ids = snapshot.get("outputs", {}), snapshot.get("globalExternalIds", {})
+        if not isinstance(outputs, dict) or not all(
+            isinstance(items, list)
+            and all(isinstance(o, dict) and isinstance(o.get("id"), str) for o in items)
+            for items in outputs.values()
+        ):
+            raise state_file.error("has no valid 'outputs' (organization id -> list of outputs with an id)")
+        if not isinstance(global_ids, dict) or not all(isinstance(v, str) for v in global_ids.values()):
+            raise state_file.error("has no valid 'globalExternalIds' (organization id -> external id)")
+        self._by_org = {org: {o["id"]: o for o in items} for org, items in outputs.items()}
+        self._global_external_ids = dict(global_ids)
 
     def __len__(self) -> int:
         """Number of outputs across all organizations."""

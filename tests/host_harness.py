@@ -104,11 +104,13 @@ class CaptureMocks(pulumi.runtime.Mocks):
 
 pulumi.runtime.set_mocks(CaptureMocks(), project=request["project"], stack=request["stack"], preview=False)
 
-from providers.analytics_output import AnalyticsS3RoleBasedOutput
+import importlib
+module_name, _, class_name = request["resource_class"].partition(":")
+resource_class = getattr(importlib.import_module(module_name), class_name)
 
 @pulumi.runtime.test
 def program():
-    resources = [AnalyticsS3RoleBasedOutput(r["name"], **r["args"]) for r in request["resources"]]
+    resources = [resource_class(r["name"], **r["args"]) for r in request["resources"]]
     return pulumi.Output.all(*[r.urn for r in resources])
 
 program()
@@ -139,14 +141,21 @@ class SerializedResource:
     """Program inputs without ``__provider`` (``None`` placeholders are absent, as on the wire)."""
 
 
-def serialize_resources(*resources: tuple[str, Mapping[str, Any]]) -> list[SerializedResource]:
-    """Construct ``AnalyticsS3RoleBasedOutput(name, **args)`` under mocks in a fresh process.
+DEFAULT_RESOURCE_CLASS = "providers.analytics_output:AnalyticsS3RoleBasedOutput"
 
-    ``resources`` are ``(name, kwargs)`` pairs with JSON-serializable kwargs.
+
+def serialize_resources(
+    *resources: tuple[str, Mapping[str, Any]], resource_class: str = DEFAULT_RESOURCE_CLASS
+) -> list[SerializedResource]:
+    """Construct ``<resource_class>(name, **args)`` under mocks in a fresh process.
+
+    ``resources`` are ``(name, kwargs)`` pairs with JSON-serializable kwargs; ``resource_class`` is
+    ``"module:Class"`` (default: the output resource).
     """
     request = {
         "project": PROJECT,
         "stack": STACK,
+        "resource_class": resource_class,
         "resources": [{"name": name, "args": dict(args)} for name, args in resources],
     }
     completed = subprocess.run(
@@ -283,13 +292,15 @@ class TranscriptEntry:
 class ProviderHost:
     """One ``python -m pulumi.dynamic`` process. Use ``ProviderHost.start(...)`` and ``close()``.
 
-    ``provider`` is added as ``__provider`` to every call's properties that lack it.
+    ``provider`` is added as ``__provider`` to every call's properties that lack it; URNs and
+    requests carry ``resource_type`` (default: the output resource's type token).
     ``stdout``/``stderr`` hold everything the host wrote (after the port line), complete after
     ``close()``. ``transcript`` records every call with its decoded request and reply/error.
     """
 
     proc: subprocess.Popen[bytes]
     provider: str | None = None
+    resource_type: str = RESOURCE_TYPE
     port: int = 0
     port_line: str = ""
     startup_seconds: float = 0.0
@@ -311,6 +322,7 @@ class ProviderHost:
         cwd: str | os.PathLike[str] = PROJECT_DIR,
         provider: str | None = None,
         timeout: float = START_TIMEOUT_SECONDS,
+        resource_type: str = RESOURCE_TYPE,
     ) -> ProviderHost:
         """Start the host in ``cwd`` with ``host_env(env)``; wait for the port and the channel."""
         began = time.monotonic()
@@ -322,7 +334,7 @@ class ProviderHost:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        host = cls(proc=proc, provider=provider)
+        host = cls(proc=proc, provider=provider, resource_type=resource_type)
         host._drain(proc.stdout, host._stdout, first_line=True)
         host._drain(proc.stderr, host._stderr)
         if not host._first_line.wait(timeout) or not host.port_line.strip().isdigit():
@@ -403,6 +415,9 @@ class ProviderHost:
             entry.error = error.details() or ""
             raise HostCallError(method, error.code(), entry.error) from None
 
+    def _urn(self, name: str) -> str:
+        return urn(name, type_=self.resource_type)
+
     def _with_provider(self, props: Mapping[str, Any] | None) -> dict[str, Any]:
         props = dict(props or {})
         if self.provider is not None:
@@ -439,7 +454,7 @@ class ProviderHost:
         self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None, *, name: str = "export"
     ) -> CheckOutcome:
         news, olds = self._with_provider(news), dict(olds or {})
-        request = provider_pb2.CheckRequest(urn=urn(name), olds=to_struct(olds), news=to_struct(news))
+        request = provider_pb2.CheckRequest(urn=self._urn(name), olds=to_struct(olds), news=to_struct(news))
         reply = self._call("Check", request, {"olds": olds, "news": news})
         outcome = CheckOutcome(
             inputs=from_struct(reply.inputs), failures=[(f.property, f.reason) for f in reply.failures]
@@ -461,9 +476,9 @@ class ProviderHost:
         old_inputs = self._with_provider(old_inputs) if old_inputs is not None else None
         request = provider_pb2.DiffRequest(
             id=id_,
-            urn=urn(name),
+            urn=self._urn(name),
             name=name,
-            type=RESOURCE_TYPE,
+            type=self.resource_type,
             olds=to_struct(olds),
             news=to_struct(news),
             old_inputs=to_struct(old_inputs) if old_inputs is not None else None,
@@ -483,7 +498,7 @@ class ProviderHost:
     def create(self, properties: Mapping[str, Any], *, name: str = "export") -> CreateOutcome:
         """``properties`` = checked inputs."""
         props = self._with_provider(properties)
-        request = provider_pb2.CreateRequest(urn=urn(name), properties=to_struct(props))
+        request = provider_pb2.CreateRequest(urn=self._urn(name), properties=to_struct(props))
         reply = self._call("Create", request, {"properties": props})
         outcome = CreateOutcome(id=reply.id, properties=from_struct(reply.properties))
         self.transcript[-1].response = outcome
@@ -501,7 +516,7 @@ class ProviderHost:
         props = self._with_provider(properties)
         ins = self._with_provider(inputs) if inputs is not None else None
         request = provider_pb2.ReadRequest(
-            id=id_, urn=urn(name), properties=to_struct(props), inputs=to_struct(ins) if ins else None
+            id=id_, urn=self._urn(name), properties=to_struct(props), inputs=to_struct(ins) if ins else None
         )
         reply = self._call("Read", request, {"properties": props, "inputs": ins})
         outcome = ReadOutcome(
@@ -525,9 +540,9 @@ class ProviderHost:
         old_inputs = self._with_provider(old_inputs) if old_inputs is not None else None
         request = provider_pb2.UpdateRequest(
             id=id_,
-            urn=urn(name),
+            urn=self._urn(name),
             name=name,
-            type=RESOURCE_TYPE,
+            type=self.resource_type,
             olds=to_struct(olds),
             news=to_struct(news),
             old_inputs=to_struct(old_inputs) if old_inputs is not None else None,
@@ -550,9 +565,9 @@ class ProviderHost:
         old_inputs = self._with_provider(old_inputs) if old_inputs is not None else None
         request = provider_pb2.DeleteRequest(
             id=id_,
-            urn=urn(name),
+            urn=self._urn(name),
             name=name,
-            type=RESOURCE_TYPE,
+            type=self.resource_type,
             properties=to_struct(props),
             old_inputs=to_struct(old_inputs) if old_inputs is not None else None,
         )

@@ -1,0 +1,196 @@
+"""Pulumi dynamic resource that references an existing Bitmovin Analytics S3 role-based output.
+
+For a team that already created its output by hand (the Bitmovin guide's "Use an existing S3
+role-based Output" step): the stack reads the output, so that its bucket, role ARN and external ID can
+be wired into the IAM role, but never creates, changes or deletes it. ``create`` and ``read`` are one
+GET each, in the organization given as ``tenant_org_id``; ``delete`` sends no request at all.
+
+Compare ``AnalyticsS3RoleBasedOutput(adopt_output_id=...)``: that takes an existing output *over*;
+from then on the stack owns it and deletes it on ``destroy`` or when it is replaced.
+
+CONTRACT: ``providers.output_reference.AnalyticsOutputReferenceProvider`` is pickled by reference
+into every stack's state, and ``pulumi-python:dynamic/bitmovin:AnalyticsOutputReference`` is part of
+every URN (tests/test_output_reference_contract.py pins both). Keep this module declarative: the
+provider host imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
+
+from providers import validation as rules
+from providers.bitmovin_errors import BitmovinApiError
+from providers.provider_base import BitmovinProviderBase
+
+INPUT_KEYS: tuple[str, ...] = ("output_id", "tenant_org_id")
+# State key -> API field of the referenced output.
+OUTPUT_FIELDS: dict[str, str] = {
+    "bucket_name": "bucketName",
+    "role_arn": "roleArn",  # may be absent: the public schema marks it write-only
+    "external_id": "externalId",
+    "external_id_mode": "externalIdMode",
+    "name": "name",
+    "created_at": "createdAt",
+}
+REQUIRED_FIELDS: tuple[str, ...] = ("bucketName", "externalId")
+
+
+class ReferencedOutputError(Exception):
+    """The referenced output cannot be used: not found, not accessible, or without an external ID."""
+
+
+def _known(value: Any) -> bool:
+    """False for Pulumi's preview placeholders."""
+    return not isinstance(value, Unknown) and value != UNKNOWN
+
+
+def reference_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The two inputs, ``None`` and foreign keys dropped; ``""`` means "no organization given"."""
+    inputs = {key: props[key] for key in INPUT_KEYS if props.get(key) is not None}
+    if inputs.get("tenant_org_id") == "":
+        del inputs["tenant_org_id"]
+    return inputs
+
+
+def where(tenant_org_id: str | None) -> str:
+    """The organization a request acted in, as a user would name it."""
+    if tenant_org_id:
+        return f"organization {tenant_org_id}"
+    return "the API key's own organization (bitmovin:tenantOrgId is not set)"
+
+
+class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
+    """Reads an existing output: GET on create and read, nothing on delete, replace on any input change."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Both ids must be UUIDs; no network call, unknown (preview) values tolerated."""
+        inputs = reference_inputs(news)
+        failures: list[CheckFailure] = []
+        output_id = inputs.get("output_id")
+        if output_id is None:
+            failures.append(
+                CheckFailure("output_id", "is required: the id of the existing Bitmovin Analytics output")
+            )
+        elif _known(output_id):
+            problem = rules.output_id_problem(output_id)
+            if problem:
+                failures.append(CheckFailure("output_id", problem))
+        tenant = inputs.get("tenant_org_id")
+        if tenant is not None and _known(tenant):
+            problem = rules.tenant_org_id_problem(tenant)
+            if problem:
+                failures.append(CheckFailure("tenant_org_id", problem))
+        failures += [CheckFailure("", problem) for problem in self._config_problems()]
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Another output or organization is another reference: replace. No network call."""
+        old, new = reference_inputs(olds), reference_inputs(news)
+        changed = [key for key in INPUT_KEYS if old.get(key) != new.get(key) or not _known(new.get(key))]
+        stables = [key for key in (*INPUT_KEYS, *OUTPUT_FIELDS) if key not in changed]
+        return DiffResult(
+            changes=bool(changed), replaces=changed, stables=stables, delete_before_replace=False
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """One GET; fails with a message saying whether the output is missing or not accessible."""
+        inputs = reference_inputs(props)
+        try:
+            found = self._get(inputs)
+        except BitmovinApiError as error:
+            raise self._lookup_error(inputs, error) from None
+        return CreateResult(inputs["output_id"], self._outputs(inputs, found))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """One GET; an output deleted meanwhile leaves the state (the next ``up`` then reports it)."""
+        inputs = reference_inputs({"output_id": id_, **props})
+        try:
+            found = self._get(inputs)
+        except BitmovinApiError as error:
+            if error.not_found:
+                return ReadResult(None, {})
+            raise self._lookup_error(inputs, error) from None
+        return ReadResult(id_, self._outputs(inputs, found), dict(inputs))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Unreachable through ``diff`` (every change replaces); keeps the state as it is."""
+        return UpdateResult({key: value for key, value in olds.items() if key != "__provider"})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Sends nothing: the referenced output belongs to whoever created it."""
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _get(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return self._client(inputs.get("tenant_org_id")).get_output(inputs["output_id"])
+
+    @staticmethod
+    def _lookup_error(inputs: Mapping[str, Any], error: BitmovinApiError) -> Exception:
+        """Say which of "missing" and "not accessible" it is, and what to check."""
+        output_id, tenant = inputs["output_id"], inputs.get("tenant_org_id")
+        request = f" (requestId {error.request_id})" if error.request_id else ""
+        if error.status == 404:
+            return ReferencedOutputError(
+                f"Bitmovin Analytics output {output_id} (existingOutputId) was not found in {where(tenant)}"
+                f"{request}. Check the id, and bitmovin:tenantOrgId: the API also answers 'not found' for an "
+                "output of another organization, and for the id of an Encoding output."
+            )
+        if error.status == 403:
+            return ReferencedOutputError(
+                f"The API key may not read {where(tenant)} (HTTP 403){request}, so output {output_id} "
+                "(existingOutputId) cannot be looked up. Check bitmovin:tenantOrgId and that the key's user "
+                "belongs to that organization."
+            )
+        return error
+
+    @staticmethod
+    def _outputs(inputs: Mapping[str, Any], found: Mapping[str, Any]) -> dict[str, Any]:
+        missing = [field for field in REQUIRED_FIELDS if not found.get(field)]
+        if missing:
+            raise ReferencedOutputError(
+                f"Bitmovin Analytics output {inputs['output_id']} (existingOutputId) has no "
+                f"{' and no '.join(missing)}. A role must trust Bitmovin only with the output's external ID; "
+                "use an output created with externalIdMode GLOBAL or GENERATED (or CUSTOM with an externalId)."
+            )
+        outputs = dict(inputs)
+        outputs.update({key: found[field] for key, field in OUTPUT_FIELDS.items() if found.get(field)})
+        return outputs
+
+
+class AnalyticsOutputReference(pulumi.dynamic.Resource, module="bitmovin", name="AnalyticsOutputReference"):
+    """An existing Bitmovin Analytics S3 role-based output, read but never created or deleted.
+
+    ``role_arn`` is None when the API does not return it (the public schema marks it write-only).
+    The API key is never an input: the provider reads ``bitmovin:apiKey`` (or ``BITMOVIN_API_KEY``).
+    """
+
+    output_id: pulumi.Output[str]
+    tenant_org_id: pulumi.Output[str | None]
+    bucket_name: pulumi.Output[str]
+    role_arn: pulumi.Output[str | None]
+    external_id: pulumi.Output[str]
+    external_id_mode: pulumi.Output[str | None]
+    name: pulumi.Output[str | None]
+    created_at: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        output_id: pulumi.Input[str],
+        tenant_org_id: pulumi.Input[str] | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "output_id": output_id,
+            "tenant_org_id": tenant_org_id,
+            # Declared outputs: present as None so the SDK creates typed Output attributes.
+            **dict.fromkeys(OUTPUT_FIELDS),
+        }
+        super().__init__(AnalyticsOutputReferenceProvider(), resource_name, props, opts)

@@ -1,0 +1,64 @@
+"""What every Bitmovin dynamic provider of this project needs: its settings and an HTTP client.
+
+Settings come from ``configure()`` (stack config such as ``bitmovin:apiKey``) or, without it, from the
+environment. Nothing is kept on the instance when it is pickled into state (``__getstate__``), so
+neither the API key nor a session can reach the serialized provider; both are created in the
+provider host, on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+
+from providers.bitmovin_client import BitmovinClient
+from providers.http_settings import build_session
+from providers.provider_config import ProviderConfig, resolve
+
+
+class ProviderConfigError(Exception):
+    """The provider cannot talk to Bitmovin with the configuration it was given."""
+
+
+class BitmovinProviderBase(ResourceProvider):
+    """Configuration, lazy session and per-organization clients for a Bitmovin dynamic provider."""
+
+    _config: ProviderConfig | None = None  # set by configure(), in the provider host
+    _session: requests.Session | None = None  # created on first use, in the provider host
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        pass
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = resolve(req.config.get)
+        self._session = None
+
+    def _settings(self) -> ProviderConfig:
+        if self._config is None:  # called without configure(): environment only
+            self._config = resolve(lambda _key: None)
+        return self._config
+
+    def _config_problems(self) -> list[str]:
+        """What stops the provider from calling Bitmovin (e.g. no API key); reported by ``check``."""
+        return list(self._settings().problems)
+
+    def _client(self, tenant_org_id: str | None) -> BitmovinClient:
+        """A client acting in ``tenant_org_id`` (None: the API key's own organization)."""
+        problems = self._config_problems()
+        if problems:
+            raise ProviderConfigError(" ".join(problems))
+        config = self._settings()
+        if self._session is None:
+            self._session = build_session(config.http)
+        return BitmovinClient(
+            config.api_key or "",
+            base_url=config.api_url,
+            tenant_org_id=tenant_org_id,
+            settings=config.http,
+            session=self._session,
+        )

@@ -1,0 +1,667 @@
+#!/usr/bin/env python3
+"""The whole stack on this machine, against local emulators: ``./sandbox up`` and ``./sandbox down``.
+
+``up``    needs the Pulumi CLI (checked first, before anything else happens); creates the project's
+          virtual environment if it is missing (``venv/``, the one ``Pulumi.yaml`` names) and installs
+          ``requirements-sandbox.txt`` into it; starts moto (AWS S3, IAM, STS) and the Bitmovin API
+          emulator in the background and waits until both answer; creates the ``local`` stack in a
+          file backend under ``.sandbox/state`` if it is missing; runs ``pulumi up --stack local
+          --yes``; prints the stack outputs.
+``down``  destroys the ``local`` stack (the output and the role; the bucket is kept, as
+          ``retainBucketOnDestroy`` says), then stops both emulators.
+``env``   prints the environment for running ``pulumi`` by hand against the sandbox's backend.
+
+Nothing outside the project directory is changed: no ``pulumi login``; the backend, the fixed
+passphrase of the local stack and the emulator endpoints reach Pulumi only through the environment
+and ``Pulumi.local.yaml``. AWS and Bitmovin variables of your shell are not passed on, so nothing
+can reach a real account. Standard library only: this runs before the virtual environment exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACK = "local"
+STACK_CONFIG = f"Pulumi.{STACK}.yaml"
+SANDBOX_DIR = ".sandbox"
+SANDBOX_REQUIREMENTS = "requirements-sandbox.txt"
+PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/"
+# Protects only the local stack's state under .sandbox/state; Pulumi.local.yaml's encryptionsalt
+# belongs to it (tests/test_local_stack_config.py checks that they match).
+PASSPHRASE = "local-sandbox-not-a-secret"
+MOTO_PORT_ENV = "SANDBOX_MOTO_PORT"
+BITMOVIN_PORT_ENV = "SANDBOX_BITMOVIN_PORT"
+READY_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 10.0
+# Modules the program, its dynamic provider and both emulators import (requirements-sandbox.txt).
+REQUIRED_MODULES = ("pulumi", "pulumi_aws", "requests", "urllib3", "werkzeug", "moto", "flask", "flask_cors")
+# Variables never passed to Pulumi: a sandbox run must not pick up real AWS or Bitmovin credentials,
+# endpoints or profiles, nor another backend or passphrase.
+SCRUBBED_PREFIXES = ("AWS_", "BITMOVIN_")
+SCRUBBED_NAMES = ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+# ... nor to the emulators (MOTO_ACCOUNT_ID, for one, would move moto away from its default account).
+SERVICE_SCRUBBED_PREFIXES = (*SCRUBBED_PREFIXES, "MOTO_")
+LOCALHOST = "127.0.0.1"
+
+MOTO_RESTART_NOTE = (
+    "moto keeps AWS state in memory only. When it stops (./sandbox down, a reboot, a kill), the bucket "
+    "and the role are gone while the `local` stack still records them; the next ./sandbox up notices it "
+    "and refreshes the stack first, so they are created again (or run ./sandbox down, then ./sandbox up). "
+    "The Bitmovin emulator keeps its outputs in .sandbox/bitmovin-emulator.json and loses nothing."
+)
+
+
+class SandboxError(Exception):
+    """Stops the sandbox; the message is printed as one line."""
+
+
+# -- the local stack's config (single source of the ports and the emulator key) ------------------
+
+
+@dataclass(frozen=True)
+class LocalStackConfig:
+    """What the sandbox needs from ``Pulumi.local.yaml``."""
+
+    moto_port: int
+    bitmovin_port: int
+    api_key: str
+
+
+_ENDPOINT = re.compile(r"^\s*(?:-\s*)?(s3|iam|sts):\s*\"?http://127\.0\.0\.1:(\d+)\"?\s*$", re.MULTILINE)
+_API_URL = re.compile(r"^\s*bitmovin:apiUrl:\s*\"?http://127\.0\.0\.1:(\d+)/v1\"?\s*$", re.MULTILINE)
+_API_KEY = re.compile(r"^\s*bitmovin:apiKey:\s*\"?([A-Za-z0-9._-]+)\"?\s*$", re.MULTILINE)
+
+
+def parse_stack_config(text: str) -> LocalStackConfig:
+    """Ports and API key from the stack file's text (no YAML library before the venv exists)."""
+    endpoints = dict((service, int(port)) for service, port in _ENDPOINT.findall(text))
+    api_url, api_key = _API_URL.search(text), _API_KEY.search(text)
+    if set(endpoints) != {"s3", "iam", "sts"} or len(set(endpoints.values())) != 1:
+        raise SandboxError(
+            f"{STACK_CONFIG} must point aws:endpoints s3, iam and sts at one http://127.0.0.1:<port>"
+        )
+    if api_url is None or api_key is None:
+        raise SandboxError(
+            f"{STACK_CONFIG} must set bitmovin:apiUrl to http://127.0.0.1:<port>/v1 and bitmovin:apiKey"
+        )
+    return LocalStackConfig(endpoints["s3"], int(api_url.group(1)), api_key.group(1))
+
+
+def render_stack_config(text: str, defaults: LocalStackConfig, moto_port: int, bitmovin_port: int) -> str:
+    """The stack file with the emulator ports moved; everything else (salt included) unchanged."""
+    text = text.replace(f"http://{LOCALHOST}:{defaults.moto_port}", f"http://{LOCALHOST}:{moto_port}")
+    return text.replace(
+        f"http://{LOCALHOST}:{defaults.bitmovin_port}/v1", f"http://{LOCALHOST}:{bitmovin_port}/v1"
+    )
+
+
+def port_from_env(name: str, default: int, environ: Mapping[str, str]) -> int:
+    """A port override such as ``SANDBOX_MOTO_PORT=19455``; anything else is refused by name."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1024 <= int(raw) <= 65535:
+        raise SandboxError(f"{name} must be a port number from 1024 to 65535, got {raw!r}")
+    return int(raw)
+
+
+# -- paths ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything lives, relative to one project directory."""
+
+    project: Path
+
+    @property
+    def work(self) -> Path:
+        return self.project / SANDBOX_DIR
+
+    @property
+    def state(self) -> Path:
+        return self.work / "state"
+
+    @property
+    def emulator_state(self) -> Path:
+        return self.work / "bitmovin-emulator.json"
+
+    @property
+    def rendered_config(self) -> Path:
+        return self.work / STACK_CONFIG
+
+    @property
+    def venv(self) -> Path:
+        """The virtual environment ``Pulumi.yaml`` names (``runtime.options.virtualenv``)."""
+        text = (self.project / "Pulumi.yaml").read_text(encoding="utf-8")
+        match = re.search(r"^\s*virtualenv:\s*\"?([^\"\s#]+)\"?\s*$", text, re.MULTILINE)
+        return self.project / (match.group(1) if match else "venv")
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+
+# -- the virtual environment ----------------------------------------------------------------------
+
+
+def missing_modules(python: Path) -> list[str]:
+    """Required modules the interpreter cannot import (checked without importing them)."""
+    probe = (
+        "import importlib.util, json, sys; "
+        "print(json.dumps([m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]))"
+    )
+    completed = subprocess.run(
+        [str(python), "-c", probe, *REQUIRED_MODULES], capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        return list(REQUIRED_MODULES)
+    return list(json.loads(completed.stdout))
+
+
+def ensure_venv(layout: Layout, say: Callable[[str], None]) -> None:
+    """Create the virtual environment if it is missing; install what the sandbox needs if anything is."""
+    if not layout.python.exists():
+        say(f"Creating the virtual environment {layout.venv.name}/ (the one Pulumi.yaml names) ...")
+        subprocess.run([sys.executable, "-m", "venv", str(layout.venv)], check=True)
+    missing = missing_modules(layout.python)
+    if not missing:
+        return
+    say(
+        f"Installing {SANDBOX_REQUIREMENTS} into {layout.venv.name}/ (the first time takes a few minutes) ..."
+    )
+    install = [str(layout.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if subprocess.run([*install, "-r", str(layout.project / SANDBOX_REQUIREMENTS)], check=False).returncode:
+        raise SandboxError(
+            f"installing {SANDBOX_REQUIREMENTS} into {layout.venv} failed (see pip's output above)"
+        )
+    still = missing_modules(layout.python)
+    if still:
+        raise SandboxError(
+            f"{layout.venv} still lacks {', '.join(still)} after installing {SANDBOX_REQUIREMENTS}"
+        )
+
+
+# -- background services --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Service:
+    """A local emulator the sandbox runs in the background, with its PID file and log."""
+
+    name: str
+    title: str
+    argv: tuple[str, ...]
+    port: int
+    ready_path: str
+    port_env: str
+    work: Path
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.port}"
+
+    @property
+    def module(self) -> str:
+        """The module run with ``python -m``: how a running instance is recognised."""
+        return self.argv[2]
+
+    @property
+    def pid_file(self) -> Path:
+        return self.work / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.work / f"{self.name}.log"
+
+
+def moto_service(python: Path, work: Path, port: int) -> Service:
+    """moto's server mode: S3, IAM and STS on one port, state in memory."""
+    return Service(
+        name="moto",
+        title="moto (AWS S3, IAM, STS)",
+        argv=(str(python), "-m", "moto.server", "-H", LOCALHOST, "-p", str(port)),
+        port=port,
+        ready_path="/moto-api/",
+        port_env=MOTO_PORT_ENV,
+        work=work,
+    )
+
+
+def bitmovin_service(python: Path, work: Path, port: int, api_key: str, state_file: Path) -> Service:
+    """The project's Bitmovin API emulator, accepting only ``api_key``, outputs kept in ``state_file``."""
+    return Service(
+        name="bitmovin-emulator",
+        title="Bitmovin API emulator",
+        argv=(
+            str(python),
+            "-m",
+            "bitmovin_emulator",
+            "--host",
+            LOCALHOST,
+            "--port",
+            str(port),
+            "--api-key",
+            api_key,
+            "--state-file",
+            str(state_file),
+        ),
+        port=port,
+        ready_path="/v1/analytics/outputs/s3-role-based?limit=1",
+        port_env=BITMOVIN_PORT_ENV,
+        work=work,
+        headers=(("X-Api-Key", api_key),),
+    )
+
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
+
+
+def answers(service: Service, timeout: float = 2.0) -> bool:
+    """True when the service answers its readiness request with 200."""
+    url = service.url + service.ready_path  # always http://127.0.0.1:<port>/...
+    request = urllib.request.Request(url, headers=dict(service.headers))  # noqa: S310
+    try:
+        with _NO_PROXY.open(request, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs; an exited process is dead even before its parent reaps it."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that exited: reaped now
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError, IndexError):  # Linux: a zombie only waits for its parent
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def _command_line(pid: int) -> str | None:
+    """The process's command line, or None where it cannot be read."""
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        ps = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)],  # noqa: S607 - macOS has no /proc
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return ps.stdout if ps.returncode == 0 else None
+    return None
+
+
+def running_pid(service: Service) -> int | None:
+    """The PID from the service's PID file if that process still runs and is this service.
+
+    A PID file left from before a reboot may name an unrelated process by now: that one is neither
+    reused nor ever signalled.
+    """
+    try:
+        pid = int(service.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if not _alive(pid):
+        return None
+    command = _command_line(pid)
+    return pid if command is None or service.module in command else None
+
+
+def wait_until_ready(
+    service: Service,
+    process: subprocess.Popen[bytes] | None,
+    timeout: float = READY_TIMEOUT_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Seconds until the service answered; fails if it exits or stays silent for ``timeout``."""
+    began = clock()
+    while True:
+        if answers(service):
+            return clock() - began
+        if process is not None and process.poll() is not None:
+            raise SandboxError(
+                f"{service.title} exited during start-up (exit code {process.returncode}): "
+                f"{_last_line(service.log_file)} (log: {service.log_file})"
+            )
+        if clock() - began >= timeout:
+            raise SandboxError(
+                f"{service.title} did not answer on {service.url} within {timeout:g} s (log: {service.log_file})"
+            )
+        sleep(0.1)
+
+
+def _last_line(path: Path) -> str:
+    with contextlib.suppress(OSError):
+        lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1]
+    return "no output"
+
+
+@dataclass(frozen=True)
+class Started:
+    """Outcome of ``start``: the PID, whether it was started now, and how long it took to answer."""
+
+    pid: int
+    fresh: bool
+    seconds: float
+
+
+def service_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The emulators' environment: ours without AWS, Bitmovin and moto settings."""
+    return {k: v for k, v in environ.items() if not k.upper().startswith(SERVICE_SCRUBBED_PREFIXES)}
+
+
+def start(service: Service, cwd: Path, env: Mapping[str, str] | None = None) -> Started:
+    """Reuse the running service, or start it in the background (it outlives the sandbox command).
+
+    ``env`` defaults to ``service_env(os.environ)``.
+    """
+    pid = running_pid(service)
+    if pid is not None:
+        return Started(pid, False, wait_until_ready(service, None))
+    if answers(service):
+        raise SandboxError(
+            f"port {service.port} already answers, but not as this sandbox's {service.title}: stop that "
+            f"program or set {service.port_env} to a free port"
+        )
+    service.work.mkdir(parents=True, exist_ok=True)
+    with service.log_file.open("ab") as log:
+        process = subprocess.Popen(
+            list(service.argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else service_env(os.environ),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # not stopped by Ctrl-C in this terminal; ./sandbox down stops it
+        )
+    service.pid_file.write_text(f"{process.pid}\n")
+    try:
+        seconds = wait_until_ready(service, process)
+    except SandboxError:
+        stop(service)
+        raise
+    return Started(process.pid, True, seconds)
+
+
+def stop(service: Service, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+    """Stop the service if it runs (SIGTERM, then SIGKILL); True if it was running."""
+    pid = running_pid(service)
+    service.pid_file.unlink(missing_ok=True)
+    if pid is None:
+        return False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            try:
+                os.killpg(pid, sig)  # its own session: the group is the service and its children
+            except PermissionError:
+                os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not _alive(pid):
+            return True
+    raise SandboxError(f"{service.title} (pid {pid}) did not stop")
+
+
+# -- Pulumi ----------------------------------------------------------------------------------------
+
+
+def pulumi_binary(path: str | None = None) -> str:
+    """The ``pulumi`` executable; without it nothing else is attempted."""
+    found = shutil.which("pulumi", path=path)
+    if found is None:
+        raise SandboxError(
+            f"the Pulumi CLI is needed but `pulumi` is not on PATH: install it from {PULUMI_INSTALL_URL} "
+            "and run this again"
+        )
+    return found
+
+
+def pulumi_env(layout: Layout, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of every ``pulumi`` command run here (see the module docstring)."""
+    env = {
+        name: value
+        for name, value in environ.items()
+        if not name.upper().startswith(SCRUBBED_PREFIXES) and name.upper() not in SCRUBBED_NAMES
+    }
+    no_proxy = ",".join(filter(None, [env.get("NO_PROXY") or env.get("no_proxy"), LOCALHOST, "localhost"]))
+    env.update(
+        {
+            "PULUMI_BACKEND_URL": layout.state.as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "NO_PROXY": no_proxy,
+            "no_proxy": no_proxy,
+        }
+    )
+    return env
+
+
+@dataclass
+class Pulumi:
+    """Runs ``pulumi`` in the project with the sandbox's environment, echoing each command."""
+
+    binary: str
+    layout: Layout
+    env: dict[str, str]
+    config_file: Path | None
+    say: Callable[[str], None]
+
+    def run(self, *args: str, config: bool = False) -> None:
+        argv = [*args, *(["--config-file", str(self.config_file)] if config and self.config_file else [])]
+        self.say("$ pulumi " + " ".join(argv))
+        returncode = subprocess.run(
+            [self.binary, *argv], cwd=self.layout.project, env=self.env, check=False
+        ).returncode
+        if returncode != 0:
+            raise SandboxError(
+                f"`pulumi {args[0]}` failed with exit code {returncode} (its output is above); the emulators "
+                "keep running: run ./sandbox up or ./sandbox down again once it is fixed"
+            )
+
+    def capture(self, *args: str) -> str:
+        completed = subprocess.run(
+            [self.binary, *args],
+            cwd=self.layout.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            detail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+            raise SandboxError(f"`pulumi {' '.join(args)}` failed: {detail}")
+        return completed.stdout
+
+    def stack_summary(self) -> dict[str, object] | None:
+        """The ``local`` stack as ``pulumi stack ls --json`` lists it, or None if it does not exist."""
+        for entry in json.loads(self.capture("stack", "ls", "--json") or "[]"):
+            name = str(entry.get("name", ""))
+            if name == STACK or name.endswith("/" + STACK):
+                return entry
+        return None
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sandbox:
+    """``up``, ``down`` and ``env`` for one project directory."""
+
+    layout: Layout
+    environ: Mapping[str, str]
+    say: Callable[[str], None] = print
+
+    def config(self) -> tuple[LocalStackConfig, int, int]:
+        text = (self.layout.project / STACK_CONFIG).read_text(encoding="utf-8")
+        defaults = parse_stack_config(text)
+        moto_port = port_from_env(MOTO_PORT_ENV, defaults.moto_port, self.environ)
+        bitmovin_port = port_from_env(BITMOVIN_PORT_ENV, defaults.bitmovin_port, self.environ)
+        if moto_port == bitmovin_port:
+            raise SandboxError(f"{MOTO_PORT_ENV} and {BITMOVIN_PORT_ENV} must differ, both are {moto_port}")
+        return defaults, moto_port, bitmovin_port
+
+    def config_file(self, defaults: LocalStackConfig, moto_port: int, bitmovin_port: int) -> Path | None:
+        """None with the default ports; else a copy of the stack file with the ports moved."""
+        if (moto_port, bitmovin_port) == (defaults.moto_port, defaults.bitmovin_port):
+            return None
+        text = (self.layout.project / STACK_CONFIG).read_text(encoding="utf-8")
+        self.layout.rendered_config.write_text(render_stack_config(text, defaults, moto_port, bitmovin_port))
+        return self.layout.rendered_config
+
+    def services(
+        self, defaults: LocalStackConfig, moto_port: int, bitmovin_port: int
+    ) -> tuple[Service, Service]:
+        layout = self.layout
+        return (
+            moto_service(layout.python, layout.work, moto_port),
+            bitmovin_service(
+                layout.python, layout.work, bitmovin_port, defaults.api_key, layout.emulator_state
+            ),
+        )
+
+    def prepare(self) -> tuple[Pulumi, Service, Service]:
+        """Everything up to running emulators: CLI check first, then config, venv and the services."""
+        binary = pulumi_binary(self.environ.get("PATH", os.defpath))
+        if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 is on PATH
+            raise SandboxError(
+                f"Python 3.11 or newer is needed, this is {sys.version.split()[0]} ({sys.executable})"
+            )
+        defaults, moto_port, bitmovin_port = self.config()
+        self.layout.work.mkdir(exist_ok=True)
+        self.layout.state.mkdir(exist_ok=True)
+        ensure_venv(self.layout, self.say)
+        pulumi = Pulumi(
+            binary,
+            self.layout,
+            pulumi_env(self.layout, self.environ),
+            self.config_file(defaults, moto_port, bitmovin_port),
+            self.say,
+        )
+        return pulumi, *self.services(defaults, moto_port, bitmovin_port)
+
+    def start_services(self, moto: Service, bitmovin: Service) -> bool:
+        """Start (or reuse) both emulators; True if moto was started now, i.e. with empty state."""
+        env = service_env(self.environ)
+        fresh = False
+        for service in (moto, bitmovin):
+            started = start(service, self.layout.project, env)
+            verb = f"started, answered after {started.seconds:.1f} s" if started.fresh else "already running"
+            self.say(f"{service.title}: {service.url} ({verb}; pid {started.pid}, log {service.log_file})")
+            fresh = fresh or (service is moto and started.fresh)
+        return fresh
+
+    def up(self) -> None:
+        pulumi, moto, bitmovin = self.prepare()
+        moto_fresh = self.start_services(moto, bitmovin)
+        summary = pulumi.stack_summary()
+        if summary is None:
+            pulumi.run("stack", "init", STACK, "--secrets-provider", "passphrase", "--no-select")
+        refresh = moto_fresh and summary is not None and summary.get("resourceCount") != 0
+        if refresh:
+            self.say(
+                "moto was not running, so the AWS resources the stack records are gone (moto keeps them in "
+                "memory only): refreshing the stack first, so that `up` creates them again."
+            )
+        pulumi.run("up", "--stack", STACK, "--yes", *(["--refresh"] if refresh else []), config=True)
+        outputs = json.loads(pulumi.capture("stack", "output", "--stack", STACK, "--json") or "{}")
+        self.say("")
+        self.say(f"Stack outputs of `{STACK}`:")
+        self.say(json.dumps(outputs, indent=2, sort_keys=True))
+        self.say("")
+        self.say(f"Bitmovin API emulator: {bitmovin.url}/v1 (state: {self.layout.emulator_state})")
+        self.say(
+            f"moto (S3, IAM, STS): {moto.url}, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+            f"aws --endpoint-url {moto.url} iam get-role --role-name {outputs.get('roleName', '<roleName>')}"
+        )
+        self.say(f'Run pulumi by hand: eval "$(./sandbox env)" && pulumi stack --stack {STACK}')
+        self.say(MOTO_RESTART_NOTE)
+        self.say("Remove everything: ./sandbox down")
+
+    def down(self) -> None:
+        binary = pulumi_binary(self.environ.get("PATH", os.defpath))
+        defaults, moto_port, bitmovin_port = self.config()
+        moto, bitmovin = self.services(defaults, moto_port, bitmovin_port)
+        summary = None
+        if self.layout.state.is_dir():
+            pulumi = Pulumi(binary, self.layout, pulumi_env(self.layout, self.environ), None, self.say)
+            summary = pulumi.stack_summary()
+        if summary is not None and summary.get("resourceCount") != 0:
+            pulumi, moto, bitmovin = self.prepare()
+            moto_fresh = self.start_services(moto, bitmovin)
+            refresh = ["--refresh"] if moto_fresh else []
+            pulumi.run("destroy", "--stack", STACK, "--yes", *refresh, config=True)
+            self.say("Destroyed the output and the role; the bucket was kept (retainBucketOnDestroy).")
+        else:
+            self.say(f"Nothing is deployed in the `{STACK}` stack.")
+        if stop(moto):
+            self.say(f"Stopped {moto.title}: its in-memory state, the kept bucket included, is gone.")
+        if stop(bitmovin):
+            self.say(f"Stopped the {bitmovin.title}; its outputs stay in {self.layout.emulator_state}.")
+
+    def env(self) -> None:
+        env = pulumi_env(self.layout, {})
+        for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK"):
+            self.say(f"export {name}={shlex.quote(env[name])}")
+        defaults, moto_port, bitmovin_port = self.config()
+        if (moto_port, bitmovin_port) != (defaults.moto_port, defaults.bitmovin_port):
+            self.say(
+                f"# moved ports: add --config-file {self.layout.rendered_config} to pulumi up/preview/destroy"
+            )
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="./sandbox",
+        description="Deploy the whole stack against local emulators of AWS (moto) and the Bitmovin API.",
+    )
+    parser.add_argument(
+        "command",
+        choices=("up", "down", "env"),
+        help="up: start the emulators and deploy the `local` stack; down: destroy it and stop them; "
+        "env: print the environment for running pulumi by hand",
+    )
+    args = parser.parse_args(argv)
+    sandbox = Sandbox(Layout(PROJECT_DIR), os.environ if environ is None else environ)
+    try:
+        getattr(sandbox, args.command)()
+    except SandboxError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sandbox: interrupted; the emulators keep running (./sandbox down stops them)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
