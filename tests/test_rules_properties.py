@@ -25,7 +25,7 @@ from tests import iam_model
 pytestmark = pytest.mark.layer1
 
 PROPERTY = settings(
-    max_examples=400,
+    max_examples=300,
     derandomize=True,
     database=None,
     deadline=None,
@@ -480,7 +480,7 @@ def test_md5_meta_tag_rule(value):
 # -- the prefix in the policy covers exactly the keys the lifecycle rule covers -------------------------
 
 
-@settings(PROPERTY, max_examples=200)
+@settings(PROPERTY, max_examples=150)
 @given(VALID_PREFIXES, st.data())
 def test_policy_covers_exactly_the_literal_prefix(prefix, data):
     """Item 1 as a property: S3 lifecycle filters match keys that start with the prefix, literally;
