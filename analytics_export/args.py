@@ -78,14 +78,6 @@ class BitmovinAnalyticsExportArgs:
             found.append("external_id is required with external_id_mode CUSTOM")
         elif conflict == "not-allowed":
             found.append("external_id can only be set with external_id_mode CUSTOM")
-        if self.retention_days is not None and (
-            isinstance(self.retention_days, bool)
-            or not isinstance(self.retention_days, int)
-            or self.retention_days < 1
-        ):
-            found.append(
-                f"retention_days must be a positive whole number of days, got {self.retention_days!r}"
-            )
         if self.existing_bucket_name is not None:
             conflicts = rules.existing_bucket_conflicts(
                 {
@@ -121,12 +113,20 @@ def _tenant_org_id_problem(value: Any) -> str | None:
 
 
 _OPTIONAL_FIELDS = frozenset(
-    {"role_name", "bucket_name", "existing_bucket_name", "external_id", "tenant_org_id", "kms_key_arn"}
+    {
+        "role_name",
+        "bucket_name",
+        "existing_bucket_name",
+        "external_id",
+        "tenant_org_id",
+        "kms_key_arn",
+        "retention_days",
+    }
 )
-# Field -> rule for every plain string value (Outputs are skipped); the order is the report order.
+# Field -> rule for every plain value (Outputs are skipped); the order is the report order.
 _VALUE_RULES: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
     ("role_name", rules.role_name_problem),
-    ("bucket_name", rules.bucket_name_problem),
+    ("bucket_name", rules.new_bucket_name_problem),
     ("existing_bucket_name", rules.bucket_name_problem),
     ("export_prefix", rules.export_prefix_problem),
     ("external_id_mode", _external_id_mode_problem),
@@ -134,5 +134,6 @@ _VALUE_RULES: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
     ("tenant_org_id", _tenant_org_id_problem),
     ("object_ownership", _object_ownership_problem),
     ("kms_key_arn", rules.kms_key_arn_problem),
+    ("retention_days", rules.retention_days_problem),
     ("bitmovin_principal_arn", rules.principal_arn_problem),
 )

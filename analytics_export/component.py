@@ -255,8 +255,8 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             f"{name}-write",
             role=self.role.id,
             name=ROLE_POLICY_NAME,
-            policy=pulumi.Output.all(account.partition, bucket.name).apply(
-                lambda values: json.dumps(policies.write_policy(values[0], values[1], prefix, kms_key_arn))
+            policy=pulumi.Output.all(account.partition, bucket.name, account.region).apply(
+                lambda v: json.dumps(policies.write_policy(v[0], v[1], prefix, kms_key_arn, region=v[2]))
             ),
             # Bitmovin can write only once encryption, ownership and the TLS policy are in place.
             opts=pulumi.ResourceOptions(parent=self, depends_on=bucket.resources),

@@ -27,7 +27,7 @@ from typing import Any
 from analytics_export import naming
 from analytics_export.args import BitmovinAnalyticsExportArgs
 from analytics_export.config_schema import ConfigKey, project_keys
-from analytics_export.policies import BITMOVIN_PRINCIPAL, arn_partition
+from analytics_export.policies import BITMOVIN_PRINCIPAL
 from providers import validation as rules
 
 # ---------------------------------------------------------------------------------------------
@@ -56,7 +56,6 @@ _CONFIG_KEY_OF_FIELD = {
     "object_ownership": "objectOwnership",
     "retain_bucket_on_destroy": "retainBucketOnDestroy",
 }
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _UUID_COMMAND = "\"$(python3 -c 'import uuid; print(uuid.uuid4())')\""
 
 
@@ -119,29 +118,25 @@ def rm_command(key: str) -> str:
 
 def suggest_bucket_name(value: str, stack: str) -> str:
     candidate = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", value.lower())).strip("-")[:63].strip("-")
-    if rules.bucket_name_problem(candidate) is None:
+    if rules.new_bucket_name_problem(candidate) is None:
         return candidate
     return f"{naming.BUCKET_NAME_PREFIX}{naming.stack_slug(stack, 30)}-<your account id>"
 
 
 def suggest_role_name(value: str, stack: str) -> str:
-    candidate = re.sub(r"[^\w+=,.@-]", "-", value)[:64]
+    candidate = re.sub(r"[^A-Za-z0-9_+=,.@-]", "-", value)[:64]
     return candidate if rules.role_name_problem(candidate) is None else naming.default_role_name(stack)
 
 
 def suggest_prefix(value: str) -> str:
-    candidate = re.sub(r"/{2,}", "/", value.strip().lstrip("/"))
-    if candidate and not candidate.endswith("/"):
-        candidate += "/"
-    return candidate if rules.export_prefix_problem(candidate) is None else "analytics/"
+    """The literal folder the user most likely meant: no wildcards, variables or dot segments."""
+    cleaned = re.sub(r"[^A-Za-z0-9!_.'()/-]", "", re.sub(r"\s+", "-", value.strip()))
+    segments = [segment for segment in cleaned.split("/") if segment not in ("", ".", "..")]
+    candidate = "/".join(segments) + "/" if segments else ""
+    return candidate if candidate and rules.export_prefix_problem(candidate) is None else "analytics/"
 
 
-def region_partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+region_partition = rules.region_partition
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,8 +189,17 @@ class _RawConfig:
             return int(DEFAULTS[key])
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,20}", value.strip()):
             return int(value)
+        if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+            # int() refuses thousands of digits; a number this long is out of every range anyway.
+            self.problem(
+                key,
+                f"is a {len(value.strip())}-digit number; S3 lifecycle days are at most "
+                f"{rules.MAX_RETENTION_DAYS} (0 keeps exports forever)",
+                set_command(key, "0"),
+            )
+            return int(DEFAULTS[key])
         self.problem(key, f"must be a whole number of days, got {value!r}", set_command(key, "30"))
         return int(DEFAULTS[key])
 
@@ -218,12 +222,8 @@ Chosen = dict[str, Any]
 def _region_rule(raw: _RawConfig, chosen: Chosen) -> None:
     """aws:region is a provider key: only validated and used for cross-checks."""
     region = raw.other.get(REGION_KEY) or None
-    if region is not None and (not isinstance(region, str) or not _REGION.match(region)):
-        raw.problem(
-            REGION_KEY,
-            f"{region!r} is not an AWS region name such as eu-central-1",
-            set_command(REGION_KEY, "eu-central-1"),
-        )
+    if region is not None and (reason := rules.region_problem(region)):
+        raw.problem(REGION_KEY, reason, set_command(REGION_KEY, "eu-central-1"))
         region = None
     chosen["region"] = region
 
@@ -236,7 +236,9 @@ def _tenant_org_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
             TENANT_ORG_ID_KEY,
             f"{reason} (or remove it with `{rm_command(TENANT_ORG_ID_KEY)}` to use the API key's own "
             "organization)",
-            set_command(TENANT_ORG_ID_KEY, "<your Bitmovin organization id>"),
+            set_command(
+                TENANT_ORG_ID_KEY, rules.canonical_uuid(tenant_org_id) or "<your Bitmovin organization id>"
+            ),
         )
         tenant_org_id = None
     chosen["tenant_org_id"] = tenant_org_id
@@ -304,7 +306,7 @@ def _bucket_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
     bucket_name = raw.text("bucketName")
     if chosen["existing_bucket_name"] is not None:
         bucket_name = None
-    elif bucket_name is not None and (reason := rules.bucket_name_problem(bucket_name)):
+    elif bucket_name is not None and (reason := rules.new_bucket_name_problem(bucket_name)):
         raw.problem(
             "bucketName", reason, set_command("bucketName", suggest_bucket_name(bucket_name, raw.stack))
         )
@@ -338,12 +340,17 @@ def _kms_key_arn_rule(raw: _RawConfig, chosen: Chosen) -> None:
             set_command("kmsKeyArn", "arn:aws:kms:<region>:<account id>:key/<key id>"),
         )
         kms_key_arn = None
-    elif kms_key_arn is not None and region is not None and kms_key_arn.split(":")[3] != region:
+    elif (
+        kms_key_arn is not None
+        and region is not None
+        and (reason := rules.kms_key_location_problem(kms_key_arn, region))
+    ):
         raw.problem(
             "kmsKeyArn",
-            f"the key is in {kms_key_arn.split(':')[3]} but the bucket is created in {region} "
-            "(aws:region); S3 can only use a KMS key from the bucket's region",
-            set_command("kmsKeyArn", f"arn:aws:kms:{region}:<account id>:key/<key id>"),
+            f"{reason} (aws:region {region})",
+            set_command(
+                "kmsKeyArn", f"arn:{region_partition(region)}:kms:{region}:<account id>:key/<key id>"
+            ),
         )
         kms_key_arn = None
     chosen["kms_key_arn"] = kms_key_arn
@@ -355,8 +362,11 @@ def _retention_days_rule(raw: _RawConfig, chosen: Chosen) -> None:
         raw.problem(
             "retentionDays",
             f"must be a positive number of days, or 0 to keep exports forever, got {retention}",
-            set_command("retentionDays", str(abs(retention))),
+            set_command("retentionDays", str(min(abs(retention), rules.MAX_RETENTION_DAYS))),
         )
+        retention = 0
+    elif retention and (reason := rules.retention_days_problem(retention)):
+        raw.problem("retentionDays", f"{reason}; 0 keeps exports forever", set_command("retentionDays", "0"))
         retention = 0
     chosen["retention_days"] = retention or None
 
@@ -401,11 +411,11 @@ def _principal_rule(raw: _RawConfig, chosen: Chosen) -> None:
             set_command("bitmovinPrincipalArn", BITMOVIN_PRINCIPAL),
         )
         principal = BITMOVIN_PRINCIPAL
-    elif region is not None and arn_partition(principal) != region_partition(region):
+    elif region is not None and rules.arn_partition(principal) != region_partition(region):
         wanted = region_partition(region)
         raw.problem(
             "bitmovinPrincipalArn",
-            f"{principal} is in partition {arn_partition(principal)} but aws:region {region} is in "
+            f"{principal} is in partition {rules.arn_partition(principal)} but aws:region {region} is in "
             f"{wanted}; a role can only trust a principal of its own partition. Ask "
             f"Bitmovin for the principal it uses in {wanted}",
             set_command("bitmovinPrincipalArn", f"arn:{wanted}:iam::<account id>:user/<name>"),

@@ -60,20 +60,82 @@ CLOUD_REGIONS = (
     "EU_NORTH_1",
 )
 
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# Every pattern is ASCII-only and used with ``fullmatch``: ``\w`` and ``\d`` match non-ASCII letters
+# and digits in Python, and ``$`` matches before a trailing newline, while AWS, IAM and STS accept
+# neither (docs/hardening.md).
+SUPPORTED_PARTITIONS: dict[str, str] = {
+    "aws": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+    "aws-us-gov": "amazonaws.com",
+}
+"""The partitions this project deploys to, with each one's DNS suffix (``s3.<region>.<suffix>``)."""
+
+# S3 general purpose bucket naming rules (docs/hardening.md). ``sthree-configurator`` is listed by
+# AWS too; ``sthree-`` already covers it.
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+ACCOUNT_REGIONAL_BUCKET_SUFFIX = "-an"
+"""Only buckets created in an account regional namespace may end with it; this project creates global ones."""
+
+MAX_ROLE_NAME_LENGTH = 64
+MAX_IAM_PATH_LENGTH = 512
+MIN_EXTERNAL_ID_LENGTH, MAX_EXTERNAL_ID_LENGTH = 2, 1224
+MAX_EXPORT_PREFIX_LENGTH = 512
+MAX_RETENTION_DAYS = 2_147_483_647
+"""S3 lifecycle ``Expiration.Days`` is an ``Integer`` (32-bit signed) and must be at least 1."""
+IAM_WILDCARDS = ("*", "?")
+
+_IAM_NAME_CHARS = r"A-Za-z0-9_+=,.@-"  # IAM's [\w+=,.@-], with \w spelled out as ASCII
+_PARTITION = "|".join(re.escape(name) for name in SUPPORTED_PARTITIONS)
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"
+_ACCOUNT_ID = r"[0-9]{12}"
+_CANONICAL_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+_REGION_NAME = re.compile(_REGION)
+_ROLE_NAME = re.compile(rf"[{_IAM_NAME_CHARS}]{{1,{MAX_ROLE_NAME_LENGTH}}}")
+# CreateRole Path: "/" or "/" + printable ASCII (U+0021-U+007E) + "/".
 _ROLE_ARN = re.compile(
-    r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$"
+    rf"arn:(?P<partition>{_PARTITION}):iam::{_ACCOUNT_ID}:role"
+    rf"(?P<path>/(?:[\x21-\x7e]+/)?)(?P<name>[{_IAM_NAME_CHARS}]{{1,{MAX_ROLE_NAME_LENGTH}}})"
+)
+# A trusted principal: the path may not hold '*', '?' or '$' (wildcards and policy variables).
+_PRINCIPAL_ARN = re.compile(
+    rf"arn:(?P<partition>{_PARTITION}):iam::{_ACCOUNT_ID}:(?:user|role)"
+    rf"(?P<path>/(?:[/{_IAM_NAME_CHARS}]+/)?)[{_IAM_NAME_CHARS}]{{1,{MAX_ROLE_NAME_LENGTH}}}"
 )
 _KMS_KEY_ARN = re.compile(
-    r"^arn:(aws|aws-cn|aws-us-gov):kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key/"
-    r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+    rf"arn:(?P<partition>{_PARTITION}):kms:(?P<region>{_REGION}):{_ACCOUNT_ID}:key/"
+    rf"(?:{_CANONICAL_UUID}|mrk-[0-9a-f]{{32}})"
 )
-_PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(user|role)/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+$")
-_MD5_TAG = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_EXTERNAL_ID = re.compile(rf"[A-Za-z0-9_+=,.@:/-]{{{MIN_EXTERNAL_ID_LENGTH},{MAX_EXTERNAL_ID_LENGTH}}}")
+_PREFIX_CHARS = re.compile(r"[A-Za-z0-9!_.'()/-]+")
+_MD5_TAG = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_UUID = re.compile(_CANONICAL_UUID)
+
+
+def region_partition(region: str) -> str | None:
+    """The partition of a region name, or None for a partition this project does not deploy to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if "-iso" in region:  # us-iso-east-1, us-isob-east-1, eu-isoe-west-1, ...: isolated partitions
+        return None
+    return "aws"
+
+
+def region_problem(value: Any) -> str | None:
+    """An AWS region name such as ``eu-central-1``, in a partition this project supports."""
+    if not isinstance(value, str) or not _REGION_NAME.fullmatch(value):
+        return f"{value!r} is not an AWS region name such as eu-central-1"
+    if region_partition(value) is None:
+        return (
+            f"{value} is in an isolated partition; this project deploys to the partitions "
+            f"{', '.join(SUPPORTED_PARTITIONS)}"
+        )
+    return None
 
 
 def bucket_name_problem(value: Any) -> str | None:
@@ -82,71 +144,126 @@ def bucket_name_problem(value: Any) -> str | None:
         return "must be a non-empty string (an S3 bucket name such as 'acme-analytics-export')"
     if not 3 <= len(value) <= 63:
         return f"must be 3 to 63 characters long, got {len(value)}"
-    if not _BUCKET_NAME.match(value):
+    if not _BUCKET_NAME.fullmatch(value):
         return (
-            f"'{value}' is not a valid S3 bucket name: use only lowercase letters, digits, '.' and '-', "
+            f"{value!r} is not a valid S3 bucket name: use only lowercase letters, digits, '.' and '-', "
             "starting and ending with a letter or digit"
         )
     if ".." in value or ".-" in value or "-." in value:
         return f"'{value}' is not a valid S3 bucket name: no '..', '.-' or '-.'"
-    if _IP_ADDRESS.match(value):
+    if _IP_ADDRESS.fullmatch(value):
         return f"'{value}' is not a valid S3 bucket name: it must not look like an IP address"
-    if value.startswith(("xn--", "sthree-", "amzn-s3-demo-")) or value.endswith(
-        ("-s3alias", "--ol-s3", "--x-s3")
-    ):
-        return f"'{value}' uses a prefix or suffix that S3 reserves"
+    reserved = [p for p in RESERVED_BUCKET_PREFIXES if value.startswith(p)]
+    reserved += [s for s in RESERVED_BUCKET_SUFFIXES if value.endswith(s)]
+    if reserved:
+        return (
+            f"'{value}' uses '{reserved[0]}', which S3 reserves (prefixes {', '.join(RESERVED_BUCKET_PREFIXES)}; "
+            f"suffixes {', '.join(RESERVED_BUCKET_SUFFIXES)})"
+        )
     return None
 
 
+def new_bucket_name_problem(value: Any) -> str | None:
+    """A bucket this stack creates, in the global namespace: no account-regional ``-an`` suffix."""
+    problem = bucket_name_problem(value)
+    if problem is None and value.endswith(ACCOUNT_REGIONAL_BUCKET_SUFFIX):
+        return (
+            f"'{value}' ends with '{ACCOUNT_REGIONAL_BUCKET_SUFFIX}', which S3 allows only for buckets in an "
+            "account regional namespace; this stack creates a global bucket"
+        )
+    return problem
+
+
 def role_name_problem(value: Any) -> str | None:
-    """IAM role name rules (1-64 characters of ``[\\w+=,.@-]``)."""
+    """IAM role name rules: 1-64 ASCII characters of letters, digits and ``_+=,.@-``."""
     if not isinstance(value, str) or not value:
         return "must be a non-empty IAM role name such as 'bitmovin-analytics-export'"
-    if len(value) > 64:
+    if len(value) > MAX_ROLE_NAME_LENGTH:
         return f"IAM role names are at most 64 characters, '{value}' has {len(value)}"
-    if not _ROLE_NAME.match(value):
-        return f"'{value}' is not a valid IAM role name: use letters, digits and +=,.@_- only"
+    if not _ROLE_NAME.fullmatch(value):
+        return f"{value!r} is not a valid IAM role name: use ASCII letters, digits and +=,.@_- only"
     return None
 
 
 def role_arn_problem(value: Any) -> str | None:
-    """A role ARN as Bitmovin needs it: ``arn:<partition>:iam::<12-digit account>:role/<name>``."""
-    if not isinstance(value, str) or not _ROLE_ARN.match(value):
+    """A role ARN as Bitmovin needs it: ``arn:<partition>:iam::<12-digit account>:role/[path/]<name>``."""
+    match = _ROLE_ARN.fullmatch(value) if isinstance(value, str) else None
+    if match is None or len(match["path"]) > MAX_IAM_PATH_LENGTH:
         return (
-            f"{value!r} is not an IAM role ARN; expected arn:aws:iam::<12-digit account id>:role/<role name>"
+            f"{value!r} is not an IAM role ARN; expected arn:aws:iam::<12-digit account id>:role/<role name> "
+            "(role name: 1-64 ASCII letters, digits and +=,.@_-; path: at most 512 characters)"
         )
     return None
 
 
 def principal_arn_problem(value: Any) -> str | None:
     """The trusted principal must be one IAM user or role, never an account root or a wildcard."""
-    if not isinstance(value, str) or not _PRINCIPAL_ARN.match(value):
+    match = _PRINCIPAL_ARN.fullmatch(value) if isinstance(value, str) else None
+    if match is None or len(match["path"]) > MAX_IAM_PATH_LENGTH:
         return (
             f"{value!r} is not an IAM user or role ARN; expected "
-            "arn:<partition>:iam::<12-digit account id>:user/<name> (or :role/<name>)"
+            "arn:<partition>:iam::<12-digit account id>:user/<name> (or :role/<name>), with ASCII letters, "
+            "digits and +=,.@_- only (no wildcards)"
         )
     return None
 
 
 def kms_key_arn_problem(value: Any) -> str | None:
     """Only a key ARN can be scoped in the role policy; aliases and key ids cannot."""
-    if not isinstance(value, str) or not _KMS_KEY_ARN.match(value):
+    match = _KMS_KEY_ARN.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
         return (
             f"{value!r} is not a KMS key ARN; expected arn:aws:kms:<region>:<account id>:key/<key id> "
             "(an alias or a bare key id cannot be used in the role policy)"
         )
+    wanted = region_partition(match["region"])
+    if wanted != match["partition"]:
+        return (
+            f"{value} names partition {match['partition']}, but region {match['region']} is in "
+            f"{wanted or 'an isolated partition'}; no such key can exist"
+        )
     return None
+
+
+def kms_key_location_problem(kms_key_arn: str, region: str) -> str | None:
+    """S3 uses a KMS key only from the bucket's own region (and so its partition)."""
+    key_region = kms_key_arn.split(":")[3]
+    if key_region != region or arn_partition(kms_key_arn) != region_partition(region):
+        return (
+            f"the key is in {arn_partition(kms_key_arn)}/{key_region} but the bucket is in "
+            f"{region_partition(region)}/{region}; S3 can only use a KMS key from the bucket's region"
+        )
+    return None
+
+
+def arn_partition(arn: str) -> str:
+    """``arn:aws-cn:iam::...`` -> ``aws-cn``."""
+    return arn.split(":", 2)[1]
+
+
+def canonical_uuid(value: Any) -> str | None:
+    """The canonical lowercase 8-4-4-4-12 form of any UUID spelling Python accepts, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def _uuid_problem(value: Any, what: str, example: str) -> str | None:
-    """Bitmovin ids are UUIDs; checking the form early beats a 403 or 404 from the API."""
+    """Bitmovin ids are UUIDs in canonical form; other spellings are sent verbatim, so refuse them."""
     if not isinstance(value, str):
         return f"must be a {what} (a UUID)"
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return f"'{value}' is not a {what}; expected a UUID like {example}"
-    return None
+    if _UUID.fullmatch(value):
+        return None
+    canonical = canonical_uuid(value)
+    if canonical is None:
+        return f"{value!r} is not a {what}; expected a UUID like {example}"
+    return (
+        f"{value!r} spells a {what} in a non-canonical form that would be sent verbatim; "
+        f"use the canonical lowercase form {canonical}"
+    )
 
 
 def tenant_org_id_problem(value: Any) -> str | None:
@@ -155,25 +272,53 @@ def tenant_org_id_problem(value: Any) -> str | None:
 
 
 def external_id_problem(value: Any) -> str | None:
-    """STS ExternalId rules: 2-1224 characters of ``[\\w+=,.@:/-]``."""
-    if not isinstance(value, str) or not _EXTERNAL_ID.match(value):
-        return "must be 2 to 1224 characters of letters, digits and +=,.@:/-_ (a random UUID is recommended)"
+    """STS ExternalId rules: 2-1224 ASCII characters of letters, digits and ``_+=,.@:/-``."""
+    if not isinstance(value, str) or not _EXTERNAL_ID.fullmatch(value):
+        return (
+            "must be 2 to 1224 characters, only ASCII letters, digits and +=,.@:/-_ "
+            "(a random UUID is recommended)"
+        )
     return None
 
 
 def export_prefix_problem(value: Any) -> str | None:
-    """A key prefix such as ``analytics/``; a leading slash would create an empty first path segment."""
+    """A key prefix such as ``analytics/``: literal in lifecycle rules, so it must be literal in IAM too."""
     if not isinstance(value, str):
         return "must be a string such as 'analytics/'"
     if value == "":
         return None
+    wildcards = sorted({char for char in value if char in IAM_WILDCARDS})
+    if wildcards:
+        return (
+            f"{value!r} contains {' and '.join(repr(c) for c in wildcards)}: a wildcard in IAM policies, so "
+            "Bitmovin could write outside the prefix while the lifecycle rule reads it literally"
+        )
+    if "$" in value:
+        return f"{value!r} contains '$', which starts an IAM policy variable (${{...}}) in the role policy"
     if value.startswith("/"):
         suggestion = value.lstrip("/").rstrip("/") + "/"
         return f"'{value}' must not start with '/': S3 keys have no leading slash, use '{suggestion}'"
     if not value.endswith("/"):
-        return f"'{value}' must end with '/' so that it names a folder, e.g. '{value}/'"
-    if "//" in value or not _PREFIX.match(value) or len(value) > 512:
-        return f"'{value}' may only hold letters, digits, '/' and !_.*'()- (no '//'), at most 512 characters"
+        return f"{value!r} must end with '/' so that it names a folder, e.g. '{value.rstrip()}/'"
+    if any(segment in (".", "..") for segment in value[:-1].split("/")):
+        return (
+            f"'{value}' has a '.' or '..' segment: clients resolve those as relative paths (RFC 3986), so "
+            "keys would not be where the policy and the lifecycle rule expect them"
+        )
+    if "//" in value or not _PREFIX_CHARS.fullmatch(value) or len(value) > MAX_EXPORT_PREFIX_LENGTH:
+        return f"{value!r} may only hold letters, digits, '/' and !_.'()- (no '//'), at most 512 characters"
+    return None
+
+
+def retention_days_problem(value: Any) -> str | None:
+    """S3 lifecycle ``Expiration.Days``: a whole number from 1 to 2147483647."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"must be a whole number of days, got {value!r}"
+    if not 1 <= value <= MAX_RETENTION_DAYS:
+        return (
+            f"must be from 1 to {MAX_RETENTION_DAYS} days (S3 lifecycle expiration days is a positive "
+            f"32-bit integer), got {value}"
+        )
     return None
 
 
@@ -205,7 +350,7 @@ def acl_problem(value: Any) -> str | None:
 
 def md5_meta_tag_problem(value: Any) -> str | None:
     """The tag becomes an ``x-amz-meta-<tag>`` header, so only header-safe characters work."""
-    if not isinstance(value, str) or not _MD5_TAG.match(value):
+    if not isinstance(value, str) or not _MD5_TAG.fullmatch(value):
         return "must be 1-128 characters of letters, digits, '-' and '_' (it becomes x-amz-meta-<tag>)"
     return None
 

@@ -38,7 +38,7 @@ def _cell(text: object) -> str:
     value = repr(text) if not isinstance(text, str) else text
     if len(value) > 60:
         value = value[:57] + "..."
-    return value.replace("|", "\\|").replace("\n", "<br>").replace("\t", "\\t")
+    return value.replace("|", "\\|").replace("\n", "\\n").replace("\t", "\\t")
 
 
 def render() -> str:

@@ -469,7 +469,9 @@ def bad_inputs(emulator: EmulatorServer) -> bool:
         )
     print(table(("kind", "key", "value", "why", "requests", "verdict", "first line of the error"), rows))
     rejected = sum(1 for row in rows if row[5] == "rejected" and row[4] == 0)
-    print(f"\n  {rejected}/{len(rows)} bad inputs rejected with 0 requests")
+    by_kind = {kind: sum(1 for row in rows if row[0] == kind) for kind in dict.fromkeys(r[0] for r in rows)}
+    print(f"\n  catalogue: {len(rows)} cases ({', '.join(f'{n} {kind}' for kind, n in by_kind.items())})")
+    print(f"  {rejected}/{len(rows)} bad inputs rejected with 0 requests")
     return ok
 
 

@@ -9,6 +9,10 @@
   would deny every object PUT.
 * the trust policy's meaning (principal, action, external-ID condition) is asserted on its structure,
   not inferred from moto, whose AssumeRole checks are not AWS-faithful.
+* hardening (docs/hardening.md): with IAM enforced, only literal prefixes are writable, a wildcard
+  prefix would not be, and the ACL conditions keep every request an exporter needs. moto evaluates no
+  S3 or KMS condition key, so what those conditions refuse is judged by tests/iam_model.py
+  (tests/test_policy_meaning.py), which is checked here against moto where moto is faithful.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from moto.iam.exceptions import MalformedPolicyDocument
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
+from tests import iam_model
 from tests.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
 
 pytestmark = pytest.mark.layer5
@@ -60,7 +65,10 @@ def test_permission_policy_passes_parliament(variant, partition):
     prefix, kms = VARIANTS[variant]
     if kms and partition != "aws":
         kms = kms.replace("arn:aws:", f"arn:{partition}:")
-    assert findings(write_policy(partition, BUCKET, prefix, kms)) == []
+    region = "cn-north-1" if partition == "aws-cn" else REGION
+    if kms and partition != "aws":
+        kms = kms.replace(REGION, region)
+    assert findings(write_policy(partition, BUCKET, prefix, kms, region=region)) == []
 
 
 def test_tls_only_bucket_policy_passes_parliament():
@@ -80,7 +88,8 @@ def test_parliament_is_live():
 
 def test_community_auditors_only_note_put_object_acl():
     """s3:PutObjectAcl counts as permissions management; Bitmovin documents it as required (it may
-    send x-amz-acl), and on a BucketOwnerEnforced bucket it cannot grant anything."""
+    send x-amz-acl); the policy lets it set only the canned ACLs private and bucket-owner-full-control
+    (tests/test_policy_meaning.py), and on a BucketOwnerEnforced bucket it cannot grant anything."""
     issues = {
         issue
         for issue, _ in findings(write_policy("aws", BUCKET, "analytics/"), include_community_auditors=True)
@@ -94,7 +103,7 @@ def test_community_auditors_only_note_put_object_acl():
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_permission_policy_is_valid_iam_syntax(variant):
     prefix, kms = VARIANTS[variant]
-    IAMPolicyDocumentValidator(json.dumps(write_policy("aws", BUCKET, prefix, kms))).validate()
+    IAMPolicyDocumentValidator(json.dumps(write_policy("aws", BUCKET, prefix, kms, region=REGION))).validate()
 
 
 def test_trust_policy_is_valid_trust_syntax():
@@ -257,7 +266,9 @@ EXPECTED_WITH_PREFIX = {
 @pytest.mark.parametrize("variant", ["prefix", "nested_prefix", "prefix_kms"])
 def test_assumed_role_writes_only_under_the_prefix(aws, variant):
     prefix, kms = VARIANTS[variant]
-    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, prefix, kms)))
+    keys, role_arn = assume_writer_role(
+        BUCKET, json.dumps(write_policy("aws", BUCKET, prefix, kms, region=REGION))
+    )
     with enable_iam_authentication():
         s3 = role_s3_client(keys, role_arn)
         assert probe(s3, BUCKET, prefix) == EXPECTED_WITH_PREFIX
@@ -306,3 +317,122 @@ def test_program_permission_policy_enforced_by_moto(aws):
     with enable_iam_authentication():
         s3 = role_s3_client(keys, role_arn)
         assert probe(s3, bucket, "analytics/") == EXPECTED_WITH_PREFIX
+
+
+# -- hardening: literal prefixes and ACLs with IAM enforced (docs/hardening.md) -------------------------
+
+# Prefixes moto can judge: its resource matcher turns '*' into '.*' but leaves every other character to
+# Python's regex syntax, so '.', '(' and ')' (valid in a prefix) would be misjudged; those are judged
+# by tests/iam_model.py in tests/test_policy_meaning.py and tests/test_rules_properties.py.
+LITERAL_PREFIXES = ("a/", "exports_2024/", "team-a/bitmovin/", "x!y'z/")
+
+
+def lookalike_keys(prefix: str) -> list[str]:
+    """Keys a widened policy would reach: siblings, parents, case and wildcard variants."""
+    stem = prefix.rstrip("/")
+    parent = stem.rsplit("/", 1)[0] + "/" if "/" in stem else ""
+    return [
+        f"{stem}-private/x.csv",
+        f"{stem}x/x.csv",
+        f"{stem[:-1] or 'b'}/x.csv",
+        f"{stem.upper()}/x.csv" if stem.upper() != stem else "OTHER/x.csv",
+        f"{parent}other/x.csv",
+        "x.csv",
+        f"*/{prefix}x.csv",
+    ]
+
+
+@pytest.mark.parametrize("prefix", LITERAL_PREFIXES)
+def test_assumed_role_writes_only_under_the_literal_prefix(aws, prefix):
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, prefix)))
+    body = b"x"
+    with enable_iam_authentication():
+        s3 = role_s3_client(keys, role_arn)
+        assert allowed(lambda: s3.put_object(Bucket=BUCKET, Key=f"{prefix}2025/x.csv", Body=body))
+        for key in lookalike_keys(prefix):
+            assert not key.startswith(prefix)
+            assert not allowed(lambda key=key: s3.put_object(Bucket=BUCKET, Key=key, Body=body)), key
+
+
+@pytest.mark.parametrize(("prefix", "outside"), [("a*/", "a-private/x.csv"), ("*/", "finance/x.csv")])
+def test_a_wildcard_prefix_would_let_the_role_write_elsewhere(aws, prefix, outside):
+    """The attack, shown with IAM enforced: the unvalidated policy text lets the role write outside
+    the folder the lifecycle rule expires; write_policy refuses to build it."""
+    widened = json.loads(json.dumps(write_policy("aws", BUCKET, "analytics/")))
+    for statement in widened["Statement"][2:]:
+        statement["Resource"] = f"arn:aws:s3:::{BUCKET}/{prefix}*"
+        statement.pop("Condition")
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(widened))
+    with enable_iam_authentication():
+        s3 = role_s3_client(keys, role_arn)
+        assert allowed(lambda: s3.put_object(Bucket=BUCKET, Key=outside, Body=b"x"))
+    with pytest.raises(ValueError, match="wildcard"):
+        write_policy("aws", BUCKET, prefix)
+
+
+def test_the_exporter_can_still_write_with_or_without_an_allowed_acl(aws):
+    """The ACL conditions leave every request an exporter needs allowed, with IAM enforced."""
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, "analytics/")))
+    key = "analytics/2025/x.csv"
+    with enable_iam_authentication():
+        s3 = role_s3_client(keys, role_arn)
+        assert allowed(lambda: s3.put_object(Bucket=BUCKET, Key=key, Body=b"x"))
+        for acl in ("private", "bucket-owner-full-control"):
+            assert allowed(lambda acl=acl: s3.put_object(Bucket=BUCKET, Key=key, Body=b"x", ACL=acl))
+            assert allowed(lambda acl=acl: s3.put_object_acl(Bucket=BUCKET, Key=key, ACL=acl))
+        assert not allowed(
+            lambda: s3.put_object(Bucket=BUCKET, Key="elsewhere/x.csv", Body=b"x", ACL="private")
+        )
+
+
+def test_moto_does_not_evaluate_s3_acl_condition_keys(aws):
+    """Why the ACL refusals are proven by tests/iam_model.py and not here: moto allows a grant that
+    the policy's conditions refuse on AWS. If this ever fails, moto learned the condition keys and the
+    grant cases can move into the moto tests."""
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, "analytics/")))
+    with enable_iam_authentication():
+        s3 = role_s3_client(keys, role_arn)
+        assert allowed(
+            lambda: s3.put_object(
+                Bucket=BUCKET, Key="analytics/x.csv", Body=b"x", GrantRead='id="0123456789abcdef"'
+            )
+        )
+
+
+def model_requests(bucket: str, prefix: str) -> dict[str, tuple[str, str, dict[str, str]]]:
+    """The requests of :func:`probe` as (action, resource, condition keys), for tests/iam_model.py."""
+    objects = f"arn:aws:s3:::{bucket}/"
+    return {
+        "put under prefix": ("s3:PutObject", f"{objects}{prefix}2025/01/x.csv", {}),
+        "put acl under prefix": (
+            "s3:PutObjectAcl",
+            f"{objects}{prefix}2025/01/x.csv",
+            {"s3:x-amz-acl": "private"},
+        ),
+        "put outside prefix": ("s3:PutObject", f"{objects}elsewhere/x.csv", {}),
+        "put lookalike prefix": ("s3:PutObject", f"{objects}{prefix.rstrip('/')}-evil/x.csv", {}),
+        "put other bucket": ("s3:PutObject", f"arn:aws:s3:::{OTHER_BUCKET}/{prefix}x.csv", {}),
+        "get": ("s3:GetObject", f"{objects}{prefix}2025/01/x.csv", {}),
+        "delete": ("s3:DeleteObject", f"{objects}{prefix}2025/01/x.csv", {}),
+        "bucket location": ("s3:GetBucketLocation", f"arn:aws:s3:::{bucket}", {}),
+        "list prefix": ("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix}),
+        "list other bucket": ("s3:ListBucket", f"arn:aws:s3:::{OTHER_BUCKET}", {"s3:prefix": ""}),
+        "list all buckets": ("s3:ListAllMyBuckets", "*", {}),
+        "change bucket policy": ("s3:PutBucketPolicy", f"arn:aws:s3:::{bucket}", {}),
+        "delete bucket": ("s3:DeleteBucket", f"arn:aws:s3:::{bucket}", {}),
+    }
+
+
+@pytest.mark.parametrize("prefix", ["analytics/", "exports_2024/"])
+def test_the_iam_model_agrees_with_moto_where_moto_is_faithful(aws, prefix):
+    """tests/iam_model.py, which judges the conditions moto ignores, gives moto's verdict on every
+    probe (actions and resources), so its verdicts on conditions rest on a checked evaluator."""
+    document = write_policy("aws", BUCKET, prefix)
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(document))
+    with enable_iam_authentication():
+        by_moto = probe(role_s3_client(keys, role_arn), BUCKET, prefix)
+    by_model = {
+        label: iam_model.allowed(document, action, resource, context)
+        for label, (action, resource, context) in model_requests(BUCKET, prefix).items()
+    }
+    assert by_model == by_moto == EXPECTED_WITH_PREFIX

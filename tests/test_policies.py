@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -73,6 +74,16 @@ def test_principal_arn_problem_accepts_users_and_roles(principal):
 # -- write policy ---------------------------------------------------------------------------------
 
 
+NO_GRANTS = {
+    "s3:x-amz-grant-full-control": "true",
+    "s3:x-amz-grant-read": "true",
+    "s3:x-amz-grant-read-acp": "true",
+    "s3:x-amz-grant-write": "true",
+    "s3:x-amz-grant-write-acp": "true",
+}
+CANNED = ["private", "bucket-owner-full-control"]
+
+
 def test_write_policy_with_prefix_exact():
     assert write_policy("aws", BUCKET, "analytics/") == {
         "Version": "2012-10-17",
@@ -93,8 +104,22 @@ def test_write_policy_with_prefix_exact():
             {
                 "Sid": "WriteExports",
                 "Effect": "Allow",
-                "Action": ["s3:PutObject", "s3:PutObjectAcl"],
+                "Action": ["s3:PutObject"],
                 "Resource": "arn:aws:s3:::acme-analytics/analytics/*",
+                "Condition": {
+                    "StringEqualsIfExists": {"s3:x-amz-acl": CANNED},
+                    "Null": NO_GRANTS,
+                },
+            },
+            {
+                "Sid": "SetCannedExportAcl",
+                "Effect": "Allow",
+                "Action": ["s3:PutObjectAcl"],
+                "Resource": "arn:aws:s3:::acme-analytics/analytics/*",
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": CANNED},
+                    "Null": NO_GRANTS,
+                },
             },
         ],
     }
@@ -102,10 +127,11 @@ def test_write_policy_with_prefix_exact():
 
 def test_write_policy_without_prefix_covers_bucket_and_lists_unconditionally():
     statements = {s["Sid"]: s for s in write_policy("aws", BUCKET, "")["Statement"]}
-    assert set(statements) == {"FindBucketRegion", "ListExportPrefix", "WriteExports"}
+    assert set(statements) == {"FindBucketRegion", "ListExportPrefix", "WriteExports", "SetCannedExportAcl"}
     assert "Condition" not in statements["ListExportPrefix"]
     assert "Condition" not in statements["FindBucketRegion"]
     assert statements["WriteExports"]["Resource"] == "arn:aws:s3:::acme-analytics/*"
+    assert statements["SetCannedExportAcl"]["Resource"] == "arn:aws:s3:::acme-analytics/*"
 
 
 def test_write_policy_nested_prefix():
@@ -116,21 +142,48 @@ def test_write_policy_nested_prefix():
     }
 
 
-def test_write_policy_kms_adds_only_that_key():
-    statements = write_policy("aws", BUCKET, "analytics/", KMS_KEY)["Statement"]
+def test_write_policy_kms_adds_only_that_key_through_s3_for_this_bucket():
+    statements = write_policy("aws", BUCKET, "analytics/", KMS_KEY, region="eu-central-1")["Statement"]
     assert statements[-1] == {
-        "Sid": "UseExportEncryptionKey",
+        "Sid": "UseExportEncryptionKeyThroughS3",
         "Effect": "Allow",
         "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
         "Resource": KMS_KEY,
+        "Condition": {
+            "StringEquals": {"kms:ViaService": "s3.eu-central-1.amazonaws.com"},
+            "StringLike": {
+                "kms:EncryptionContext:aws:s3:arn": [
+                    "arn:aws:s3:::acme-analytics",
+                    "arn:aws:s3:::acme-analytics/analytics/*",
+                ]
+            },
+        },
     }
     assert statements[:-1] == write_policy("aws", BUCKET, "analytics/")["Statement"]
+
+
+@pytest.mark.parametrize(
+    ("partition", "region", "service"),
+    [
+        ("aws", "us-east-1", "s3.us-east-1.amazonaws.com"),
+        ("aws-cn", "cn-north-1", "s3.cn-north-1.amazonaws.com.cn"),
+        ("aws-cn", "cn-northwest-1", "s3.cn-northwest-1.amazonaws.com.cn"),
+        ("aws-us-gov", "us-gov-west-1", "s3.us-gov-west-1.amazonaws.com"),
+    ],
+)
+def test_kms_via_service_uses_the_partition_dns_suffix(partition, region, service):
+    key = f"arn:{partition}:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    statement = write_policy(partition, BUCKET, "", key, region=region)["Statement"][-1]
+    assert statement["Condition"]["StringEquals"] == {"kms:ViaService": service}
+    assert statement["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"][0] == (
+        f"arn:{partition}:s3:::{BUCKET}"
+    )
 
 
 def test_write_policy_grants_nothing_else():
     """The complete action set, every resource scoped, no wildcards, no Principal, only Allow."""
     for prefix, kms in (("", None), ("analytics/", None), ("analytics/", KMS_KEY)):
-        document = write_policy("aws", BUCKET, prefix, kms)
+        document = write_policy("aws", BUCKET, prefix, kms, region="eu-central-1")
         actions = {action for statement in document["Statement"] for action in statement["Action"]}
         expected = {"s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:PutObjectAcl"}
         assert actions == (expected | {"kms:GenerateDataKey", "kms:Decrypt"} if kms else expected)
@@ -141,6 +194,10 @@ def test_write_policy_grants_nothing_else():
             assert "NotResource" not in statement
             assert statement["Resource"] not in ("*", "arn:aws:s3:::*")
             assert all("*" not in action for action in statement["Action"])
+            if set(statement["Action"]) & {"s3:PutObject", "s3:PutObjectAcl"}:
+                assert statement["Condition"]["Null"] == NO_GRANTS
+            if "kms:Decrypt" in statement["Action"]:
+                assert set(statement["Condition"]) == {"StringEquals", "StringLike"}
 
 
 def test_write_policy_other_partition():
@@ -150,20 +207,28 @@ def test_write_policy_other_partition():
 
 
 @pytest.mark.parametrize(
-    ("partition", "bucket", "prefix", "kms", "match"),
+    ("partition", "bucket", "prefix", "kms", "region", "match"),
     [
-        ("aws", "Bad_Bucket", "", None, "bucket name"),
-        ("aws", BUCKET, "/analytics/", None, "export prefix"),
-        ("aws", BUCKET, "analytics", None, "export prefix"),
-        ("aws", BUCKET, "", "alias/aws/s3", "KMS key"),
-        ("aws-cn", BUCKET, "", KMS_KEY, "partition"),
-        ("AWS", BUCKET, "", None, "partition"),
-        ("", BUCKET, "", None, "partition"),
+        ("aws", "Bad_Bucket", "", None, None, "bucket name"),
+        ("aws", BUCKET, "/analytics/", None, None, "export prefix"),
+        ("aws", BUCKET, "analytics", None, None, "export prefix"),
+        ("aws", BUCKET, "a*/", None, None, "wildcard"),
+        ("aws", BUCKET, "a?/", None, None, "wildcard"),
+        ("aws", BUCKET, "${aws:username}/", None, None, "policy variable"),
+        ("aws", BUCKET, "a/../", None, None, "'..' segment"),
+        ("aws", BUCKET, "", "alias/aws/s3", "eu-central-1", "KMS key"),
+        ("aws-cn", BUCKET, "", KMS_KEY, "eu-central-1", "partition"),
+        ("aws", BUCKET, "", KMS_KEY, None, "region is needed"),
+        ("aws", BUCKET, "", KMS_KEY, "eu-west-1", "bucket's region"),
+        ("aws", BUCKET, "", KMS_KEY, "Frankfurt", "region"),
+        ("AWS", BUCKET, "", None, None, "partition"),
+        ("aws-iso", BUCKET, "", None, None, "partition"),
+        ("", BUCKET, "", None, None, "partition"),
     ],
 )
-def test_write_policy_rejects_bad_inputs(partition, bucket, prefix, kms, match):
-    with pytest.raises(ValueError, match=match):
-        write_policy(partition, bucket, prefix, kms)
+def test_write_policy_rejects_bad_inputs(partition, bucket, prefix, kms, region, match):
+    with pytest.raises(ValueError, match=re.escape(match)):
+        write_policy(partition, bucket, prefix, kms, region=region)
 
 
 # -- bucket policy ---------------------------------------------------------------------------------
@@ -193,7 +258,7 @@ def test_tls_only_bucket_policy_rejects_bad_bucket():
 def test_documents_are_json_serializable_and_stable():
     for document in (
         trust_policy(EXTERNAL_ID),
-        write_policy("aws", BUCKET, "a/", KMS_KEY),
+        write_policy("aws", BUCKET, "a/", KMS_KEY, region="eu-central-1"),
         tls_only_bucket_policy("aws", BUCKET),
     ):
         text = json.dumps(document)

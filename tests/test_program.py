@@ -284,6 +284,11 @@ def test_role_settings_and_dependency_on_the_output():
     assert set(role.inputs) == {"name", "assumeRolePolicy", "maxSessionDuration", "description", "tags"}
 
 
+NO_GRANT_HEADERS = {
+    f"s3:x-amz-grant-{grant}": "true" for grant in ("full-control", "read", "read-acp", "write", "write-acp")
+}
+
+
 def test_permission_policy_exact():
     run = scenario("dev")
     role_policy = run.one(ROLE_POLICY)
@@ -308,8 +313,22 @@ def test_permission_policy_exact():
             {
                 "Sid": "WriteExports",
                 "Effect": "Allow",
-                "Action": ["s3:PutObject", "s3:PutObjectAcl"],
+                "Action": ["s3:PutObject"],
                 "Resource": f"arn:aws:s3:::{DEFAULT_BUCKET}/analytics/*",
+                "Condition": {
+                    "StringEqualsIfExists": {"s3:x-amz-acl": ["private", "bucket-owner-full-control"]},
+                    "Null": NO_GRANT_HEADERS,
+                },
+            },
+            {
+                "Sid": "SetCannedExportAcl",
+                "Effect": "Allow",
+                "Action": ["s3:PutObjectAcl"],
+                "Resource": f"arn:aws:s3:::{DEFAULT_BUCKET}/analytics/*",
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": ["private", "bucket-owner-full-control"]},
+                    "Null": NO_GRANT_HEADERS,
+                },
             },
         ],
     }
@@ -323,8 +342,11 @@ def test_permission_policy_waits_for_the_bucket_security_settings():
 
 
 def test_kms_permission_only_with_kms():
+    kms_statement = policy(scenario("kms_retention").one(ROLE_POLICY))["Statement"][-1]
+    assert kms_statement["Resource"] == KMS_KEY
+    assert kms_statement["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-central-1.amazonaws.com"}
     assert policy(scenario("kms_retention").one(ROLE_POLICY)) == write_policy(
-        "aws", DEFAULT_BUCKET, "analytics/", KMS_KEY
+        "aws", DEFAULT_BUCKET, "analytics/", KMS_KEY, region="eu-central-1"
     )
     assert not any(
         action.startswith("kms:")

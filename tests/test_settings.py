@@ -381,7 +381,15 @@ def test_export_prefix(prefix):
         ("/analytics/", "analytics/"),
         ("/analytics", "analytics/"),
         ("a//b/", "a/b/"),
-        ("with space/", "analytics/"),
+        ("with space/", "with-space/"),
+        ("a*/", "a/"),
+        ("exports/?/", "exports/"),
+        ("${aws:username}/", "awsusername/"),
+        ("a/../b/", "a/b/"),
+        ("./a/", "a/"),
+        ("analytics/\n", "analytics/"),
+        ("analytiké/", "analytik/"),
+        ("*/", "analytics/"),
     ],
 )
 def test_bad_export_prefix(prefix, fix):
@@ -630,3 +638,26 @@ def test_component_args_existing_bucket_conflicts():
         BitmovinAnalyticsExportArgs(existing_bucket_name="b-b-b", bucket_name="c-c-c", kms_key_arn=KMS_KEY)
     with pytest.raises(ValueError, match="external_id can only be set with external_id_mode CUSTOM"):
         BitmovinAnalyticsExportArgs(external_id="abc")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "complaint"),
+    [
+        ("export_prefix", "a*/", "wildcard"),
+        ("export_prefix", "a/../", "'..' segment"),
+        ("retention_days", 2**31, "2147483647"),
+        ("retention_days", 0, "from 1 to"),
+        ("bucket_name", "acme-exports-an", "account regional namespace"),
+        ("tenant_org_id", "3FA85F64-5717-4562-B3FC-2C963F66AFA6", "3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+        ("role_name", "r\u00f4le", "ASCII"),
+        ("kms_key_arn", KMS_KEY.replace("arn:aws:", "arn:aws-cn:"), "partition"),
+    ],
+)
+def test_component_args_refuse_what_aws_refuses(field, value, complaint):
+    """The component's own arguments share the rules with the stack config (docs/hardening.md)."""
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+
+    with pytest.raises(ValueError, match="Invalid BitmovinAnalyticsExportArgs") as caught:
+        BitmovinAnalyticsExportArgs(**{field: value})
+    assert field in str(caught.value)
+    assert complaint in str(caught.value)
