@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from fleet.runner import CHANGE_KINDS, Operation, StackResult, Status
 
-OWN_ORGANIZATION = "(the API key's own organization)"
+OWN_ORGANIZATION = "(no bitmovin:tenantOrgId in the stack file: the API key's own organization)"
 HEADERS = ("stack", *CHANGE_KINDS, "other", "duration", "result")
 
 

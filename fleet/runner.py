@@ -167,8 +167,8 @@ def run_stack(
             stack = open_stack(target.stack)
         changes = _run_operation(stack, operation, options, emit)
     except auto_errors.ConcurrentUpdateError as error:
-        message = "locked: another update of this stack is running (or one that crashed left its lock)"
-        emit(f"{message}; {error_line(error)}")
+        message = "another update of this stack is running (or one that crashed left its lock)"
+        emit(f"locked: {message}; {error_line(error)}")
         return result(Status.LOCKED, message=message)
     except auto_errors.StackNotFoundError:
         message = f"no stack {target.stack} in this backend: `pulumi stack init {target.stack}` creates it"
