@@ -33,6 +33,11 @@ class BitmovinAnalyticsExportArgs:
     """Bucket to create; default ``bitmovin-analytics-<stack>-<account id>``."""
     existing_bucket_name: pulumi.Input[str] | None = None
     """Export into this bucket instead; then no bucket resources are created."""
+    existing_output_id: str | None = None
+    """Use this existing Bitmovin output instead of creating one; the stack never changes or deletes it.
+
+    Its bucket and role come from the output (``role_name`` only when the API does not return the
+    output's ``roleArn``), so the fields of ``EXISTING_OUTPUT_CONFLICTS`` must stay unset."""
     export_prefix: str = ""
     external_id_mode: str = rules.DEFAULT_EXTERNAL_ID_MODE
     external_id: pulumi.Input[str] | None = None
@@ -90,6 +95,22 @@ class BitmovinAnalyticsExportArgs:
             )
             if conflicts:
                 found.append(f"existing_bucket_name cannot be combined with {', '.join(conflicts)}")
+        if self.existing_output_id is not None:
+            conflicts = rules.existing_output_conflicts(
+                {
+                    "existing_bucket_name": self.existing_bucket_name is not None,
+                    "bucket_name": self.bucket_name is not None,
+                    "external_id_mode": self.external_id_mode != rules.DEFAULT_EXTERNAL_ID_MODE,
+                    "external_id": self.external_id is not None,
+                    "output_name": self.output_name is not None,
+                    "kms_key_arn": self.kms_key_arn is not None,
+                    "retention_days": self.retention_days is not None,
+                    "object_ownership": self.object_ownership != rules.OWNERSHIP_ENFORCED,
+                    "retain_bucket_on_destroy": not self.retain_bucket_on_destroy,
+                }
+            )
+            if conflicts:
+                found.append(f"existing_output_id cannot be combined with {', '.join(conflicts)}")
         if RESERVED_CUSTOM_DATA_KEY in self.custom_data:
             found.append(f"custom_data key '{RESERVED_CUSTOM_DATA_KEY}' is reserved")
         return found
@@ -117,6 +138,7 @@ _OPTIONAL_FIELDS = frozenset(
         "role_name",
         "bucket_name",
         "existing_bucket_name",
+        "existing_output_id",
         "external_id",
         "tenant_org_id",
         "kms_key_arn",
@@ -128,6 +150,7 @@ _VALUE_RULES: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
     ("role_name", rules.role_name_problem),
     ("bucket_name", rules.new_bucket_name_problem),
     ("existing_bucket_name", rules.bucket_name_problem),
+    ("existing_output_id", rules.output_id_problem),
     ("export_prefix", rules.export_prefix_problem),
     ("external_id_mode", _external_id_mode_problem),
     ("external_id", rules.external_id_problem),

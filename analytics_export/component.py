@@ -28,6 +28,7 @@ from analytics_export import naming, policies
 from analytics_export.args import BitmovinAnalyticsExportArgs
 from providers import validation as rules
 from providers.analytics_output import AnalyticsS3RoleBasedOutput
+from providers.output_reference import AnalyticsOutputReference
 
 __all__ = ["BitmovinAnalyticsExport", "BitmovinAnalyticsExportArgs"]
 
@@ -74,6 +75,58 @@ class _Account:
 
 
 @dataclass(frozen=True)
+class _RoleIdentity:
+    """The name, path and ARN the role must have, so that its ARN is the one the output stores."""
+
+    name: pulumi.Output[str]
+    path: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+
+def _role_of_existing_output(
+    output: AnalyticsOutputReference, role_name: str | None, account: _Account
+) -> _RoleIdentity:
+    """The role an existing output points at, checked against this stack's account and ``roleName``."""
+    checked = pulumi.Output.all(
+        output.output_id, output.role_arn, account.partition, account.account_id
+    ).apply(lambda values: referenced_role_arn(values[0], values[1], role_name, values[2], values[3]))
+    parts = checked.apply(rules.parse_role_arn)
+    return _RoleIdentity(name=parts.apply(lambda p: p[3]), path=parts.apply(lambda p: p[2]), arn=checked)
+
+
+def referenced_role_arn(
+    output_id: str, role_arn: str | None, role_name: str | None, partition: str, account_id: str
+) -> str:
+    """The ARN of the role to create for an existing output; raises before the role is created.
+
+    The public schema marks ``roleArn`` write-only, so the API may not return it: then ``roleName``
+    names the role. When it is returned, it must be a role of this account that ``roleName`` (if
+    set) agrees with, or Bitmovin would assume a role this stack does not manage.
+    """
+    if not role_arn:
+        if role_name is None:
+            raise ValueError(
+                f"Bitmovin output {output_id} (existingOutputId) does not return its roleArn, so the role "
+                "to create is unknown: set the name of the role the output was created with, "
+                "`pulumi config set roleName <role name>`"
+            )
+        return policies.role_arn(partition, account_id, role_name)
+    arn_partition, arn_account, _path, arn_name = rules.parse_role_arn(role_arn)
+    if (arn_partition, arn_account) != (partition, account_id):
+        raise ValueError(
+            f"Bitmovin output {output_id} (existingOutputId) points at {role_arn}, a role of account "
+            f"{arn_account} ({arn_partition}), but this stack deploys to account {account_id} ({partition}); "
+            "run the stack with credentials of the account that owns the role"
+        )
+    if role_name is not None and role_name != arn_name:
+        raise ValueError(
+            f"Bitmovin output {output_id} (existingOutputId) points at role {arn_name}, but roleName is "
+            f"{role_name}: remove it with `pulumi config rm roleName`"
+        )
+    return role_arn
+
+
+@dataclass(frozen=True)
 class _Bucket:
     """The export bucket's name and ARN, and the resources that secure it (none for an existing bucket)."""
 
@@ -104,7 +157,8 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
 
     bucket: aws.s3.Bucket | None
     bucket_resources: list[pulumi.CustomResource]
-    output: AnalyticsS3RoleBasedOutput
+    output: AnalyticsS3RoleBasedOutput | AnalyticsOutputReference
+    """The output this stack created, or (with ``existing_output_id``) the one it only reads."""
     role: aws.iam.Role
     role_policy: aws.iam.RolePolicy
 
@@ -125,20 +179,25 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             **args.tags,
         }
         account = self._account()
-        role_name = args.role_name or naming.default_role_name(stack)
-        promised_role_arn = pulumi.Output.all(account.partition, account.account_id).apply(
-            lambda values: policies.role_arn(values[0], values[1], role_name)
-        )
-
-        bucket = self._bucket(name, args, account, tags, stack)
-        self.output = self._output(name, args, bucket, promised_role_arn, project, stack)
-        self.role = self._role(name, role_name, args.bitmovin_principal_arn, account, tags)
+        if args.existing_output_id is not None:
+            self.output = self._existing_output(name, args)
+            role = _role_of_existing_output(self.output, args.role_name, account)
+            role_name, role_path, promised_role_arn = role.name, role.path, role.arn
+            bucket = self._existing_bucket(self.output.bucket_name, account)
+        else:
+            role_name, role_path = args.role_name or naming.default_role_name(stack), None
+            promised_role_arn = pulumi.Output.all(account.partition, account.account_id).apply(
+                lambda values: policies.role_arn(values[0], values[1], role_name)
+            )
+            bucket = self._bucket(name, args, account, tags, stack)
+            self.output = self._output(name, args, bucket, promised_role_arn, project, stack)
+        self.role = self._role(name, role_name, role_path, args.bitmovin_principal_arn, account, tags)
         self.role_policy = self._role_policy(name, args, bucket, account)
         self.bucket, self.bucket_resources = bucket.bucket, bucket.resources
 
         self.output_id = self.output.id
         self.external_id = self.output.external_id
-        self.external_id_mode = self.output.external_id_mode
+        self.external_id_mode = self.output.external_id_mode.apply(lambda mode: mode or "")
         self.role_arn = pulumi.Output.all(self.role.arn, promised_role_arn).apply(_same_arn)
         self.role_name = self.role.name
         self.bucket_name = bucket.name
@@ -182,11 +241,7 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
     ) -> _Bucket:
         """The existing bucket, or a new one with its security settings."""
         if args.existing_bucket_name is not None:
-            bucket_name = pulumi.Output.from_input(args.existing_bucket_name)
-            arn = pulumi.Output.all(account.partition, bucket_name).apply(
-                lambda v: policies.bucket_arn(v[0], v[1])
-            )
-            return _Bucket(name=bucket_name, arn=arn)
+            return self._existing_bucket(args.existing_bucket_name, account)
         wanted = (
             pulumi.Output.from_input(args.bucket_name)
             if args.bucket_name is not None
@@ -194,6 +249,21 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
         )
         bucket, resources = self._secure_bucket(name, wanted, account.partition, args, tags)
         return _Bucket(name=bucket.bucket, arn=bucket.arn, bucket=bucket, resources=resources)
+
+    def _existing_bucket(self, bucket_name: pulumi.Input[str], account: _Account) -> _Bucket:
+        """A bucket this stack does not manage: only its name and ARN."""
+        name = pulumi.Output.from_input(bucket_name)
+        arn = pulumi.Output.all(account.partition, name).apply(lambda v: policies.bucket_arn(v[0], v[1]))
+        return _Bucket(name=name, arn=arn)
+
+    def _existing_output(self, name: str, args: BitmovinAnalyticsExportArgs) -> AnalyticsOutputReference:
+        """The output someone else created: one GET, never changed or deleted by this stack."""
+        return AnalyticsOutputReference(
+            f"{name}-existing-output",
+            pulumi.ResourceOptions(parent=self),
+            output_id=args.existing_output_id,
+            tenant_org_id=args.tenant_org_id or None,
+        )
 
     def _output(
         self,
@@ -230,12 +300,19 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
         )
 
     def _role(
-        self, name: str, role_name: str, principal: str, account: _Account, tags: Mapping[str, str]
+        self,
+        name: str,
+        role_name: pulumi.Input[str],
+        role_path: pulumi.Input[str] | None,
+        principal: str,
+        account: _Account,
+        tags: Mapping[str, str],
     ) -> aws.iam.Role:
         """The role Bitmovin assumes, trusting only its principal with the output's external ID."""
         return aws.iam.Role(
             f"{name}-role",
             name=role_name,
+            path=role_path,
             description="Assumed by Bitmovin Analytics to write exports (managed by Pulumi)",
             assume_role_policy=pulumi.Output.all(self.output.external_id, account.partition).apply(
                 lambda values: trust_policy_json(values[0], values[1], principal)

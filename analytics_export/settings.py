@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +49,12 @@ _REFUSED_KEYS = {
     "blocks all public access",
     "apiKey": "the Bitmovin API key belongs to the provider namespace and must be a secret",
 }
-# Stack config key of each field that cannot be combined with existingBucketName.
+# Stack config key of each field that cannot be combined with existingBucketName or existingOutputId.
 _CONFIG_KEY_OF_FIELD = {
+    "existing_bucket_name": "existingBucketName",
+    "external_id_mode": "externalIdMode",
+    "external_id": "externalId",
+    "output_name": "outputName",
     "bucket_name": "bucketName",
     "kms_key_arn": "kmsKeyArn",
     "retention_days": "retentionDays",
@@ -244,6 +249,37 @@ def _tenant_org_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
     chosen["tenant_org_id"] = tenant_org_id
 
 
+def _existing_output_rule(raw: _RawConfig, chosen: Chosen) -> None:
+    """An existing output fixes its bucket, external ID and name: nothing may contradict them."""
+    output_id = raw.text("existingOutputId")
+    chosen["existing_output_id"] = output_id
+    if output_id is None:
+        return
+    reason = rules.output_id_problem(output_id)
+    if reason:
+        raw.problem(
+            "existingOutputId",
+            f"{reason} (the id shown for the output in the Bitmovin dashboard or API)",
+            set_command("existingOutputId", _canonical_uuid(output_id) or "<output id>"),
+        )
+        chosen["existing_output_id"] = None
+    set_fields = {field: raw.is_set(key) for field, key in _CONFIG_KEY_OF_FIELD.items()}
+    for field in rules.existing_output_conflicts(set_fields):
+        raw.problem(
+            _CONFIG_KEY_OF_FIELD[field],
+            "cannot be combined with existingOutputId: the existing output already fixes its bucket, "
+            "external ID and name, and its bucket is not managed by this stack",
+            rm_command(_CONFIG_KEY_OF_FIELD[field]),
+        )
+
+
+def _canonical_uuid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
 def _external_id_mode_rule(raw: _RawConfig, chosen: Chosen) -> None:
     mode = raw.text("externalIdMode") or rules.DEFAULT_EXTERNAL_ID_MODE
     reason = rules.enum_problem(mode, rules.EXTERNAL_ID_MODES)
@@ -379,6 +415,9 @@ def _role_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
     role_name = raw.text("roleName")
     if role_name is not None and (reason := rules.role_name_problem(role_name)):
         raw.problem("roleName", reason, set_command("roleName", suggest_role_name(role_name, raw.stack)))
+    if role_name is None and chosen["existing_output_id"] is not None:
+        chosen["role_name"] = None  # the existing output names its role
+        return
     chosen["role_name"] = role_name or naming.default_role_name(raw.stack)
 
 
@@ -397,6 +436,9 @@ def _output_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
     limit = rules.MAX_OUTPUT_NAME_LENGTH
     if name is not None and (reason := rules.text_problem(name, limit)):
         raw.problem("outputName", reason, set_command("outputName", name[:limit]))
+    if name is None and chosen["existing_output_id"] is not None:
+        chosen["output_name"] = None  # the existing output keeps its own name
+        return
     chosen["output_name"] = name or naming.default_output_name(raw.project, raw.stack)
 
 
@@ -428,6 +470,7 @@ def _principal_rule(raw: _RawConfig, chosen: Chosen) -> None:
 KEY_RULES: tuple[tuple[str, Callable[[_RawConfig, Chosen], None]], ...] = (
     (REGION_KEY, _region_rule),
     (TENANT_ORG_ID_KEY, _tenant_org_id_rule),
+    ("existingOutputId", _existing_output_rule),
     ("externalIdMode", _external_id_mode_rule),
     ("externalId", _external_id_rule),
     ("existingBucketName", _existing_bucket_rule),

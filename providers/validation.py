@@ -40,6 +40,19 @@ EXISTING_BUCKET_CONFLICTS = (
     "object_ownership",
     "retain_bucket_on_destroy",
 )
+# Fields an existing output (``existing_output_id``) cannot be combined with: the output already
+# fixes its bucket, external ID and name, and its bucket is not managed by the stack.
+EXISTING_OUTPUT_CONFLICTS = (
+    "existing_bucket_name",
+    "bucket_name",
+    "external_id_mode",
+    "external_id",
+    "output_name",
+    "kms_key_arn",
+    "retention_days",
+    "object_ownership",
+    "retain_bucket_on_destroy",
+)
 SIGNATURE_VERSIONS = ("S3_V2", "S3_V4")
 CLOUD_REGIONS = (
     "US_EAST_1",
@@ -97,7 +110,7 @@ _REGION_NAME = re.compile(_REGION)
 _ROLE_NAME = re.compile(rf"[{_IAM_NAME_CHARS}]{{1,{MAX_ROLE_NAME_LENGTH}}}")
 # CreateRole Path: "/" or "/" + printable ASCII (U+0021-U+007E) + "/".
 _ROLE_ARN = re.compile(
-    rf"arn:(?P<partition>{_PARTITION}):iam::{_ACCOUNT_ID}:role"
+    rf"arn:(?P<partition>{_PARTITION}):iam::(?P<account>{_ACCOUNT_ID}):role"
     rf"(?P<path>/(?:[\x21-\x7e]+/)?)(?P<name>[{_IAM_NAME_CHARS}]{{1,{MAX_ROLE_NAME_LENGTH}}})"
 )
 # A trusted principal: the path may not hold '*', '?' or '$' (wildcards and policy variables).
@@ -394,3 +407,18 @@ def external_id_conflict(mode: Any, external_id_given: bool) -> str | None:
 def existing_bucket_conflicts(fields_set: Mapping[str, bool]) -> list[str]:
     """The fields of :data:`EXISTING_BUCKET_CONFLICTS` that are set next to an existing bucket."""
     return [name for name in EXISTING_BUCKET_CONFLICTS if fields_set.get(name)]
+
+
+def existing_output_conflicts(fields_set: Mapping[str, bool]) -> list[str]:
+    """The fields of :data:`EXISTING_OUTPUT_CONFLICTS` that are set next to an existing output."""
+    return [name for name in EXISTING_OUTPUT_CONFLICTS if fields_set.get(name)]
+
+
+def parse_role_arn(value: str) -> tuple[str, str, str, str]:
+    """``(partition, account id, path, name)`` of a role ARN; raises ValueError for anything else."""
+    problem = role_arn_problem(value)
+    if problem:
+        raise ValueError(problem)
+    match = _ROLE_ARN.fullmatch(value)
+    assert match is not None  # role_arn_problem accepted it
+    return match["partition"], match["account"], match["path"], match["name"]

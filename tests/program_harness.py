@@ -39,6 +39,7 @@ MOCK_ACCOUNT = "123456789012"
 MOCK_PARTITION = "aws"
 DEFAULT_REGION = "us-east-1"
 OUTPUT_TYPE = "pulumi-python:dynamic/bitmovin:AnalyticsS3RoleBasedOutput"
+REFERENCE_TYPE = "pulumi-python:dynamic/bitmovin:AnalyticsOutputReference"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN on the wire
 _FAKE_NAMESPACE = uuid.UUID("7d7b8f3e-9a42-4b8e-9d0c-5f2f8a1c2b10")
@@ -122,9 +123,15 @@ def run_program(
     partition: str = MOCK_PARTITION,
     timeout: float = 60,
     program: Path = PROGRAM,
+    existing_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> ProgramRun:
-    """Run ``program`` (default: the project's ``__main__.py``) once with this stack config."""
+    """Run ``program`` (default: the project's ``__main__.py``) once with this stack config.
+
+    ``existing_outputs`` is what the fake Bitmovin API returns for a GET of an output id, per
+    organization: ``{"<org or ''>/<output id>": {"bucketName": ..., "roleArn": ..., ...}}``.
+    """
     request = {
+        "existing_outputs": existing_outputs or {},
         "program": str(program),
         "config": config,
         "stack": stack,
@@ -179,6 +186,23 @@ def _unwrap(value: Any, path: str, secrets: list[str]) -> Any:
     if isinstance(value, list):
         return [_unwrap(item, f"{path}[{index}]", secrets) for index, item in enumerate(value)]
     return value
+
+
+def _fake_reference(inputs: dict[str, Any], request: dict[str, Any]) -> tuple[str | None, dict]:
+    """Stand in for the reference provider's one GET: the output, or the provider's not-found error."""
+    inputs.pop("__provider", None)
+    if request["preview"]:
+        return None, inputs
+    key = f"{inputs.get('tenant_org_id') or ''}/{inputs['output_id']}"
+    found = request["existing_outputs"].get(key)
+    if found is None:
+        raise RuntimeError(
+            f"Bitmovin Analytics output {inputs['output_id']} (existingOutputId) was not found"
+        )
+    fields = {"bucket_name": "bucketName", "role_arn": "roleArn", "external_id": "externalId"}
+    outputs = {key: found[field] for key, field in fields.items() if found.get(field)}
+    outputs["external_id_mode"] = found.get("externalIdMode")
+    return inputs["output_id"], {**inputs, **outputs}
 
 
 def _child() -> None:
@@ -251,9 +275,11 @@ def _child() -> None:
                 return name, {**inputs, "id": name, "arn": f"arn:{partition}:s3:::{name}"}
             if args.typ == "aws:iam/role:Role":
                 name = inputs["name"]
+                if not isinstance(name, str):  # unknown in a preview (e.g. named by an existing output)
+                    return None, inputs
                 return name, {
                     **inputs,
-                    "arn": f"arn:{partition}:iam::{account}:role/{name}",
+                    "arn": f"arn:{partition}:iam::{account}:role{inputs.get('path') or '/'}{name}",
                     "uniqueId": "AROAFAKE",
                 }
             if args.typ == "aws:iam/rolePolicy:RolePolicy":
@@ -278,6 +304,8 @@ def _child() -> None:
                     "created_at": "2025-01-01T00:00:00Z",
                     "modified_at": "2025-01-01T00:00:00Z",
                 }
+            if args.typ == REFERENCE_TYPE:
+                return _fake_reference(inputs, request)
             return f"{args.name}-id", inputs
 
     class RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -16,7 +16,8 @@ import textwrap
 
 import pytest
 
-from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
+from analytics_export.config_schema import project_keys
+from analytics_export.policies import tls_only_bucket_policy, trust_policy, write_policy
 from tests.expectations import expected_trust_policy
 from tests.program_harness import (
     MOCK_ACCOUNT,
@@ -78,20 +79,13 @@ SCENARIOS: dict[str, dict] = {
         "objectOwnership": "BucketOwnerPreferred",
     },
     # Every default exactly as the CLI injects it from Pulumi.yaml.
+    # What the CLI injects for every key declared in Pulumi.yaml that the stack does not set.
     "cli_defaults": {
         **BASE,
-        "externalIdMode": "GLOBAL",
-        "externalId": "",
-        "bucketName": "",
-        "existingBucketName": "",
-        "roleName": "",
-        "exportPrefix": "",
-        "objectOwnership": "BucketOwnerEnforced",
-        "kmsKeyArn": "",
-        "retentionDays": "0",
-        "retainBucketOnDestroy": "true",
-        "outputName": "",
-        "bitmovinPrincipalArn": BITMOVIN_PRINCIPAL,
+        **{
+            name: str(key.default).lower() if key.type == "boolean" else str(key.default)
+            for name, key in project_keys().items()
+        },
     },
 }
 SECRET_KEYS: dict[str, tuple[str, ...]] = {"custom_secret": ("bitmovin:apiKey", "externalId")}
