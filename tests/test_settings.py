@@ -661,3 +661,41 @@ def test_component_args_refuse_what_aws_refuses(field, value, complaint):
         BitmovinAnalyticsExportArgs(**{field: value})
     assert field in str(caught.value)
     assert complaint in str(caught.value)
+
+
+# -- existingOutputId -------------------------------------------------------------------------------
+
+EXISTING_OUTPUT = "cb90b80c-8867-4e3b-8479-174aa2843f62"
+
+
+def test_existing_output_leaves_role_and_output_names_to_the_output():
+    settings = load({"existingOutputId": EXISTING_OUTPUT, "exportPrefix": "analytics/"})
+    assert settings.existing_output_id == EXISTING_OUTPUT
+    assert (settings.role_name, settings.output_name, settings.bucket_name) == (None, None, None)
+    assert settings.creates_bucket  # no existingBucketName: the component takes the output's bucket
+
+
+def test_existing_output_keeps_an_explicit_role_name():
+    assert load({"existingOutputId": EXISTING_OUTPUT, "roleName": "writer"}).role_name == "writer"
+
+
+def test_existing_output_in_a_non_canonical_form_suggests_the_canonical_one():
+    message = only_problem({"existingOutputId": EXISTING_OUTPUT.upper()}, "existingOutputId")
+    assert f"pulumi config set existingOutputId {EXISTING_OUTPUT}" in message
+
+
+@pytest.mark.parametrize(
+    "key", ["bucketName", "existingBucketName", "externalIdMode", "outputName", "kmsKeyArn", "objectOwnership"]
+)
+def test_existing_output_refuses_what_the_output_already_fixes(key):
+    values = {
+        "bucketName": "acme-new",
+        "existingBucketName": "acme-old",
+        "externalIdMode": "GENERATED",
+        "outputName": "renamed",
+        "kmsKeyArn": KMS_KEY,
+        "objectOwnership": "BucketOwnerPreferred",
+    }
+    found = problems({"existingOutputId": EXISTING_OUTPUT, key: values[key]})
+    assert any("cannot be combined with existingOutputId" in line for line in found[key])
+    assert any(f"pulumi config rm {key}" in line for line in found[key])
