@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from .export_cli import add_export_arguments, export_options_from_args
 from .options import EmulatorOptions
 from .server import EmulatorServer
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--unauthorized-body", choices=("envelope", "gateway"), default=defaults.unauthorized_body
     )
     bools.add_argument("--name-filter", choices=("exact", "substring"), default=defaults.name_filter)
+    add_export_arguments(parser)
     return parser
 
 
@@ -73,6 +75,7 @@ def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
         validate_role_arn=args.validate_role_arn,
         pagination_links=args.pagination_links,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
+        exports=export_options_from_args(args),
     )
 
 
