@@ -10,8 +10,9 @@ against a trust policy, following the IAM evaluation rules that matter for it (d
 - ``Principal``: ``"*"``, the exact principal ARN, or its account (``<id>`` or ``arn:…:root``);
   wildcards inside an ARN never match (IAM refuses to store them);
 - ``Action``/``NotAction`` with ``*``/``?`` wildcards, case-insensitive;
-- ``Condition``: the string, ARN and ``Null`` operators with ``…IfExists``, on the context keys
-  ``sts:ExternalId``, ``aws:PrincipalArn``, ``aws:PrincipalAccount`` and ``aws:PrincipalType``. A key
+- ``Condition``: the string, ARN, ``Bool`` and ``Null`` operators with ``…IfExists``, on the context keys
+  ``sts:ExternalId``, ``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:PrincipalType`` and
+  ``aws:SecureTransport`` (always ``true``: STS endpoints accept only HTTPS). A key
   missing from the request fails a positive operator and satisfies a negated one. Any other operator
   is *unsupported*: the statement is treated as not applying for Allow and as applying for Deny, and
   the reason says so (the safe direction for both).
@@ -41,6 +42,7 @@ _POSITIVE_STRING = {
     "stringlike": lambda value, pattern: _wildcard(pattern).fullmatch(value) is not None,
     "arnequals": lambda value, pattern: value == pattern,
     "arnlike": lambda value, pattern: _wildcard(pattern).fullmatch(value) is not None,
+    "bool": lambda value, pattern: value.lower() == pattern.lower(),
 }
 _NEGATED = {
     "stringnotequals": "stringequals",
@@ -61,7 +63,7 @@ class AssumeRoleRequest:
 
     def context(self) -> dict[str, str]:
         """Request context keys (lower-case names, as IAM compares key names case-insensitively)."""
-        values = {"aws:principalarn": self.principal_arn}
+        values = {"aws:principalarn": self.principal_arn, "aws:securetransport": "true"}
         match = _ARN.match(self.principal_arn)
         if match:
             values["aws:principalaccount"] = match["account"]

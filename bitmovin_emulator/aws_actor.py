@@ -30,6 +30,18 @@ from analytics_export.trust_evaluation import AssumeRoleRequest, evaluate_assume
 
 from .export_options import AwsActorConfig
 
+# One boto3 session for every actor of the process: loading the service models is the slow part of
+# making a client. Credentials are given per client; creating clients is serialized (not thread-safe).
+_SESSION_LOCK = threading.Lock()
+_SESSION: Any = None
+
+
+def _shared_session() -> Any:
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
+
 
 class AwsRefusal(Exception):
     """AWS (or the emulated trust evaluation) refused one call of an export."""
@@ -79,35 +91,41 @@ class BitmovinAwsActor:
             read_timeout=30,
             s3={"addressing_style": "path"},
         )
-        self._bitmovin = boto3.session.Session(
-            aws_access_key_id=config.bitmovin_access_key_id,
-            aws_secret_access_key=config.bitmovin_secret_access_key,
-            region_name=config.region,
+        self._bitmovin = {
+            "aws_access_key_id": config.bitmovin_access_key_id,
+            "aws_secret_access_key": config.bitmovin_secret_access_key,
+        }
+        self._inspector = (
+            {
+                "aws_access_key_id": config.inspector_access_key_id,
+                "aws_secret_access_key": config.inspector_secret_access_key,
+            }
+            if config.inspector_access_key_id
+            else {}
         )
-        if config.inspector_access_key_id:
-            self._inspector = boto3.session.Session(
-                aws_access_key_id=config.inspector_access_key_id,
-                aws_secret_access_key=config.inspector_secret_access_key,
-                region_name=config.region,
-            )
-        else:
-            self._inspector = boto3.session.Session(region_name=config.region)
+        self._clients: dict[str, Any] = {}
 
-    def _client(self, session: Any, service: str, region: str | None = None) -> Any:
-        return session.client(
-            service,
-            endpoint_url=self.config.endpoint_url,
-            region_name=region or self.config.region,
-            config=self._botocore,
-        )
+    def _client(self, service: str, credentials: Mapping[str, str | None], region: str | None = None) -> Any:
+        with _SESSION_LOCK:
+            return _shared_session().client(
+                service,
+                endpoint_url=self.config.endpoint_url,
+                region_name=region or self.config.region,
+                config=self._botocore,
+                **credentials,
+            )
+
+    def _cached(self, name: str, service: str, credentials: Mapping[str, str | None]) -> Any:
+        if name not in self._clients:
+            self._clients[name] = self._client(service, credentials)
+        return self._clients[name]
 
     def caller_arn(self) -> str:
         """The ARN of Bitmovin's credentials, i.e. the principal the trust policy must name."""
-        with self._lock:
-            if self._caller_arn is None:
-                sts = self._client(self._bitmovin, "sts")
-                self._caller_arn = str(_call("sts", "GetCallerIdentity", sts.get_caller_identity)["Arn"])
-            return self._caller_arn
+        if self._caller_arn is None:
+            sts = self._cached("bitmovin-sts", "sts", self._bitmovin)
+            self._caller_arn = str(_call("sts", "GetCallerIdentity", sts.get_caller_identity)["Arn"])
+        return self._caller_arn
 
     def open(
         self, *, role_arn: str, external_id: str | None, bucket: str, session_name: str
@@ -116,7 +134,7 @@ class BitmovinAwsActor:
         principal = self.caller_arn()
         denied = f"User: {principal} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
         role_name = role_arn.rsplit("/", 1)[-1]
-        iam = self._client(self._inspector, "iam")
+        iam = self._cached("inspector-iam", "iam", self._inspector)
         try:
             role = _call("iam", "GetRole", iam.get_role, RoleName=role_name)["Role"]
         except AwsRefusal as refusal:
@@ -134,7 +152,7 @@ class BitmovinAwsActor:
         )
         if not decision.allowed:
             raise AwsRefusal("sts", "AssumeRole", "AccessDenied", denied, f"trust policy: {decision.reason}")
-        sts = self._client(self._bitmovin, "sts")
+        sts = self._cached("bitmovin-sts", "sts", self._bitmovin)
         arguments: dict[str, Any] = {
             "RoleArn": role_arn,
             "RoleSessionName": session_name[:64],
@@ -143,17 +161,16 @@ class BitmovinAwsActor:
         if external_id:
             arguments["ExternalId"] = external_id
         credentials = _call("sts", "AssumeRole", sts.assume_role, **arguments)["Credentials"]
-        assumed = boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=self.config.region,
-        )
+        assumed = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
         location = _call(
-            "s3", "GetBucketLocation", self._client(assumed, "s3").get_bucket_location, Bucket=bucket
+            "s3", "GetBucketLocation", self._client("s3", assumed).get_bucket_location, Bucket=bucket
         )
         region = location.get("LocationConstraint") or "us-east-1"
-        return ExportSession(bucket=bucket, region=region, s3=self._client(assumed, "s3", region))
+        return ExportSession(bucket=bucket, region=region, s3=self._client("s3", assumed, region))
 
     def write(
         self,

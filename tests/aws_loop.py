@@ -19,6 +19,7 @@ like a deployed stack, and the Bitmovin emulator acting as Bitmovin toward it.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ class MotoServer:
         self.url = ""
 
     def start(self) -> MotoServer:
+        # moto's request handler logs every request (and API gaps) through Werkzeug's logger.
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"

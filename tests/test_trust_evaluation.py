@@ -134,6 +134,8 @@ def test_explicit_deny_wins_over_allow():
         ({"StringEquals": {"aws:PrincipalAccount": "630681592166", "sts:ExternalId": EXT}}, EXT, True),
         ({"StringEquals": {"aws:PrincipalAccount": "630681592166", "sts:ExternalId": EXT}}, None, False),
         ({"StringEquals": {"aws:PrincipalType": "User"}}, EXT, True),
+        ({"Bool": {"aws:SecureTransport": "true"}}, EXT, True),  # STS is HTTPS only
+        ({"Bool": {"aws:SecureTransport": "false"}}, EXT, False),
     ],
 )
 def test_condition_operators(condition, external_id, allowed):
