@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -189,7 +189,7 @@ class Deployment:
 
 def deploy(
     moto: MotoServer,
-    emulator: EmulatorServer,
+    emulator: EmulatorServer | None,
     accounts: Accounts,
     *,
     bucket: str = "acme-analytics-exports",
@@ -200,8 +200,13 @@ def deploy(
     object_ownership: str = "BucketOwnerEnforced",
     tls_only: bool = False,
     org_id: str = ORG,
+    create_output: Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
 ) -> Deployment:
-    """Create the stack's resources; ``trusted_external_id``/``write_prefix`` deploy a faulty role."""
+    """Create the stack's resources; ``trusted_external_id``/``write_prefix`` deploy a faulty role.
+
+    The output is stored in ``emulator`` directly, or made by ``create_output(fields, org_id)`` (e.g.
+    over HTTP against an emulator in another process).
+    """
     s3 = moto.client("s3", accounts.admin)
     iam = moto.client("iam", accounts.admin)
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -227,9 +232,12 @@ def deploy(
     if tls_only:
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_bucket_policy("aws", bucket)))
     role_arn = f"arn:aws:iam::{CUSTOMER_ACCOUNT}:role/{role_name}"
-    output = emulator.outputs.create(
-        {"name": "acme", "bucketName": bucket, "roleArn": role_arn, "externalIdMode": "GLOBAL"}, org_id
-    )
+    fields = {"name": "acme", "bucketName": bucket, "roleArn": role_arn, "externalIdMode": "GLOBAL"}
+    if create_output is None:
+        assert emulator is not None
+        output = emulator.outputs.create(fields, org_id)
+    else:
+        output = create_output(fields, org_id)
     external_id = output["externalId"]
     iam.create_role(
         RoleName=role_name,

@@ -8,7 +8,11 @@ task one step (pace 0), so no test sleeps.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -16,6 +20,7 @@ from botocore.exceptions import ClientError
 from providers.bitmovin_client import BitmovinClient
 from providers.export_tasks import ExportTaskRequest, ExportTasksClient
 from tests.aws_loop import (
+    ORG,
     MotoServer,
     actor_config,
     create_accounts,
@@ -29,6 +34,7 @@ pytestmark = pytest.mark.layer5
 LICENSE = "lic-closed-loop-4f1d"
 START = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 OTHER_EXTERNAL_ID = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +171,67 @@ def test_license_key_is_not_logged(moto, loop, emulator):
     deployment = deploy(moto, emulator, loop)
     run_export(emulator, deployment, hours=1)
     assert LICENSE not in repr(list(emulator.requests))
+
+
+def test_emulator_command_acts_as_bitmovin(moto, loop, tmp_path):
+    """``python -m bitmovin_emulator --aws-endpoint-url``: Bitmovin's keys from its environment variables,
+    the trust-policy reader from the standard AWS ones."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "EMULATOR_BITMOVIN_AWS_ACCESS_KEY_ID": loop.bitmovin.access_key_id,
+        "EMULATOR_BITMOVIN_AWS_SECRET_ACCESS_KEY": loop.bitmovin.secret_access_key,
+        "AWS_ACCESS_KEY_ID": loop.admin.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": loop.admin.secret_access_key,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "bitmovin_emulator",
+        "--aws-endpoint-url",
+        moto.url,
+        "--aws-region",
+        "eu-central-1",
+        "--export-queue-seconds",
+        "0",
+        "--export-hour-seconds",
+        "0",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = process.stdout.readline().strip()
+        client = BitmovinClient("cli-key", base_url=base_url, tenant_org_id=ORG)
+        deployment = deploy(
+            moto,
+            None,
+            loop,
+            bucket="cli-bucket",
+            create_output=lambda fields, org: client.create_output(fields),
+        )
+        tasks = ExportTasksClient(client)
+        task = tasks.create(
+            ExportTaskRequest(
+                name="cli",
+                start_time=START,
+                end_time=START + timedelta(hours=1),
+                output_id=deployment.output_id,
+                output_path="analytics/cli/",
+                license_key=LICENSE,
+            )
+        )
+        for _ in range(4):
+            task = tasks.get(task.id)
+            if task.terminal:
+                break
+        assert task.status == "FINISHED", task.error
+        assert object_keys(moto, loop.admin, "cli-bucket") == ["analytics/cli/2026-03-01-10-00.csv"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def test_actor_config_keeps_secrets_out_of_repr(moto, loop):
+    config = actor_config(moto, loop)
+    assert loop.bitmovin.secret_access_key not in repr(config)
+    assert loop.admin.secret_access_key not in repr(config)
+    assert loop.bitmovin.access_key_id in repr(config)

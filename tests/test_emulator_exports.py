@@ -3,6 +3,10 @@ lifecycle and pace on an injected clock, fault hooks, switches for the UNCONFIRM
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -15,6 +19,7 @@ ORG = "org-exports"
 OTHER_ORG = "org-elsewhere"
 LICENSE = "lic-emulator-exports-77aa"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeClock:
@@ -262,3 +267,12 @@ def test_faults_target_export_routes_by_name(emulator):
     assert call(emulator, "POST", json=body_for(output_id)).status_code == 503
     assert len(emulator.exports) == 1  # "after": the task exists although the client saw 503
     assert emulator.requests.count("export_create") == 1
+
+
+def test_the_emulator_imports_boto3_only_when_acting_toward_aws():
+    """boto3 is a dev requirement; the emulator started without --aws-endpoint-url must not need it."""
+    code = "import sys, bitmovin_emulator.cli; print('boto3' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -431,3 +431,17 @@ def test_requests_are_counted(moto, accounts, emulator):
     assert figures.requests["aws:s3:GetBucketPolicy"] == 1
     # Attempted once: moto answers an HTML error page, which botocore does not retry.
     assert figures.requests["aws:iam:SimulatePrincipalPolicy"] == 1
+
+
+def test_unreachable_aws_is_not_reported_as_drift(monkeypatch):
+    from verify.aws_checks import CONNECTION_FIX, make_clients
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    session = boto3.session.Session(aws_access_key_id="k", aws_secret_access_key="s")
+    target = stub_target()
+    clients = make_clients(session, target, "http://127.0.0.1:9", Figures())
+    checks = {check.id: check for check in AwsInspection(clients, target).run()}
+    for name in ("aws.role", "aws.public_access_block", "aws.tls_only"):
+        assert checks[name].status is Status.FAIL
+        assert checks[name].detail.startswith("EndpointConnectionError")
+        assert checks[name].fix == CONNECTION_FIX

@@ -42,6 +42,7 @@ BLOCKING_FINDINGS = ("ERROR", "SECURITY_WARNING")
 # What a boto3 call raises when AWS refuses or cannot be reached (an endpoint that does not implement an
 # API, such as a local emulator, answers with a page botocore cannot parse).
 AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+CONNECTION_FIX = "check the AWS credentials (AWS_PROFILE, ...), region and endpoint, then run verify again"
 
 
 @dataclass
@@ -166,7 +167,7 @@ class AwsInspection:
             elif _denied(code):
                 fix = "the credentials running verify need iam:GetRole on the role (docs/verify.md)"
             else:
-                fix = "check the AWS credentials and region, then run verify again"
+                fix = CONNECTION_FIX
             return [
                 failed("aws.role", SECTION, role_title, f"{code}: {message}", fix),
                 skipped("aws.trust_policy", SECTION, trust_title, "the role could not be read"),
@@ -404,6 +405,9 @@ class AwsInspection:
                             f"the credentials running verify need {permission} (docs/verify.md)",
                         )
                     )
+                    continue
+                if not isinstance(error, ClientError):  # no answer from AWS: nothing was learned
+                    checks.append(failed(id_, SECTION, title, f"{code}: {message}", CONNECTION_FIX))
                     continue
                 ok, detail = False, absent.get(code, f"{code}: {message}")
             if ok:

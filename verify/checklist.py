@@ -107,8 +107,8 @@ class Report:
         total_seconds = sum(self.figures.seconds.values())
         lines.append(
             f"\n{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} not checked "
-            f"in {total_seconds:.1f} s (Bitmovin API: {self.figures.total('bitmovin:')} requests, "
-            f"AWS: {self.figures.total('aws:')} requests)"
+            f"in {total_seconds:.1f} s; requests: Bitmovin API {self.figures.total('bitmovin:')}, "
+            f"AWS {self.figures.total('aws:')}"
         )
         return "\n".join(lines)
 

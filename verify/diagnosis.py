@@ -127,8 +127,7 @@ def _acl_cause(*, certain: bool) -> Cause:
 def _trust_cause(facts: Facts) -> Cause:
     return Cause(
         "trust_mismatch",
-        "the role's trust policy does not admit Bitmovin with the output's external ID"
-        + (f" ({facts.trust_problem})" if facts.trust_problem else ""),
+        "the role's trust policy does not admit Bitmovin with the output's external ID",
         f"run `pulumi up --refresh` so the trust policy requires sts:ExternalId {facts.external_id}"
         if facts.external_id
         else "run `pulumi up --refresh` so the trust policy requires the output's external ID",

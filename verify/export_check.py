@@ -14,6 +14,7 @@ The license key is only sent in the create request; it is never printed or store
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from providers.bitmovin_errors import BitmovinApiError
 from providers.export_tasks import ExportTask, ExportTaskRequest, ExportTasksClient
 
 from .aws_checks import AWS_ERRORS, aws_error
-from .checklist import Check, Figures, failed, passed
+from .checklist import Check, failed, passed
 from .diagnosis import Facts, diagnose
 from .stack import Deployment
 
@@ -58,7 +59,6 @@ class ExportProof:
         deployment: Deployment,
         settings: ExportSettings,
         facts: Callable[[], Facts],
-        figures: Figures,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -70,7 +70,6 @@ class ExportProof:
         self.deployment = deployment
         self.settings = settings
         self.facts = facts
-        self.figures = figures
         self.clock = clock
         self.sleep = sleep
         self.now = now
@@ -134,7 +133,8 @@ class ExportProof:
                 )
                 return [passed("export.task", SECTION, title, detail), self._confirm(path)]
             cause = diagnose(final.error, self.facts())
-            reported = f" [{final.error}]" if final.error else ""
+            # The task's own reason, without an emulator's diagnosis (the checks above explain it).
+            reported = f" [{dataclasses.replace(final.error, diagnosis=None)}]" if final.error else ""
             if cause.retry and self.clock() + backoff <= retry_until:
                 self._say(f"task {final.id} ended in ERROR: {cause.title}; new attempt in {backoff:.0f} s")
                 self.sleep(backoff)

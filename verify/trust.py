@@ -62,8 +62,13 @@ def judge_trust_policy(policy_document: Any, principal: str, external_id: str) -
     except (ValueError, TypeError) as error:
         return TrustJudgement(False, [f"the trust policy is not valid JSON ({error})"])
     problems: list[str] = []
+    ids = required_external_ids(policy, principal)
     admitted = evaluate_assume_role(policy, AssumeRoleRequest(principal, external_id))
-    if not admitted.allowed:
+    if ids and external_id not in ids:
+        problems.append(
+            f"it requires sts:ExternalId {', '.join(ids)}, the output's external ID is {external_id}"
+        )
+    elif not admitted.allowed:
         problems.append(f"Bitmovin with external ID {external_id} is refused ({admitted.reason})")
     must_refuse = [
         (AssumeRoleRequest(principal, None), "Bitmovin without an external ID"),
@@ -80,7 +85,6 @@ def judge_trust_policy(policy_document: Any, principal: str, external_id: str) -
         if extra:
             sid = statement.get("Sid")
             problems.append(f"statement {index + 1}{f' ({sid})' if sid else ''} {extra}")
-    ids = required_external_ids(policy, principal)
     return TrustJudgement(not problems, list(dict.fromkeys(problems)), ids)
 
 
@@ -102,13 +106,15 @@ def _shape_problem(statement: dict[str, Any], principal: str, external_id: str) 
     if action not in (ASSUME_ROLE, [ASSUME_ROLE]):
         return f"allows {action!r} instead of only {ASSUME_ROLE}"
     condition = statement.get("Condition")
-    expected_values = (external_id, [external_id])
     if (
         not isinstance(condition, dict)
         or set(condition) != {"StringEquals"}
         or not isinstance(condition["StringEquals"], dict)
-        or len(condition["StringEquals"]) != 1
-        or condition["StringEquals"].get(EXTERNAL_ID_KEY) not in expected_values
+        or set(condition["StringEquals"]) != {EXTERNAL_ID_KEY}
+        or not isinstance(condition["StringEquals"][EXTERNAL_ID_KEY], str | list)
     ):
         return f"has Condition {condition!r} instead of StringEquals {EXTERNAL_ID_KEY} = {external_id}"
-    return None
+    value = condition["StringEquals"][EXTERNAL_ID_KEY]
+    if isinstance(value, list) and len(value) != 1:
+        return f"accepts several external IDs {value!r} instead of only {external_id}"
+    return None  # a different single value is reported once, from required_external_ids
