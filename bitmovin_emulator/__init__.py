@@ -1,4 +1,4 @@
-"""Local emulator of the Bitmovin Analytics API (S3 role-based outputs).
+"""Local emulator of the Bitmovin Analytics API (S3 role-based outputs and export tasks).
 
 Faithful to ``docs/bitmovin-analytics-api.md`` (the contract); UNCONFIRMED points
 are switchable through ``EmulatorOptions``. In tests::

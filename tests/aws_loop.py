@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,11 +67,14 @@ class MotoServer:
     def __init__(self) -> None:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._previous_auth: float | int = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+        self._moto_account: str | None = None
         self.url = ""
 
     def start(self) -> MotoServer:
         # moto's request handler logs every request (and API gaps) through Werkzeug's logger.
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+        # MOTO_ACCOUNT_ID would put every request into one account; the loop needs two.
+        self._moto_account = os.environ.pop("MOTO_ACCOUNT_ID", None)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
@@ -81,6 +85,8 @@ class MotoServer:
         # The server shares this process's moto settings: leave them as found for in-process moto tests.
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = self._previous_auth
         ActionAuthenticatorMixin.request_count = 0
+        if self._moto_account is not None:
+            os.environ["MOTO_ACCOUNT_ID"] = self._moto_account
 
     def reset(self) -> None:
         """Forget every resource and switch IAM enforcement off (for setup)."""

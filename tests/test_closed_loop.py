@@ -235,3 +235,31 @@ def test_actor_config_keeps_secrets_out_of_repr(moto, loop):
     assert loop.bitmovin.secret_access_key not in repr(config)
     assert loop.admin.secret_access_key not in repr(config)
     assert loop.bitmovin.access_key_id in repr(config)
+
+
+def test_file_name_pattern_format_and_path_are_honoured(moto, loop, emulator):
+    """The file name pattern is UNCONFIRMED, hence a switch; PARQUET changes the extension; a leading
+    slash in outputPath does not create an empty path segment."""
+    deployment = deploy(moto, emulator, loop)
+    emulator.options.exports.file_name = "%Y/%m/%d/%H"
+    client = tasks_client(emulator, deployment)
+    task = client.create(
+        ExportTaskRequest(
+            name="parquet",
+            start_time=START,
+            end_time=START + timedelta(minutes=90),  # overlaps two clock hours: two files
+            output_id=deployment.output_id,
+            output_path="/analytics/parquet",
+            license_key=LICENSE,
+            file_format="PARQUET",
+        )
+    )
+    for _ in range(5):
+        task = client.get(task.id)
+        if task.terminal:
+            break
+    assert task.status == "FINISHED", task.error
+    assert object_keys(moto, loop.admin, deployment.bucket) == [
+        "analytics/parquet/2026/03/01/10.parquet",
+        "analytics/parquet/2026/03/01/11.parquet",
+    ]

@@ -18,8 +18,10 @@ from tests.aws_loop import (
     create_accounts,
     deploy,
 )
-from verify.aws_checks import PROBE_KEY, AwsClients, AwsInspection
+from verify.aws_checks import AwsInspection
+from verify.aws_clients import AwsClients
 from verify.checklist import Figures, Status
+from verify.simulation import PROBE_KEY
 from verify.stack import deployment_from
 
 pytestmark = pytest.mark.layer5
@@ -415,7 +417,7 @@ def test_access_analyzer_not_permitted_is_not_checked():
 
 
 def test_requests_are_counted(moto, accounts, emulator):
-    from verify.aws_checks import make_clients
+    from verify.aws_clients import make_clients
 
     deployment = deploy(moto, emulator, accounts, tls_only=True)
     target = deployment_from(
@@ -434,7 +436,7 @@ def test_requests_are_counted(moto, accounts, emulator):
 
 
 def test_unreachable_aws_is_not_reported_as_drift(monkeypatch):
-    from verify.aws_checks import CONNECTION_FIX, make_clients
+    from verify.aws_clients import CONNECTION_FIX, make_clients
 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     session = boto3.session.Session(aws_access_key_id="k", aws_secret_access_key="s")

@@ -365,6 +365,7 @@ def test_python_dash_m_verify_in_a_subprocess(moto, emulator, loop, tmp_path):
         "AWS_ACCESS_KEY_ID": accounts.admin.access_key_id,
         "AWS_SECRET_ACCESS_KEY": accounts.admin.secret_access_key,
         "AWS_ENDPOINT_URL": moto.url,  # boto3 reads it itself
+        "AWS_MAX_ATTEMPTS": "1",  # no retry sleeps on the APIs moto lacks
     }
     result = subprocess.run(
         [sys.executable, "-m", "verify", "--outputs-file", str(outputs), "--json"],

@@ -10,10 +10,10 @@ import pytest
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL, trust_policy, write_policy
 from providers.export_tasks import ExportTaskError
-from verify.aws_checks import canonical
 from verify.checklist import Figures, Report, failed, passed, skipped
 from verify.diagnosis import Facts, diagnose
 from verify.export_check import export_window
+from verify.policy_text import canonical
 from verify.stack import StackError, deployment_from, from_files
 from verify.trust import judge_trust_policy, required_external_ids
 

@@ -28,7 +28,8 @@ from providers.bitmovin_client import BitmovinClient
 from providers.export_tasks import ExportTasksClient
 from providers.http_settings import HttpSettings, build_session
 
-from .aws_checks import AwsInspection, make_clients
+from .aws_checks import AwsInspection
+from .aws_clients import make_clients
 from .bitmovin_checks import KEY_FIX, bitmovin_checks, fetch_output
 from .checklist import Figures, Report, failed
 from .export_check import SECTION as EXPORT_SECTION

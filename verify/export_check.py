@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from providers.bitmovin_errors import BitmovinApiError
 from providers.export_tasks import ExportTask, ExportTaskRequest, ExportTasksClient
 
-from .aws_checks import AWS_ERRORS, aws_error
+from .aws_clients import AWS_ERRORS, aws_error
 from .checklist import Check, failed, passed
 from .diagnosis import Facts, diagnose
 from .stack import Deployment
