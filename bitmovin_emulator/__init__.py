@@ -1,4 +1,4 @@
-"""Local emulator of the Bitmovin Analytics API (S3 role-based outputs).
+"""Local emulator of the Bitmovin Analytics API (S3 role-based outputs and export tasks).
 
 Faithful to ``docs/bitmovin-api.md`` (the contract); its UNCONFIRMED points
 (``docs/bitmovin-api.md#unconfirmed-points``) are switchable through ``EmulatorOptions``. In tests::
@@ -10,6 +10,8 @@ From a shell: ``python -m bitmovin_emulator --port 0`` prints the base URL first
 """
 
 from .app import EmulatorApp
+from .export_options import AwsActorConfig, ExportOptions
+from .exports import ExportTasks
 from .faults import Fault, FaultRegistry
 from .options import DEFAULT_ORG_ID, EmulatorOptions
 from .requestlog import REDACTED, RequestLog, RequestRecord
@@ -19,9 +21,12 @@ from .store import OutputStore
 __all__ = [
     "DEFAULT_ORG_ID",
     "REDACTED",
+    "AwsActorConfig",
     "EmulatorApp",
     "EmulatorOptions",
     "EmulatorServer",
+    "ExportOptions",
+    "ExportTasks",
     "Fault",
     "FaultRegistry",
     "OutputStore",

@@ -30,6 +30,8 @@ from .envelopes import (
     json_response,
     success_body,
 )
+from .export_routes import EXPORT_ALLOWED_METHODS, EXPORT_OPERATIONS, EXPORT_RULES, export_handlers
+from .exports import ExportTasks
 from .faults import FaultRegistry
 from .options import DEFAULT_ORG_ID, EmulatorOptions
 from .requestlog import RequestLog
@@ -45,6 +47,7 @@ _URL_MAP = Map(
         Rule(COLLECTION_PATH, endpoint="collection"),
         Rule(f"{COLLECTION_PATH}/<output_id>", endpoint="item"),
         Rule(f"{COLLECTION_PATH}/<output_id>/customData", endpoint="custom_data"),
+        *EXPORT_RULES,
     ],
     merge_slashes=False,
 )
@@ -54,8 +57,14 @@ _OPERATIONS = {
     ("item", "GET"): "get",
     ("item", "DELETE"): "delete",
     ("custom_data", "GET"): "custom_data",
+    **EXPORT_OPERATIONS,
 }
-_ALLOWED_METHODS = {"collection": "GET, POST", "item": "GET, DELETE", "custom_data": "GET"}
+_ALLOWED_METHODS = {
+    "collection": "GET, POST",
+    "item": "GET, DELETE",
+    "custom_data": "GET",
+    **EXPORT_ALLOWED_METHODS,
+}
 
 # Markers for request bodies that are not JSON values.
 _NO_BODY = object()
@@ -104,12 +113,15 @@ class EmulatorApp:
             "delete": self._delete,
             "custom_data": self._custom_data,
         }
+        self.exports = ExportTasks(self.store, lambda: self.options.exports)
+        self._handlers.update(export_handlers(self))
 
     def reset(self, options: EmulatorOptions | None = None) -> None:
         """Forget outputs, log and faults; install ``options`` (default: defaults)."""
         self.wake_sleepers()
         self.faults.clear()
         self.store.clear()
+        self.exports.reset()
         self.log.clear()
         self.options = options if options is not None else EmulatorOptions()
 
@@ -161,7 +173,8 @@ class EmulatorApp:
             endpoint, args = _URL_MAP.bind_to_environ(request.environ).match()
         except NotFound:
             return _Match(None, None, None)
-        return _Match(endpoint, _OPERATIONS.get((endpoint, request.method)), args.get("output_id"))
+        # The one path variable: an output id or an export task id.
+        return _Match(endpoint, _OPERATIONS.get((endpoint, request.method)), next(iter(args.values()), None))
 
     @staticmethod
     def _read_body(request: Request) -> Any:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from .export_cli import add_export_arguments, export_options_from_args
 from .options import EmulatorOptions
 from .server import EmulatorServer
 from .state_file import StateFileError
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an externalId sent with GLOBAL/GENERATED: reject it (400) or silently replace it "
         f"(default: {defaults.external_id_in_generated_modes})",
     )
+    add_export_arguments(parser)
     return parser
 
 
@@ -95,6 +97,7 @@ def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
         validate_tenant_org_id=args.validate_tenant_org_id,
         reject_zero_limit=args.reject_zero_limit,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
+        exports=export_options_from_args(args),
     )
 
 

@@ -9,6 +9,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .export_options import ExportOptions
+
 DEFAULT_ORG_ID = "00000000-0000-4000-8000-000000000000"
 """Organization used when a request has no ``X-Tenant-Org-Id`` and its key has no home org."""
 
@@ -93,3 +95,5 @@ class EmulatorOptions:
     api_keys: Collection[str] | None = None
     home_orgs: dict[str, str] = field(default_factory=dict)
     org_access: dict[str, Collection[str]] | None = None
+    # Analytics export tasks: pace, UNCONFIRMED response details, acting as Bitmovin toward AWS.
+    exports: ExportOptions = field(default_factory=ExportOptions)

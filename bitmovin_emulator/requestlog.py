@@ -13,13 +13,15 @@ from typing import Any
 
 REDACTED = "<redacted>"
 SECRET_NAMES = frozenset({"x-api-key"})
+SECRET_BODY_FIELDS = frozenset({"licenseKey"})
 
 
 @dataclass(frozen=True)
 class RequestRecord:
     """One request as received.
 
-    ``route`` is the operation ("create", "list", "get", "delete", "custom_data") or
+    ``route`` is the operation ("create", "list", "get", "delete", "custom_data", "export_create",
+    "export_get", "export_list") or
     None for paths/methods the API does not serve. ``status`` is what the client got,
     None when the connection was dropped. ``fault`` describes the injected fault that
     applied (e.g. "status 503 before"), None for normal requests.
@@ -34,6 +36,13 @@ class RequestRecord:
     route: str | None
     fault: str | None
     time: float
+
+
+def redact_body(body: Any) -> Any:
+    """A JSON body with secret top-level fields (the export tasks' ``licenseKey``) replaced."""
+    if isinstance(body, dict) and SECRET_BODY_FIELDS & body.keys():
+        return {name: REDACTED if name in SECRET_BODY_FIELDS else value for name, value in body.items()}
+    return body
 
 
 def redact(values: Mapping[str, str]) -> dict[str, str]:
@@ -67,7 +76,7 @@ class RequestLog:
             path=path,
             query=redact(query),
             headers=redact(headers),
-            body=body,
+            body=redact_body(body),
             status=status,
             route=route,
             fault=fault,

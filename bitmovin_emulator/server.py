@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import EmulatorApp
+from .exports import ExportTasks
 from .faults import Fault, FaultRegistry
 from .options import EmulatorOptions
 from .requestlog import RequestLog
@@ -121,6 +122,11 @@ class EmulatorServer:
     def outputs(self) -> OutputStore:
         """Stored outputs per organization (``.list(org_id)``, ``.get(id, org_id)``, ``.create(...)``)."""
         return self.app.store
+
+    @property
+    def exports(self) -> ExportTasks:
+        """Analytics export tasks: ``.clock`` (replace it in tests), ``.step()``, ``.force_error(...)``."""
+        return self.app.exports
 
     @property
     def requests(self) -> RequestLog:

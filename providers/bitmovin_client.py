@@ -158,6 +158,21 @@ class BitmovinClient:
 
     # -- transport --------------------------------------------------------------------------
 
+    def request(
+        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """One call to another path of the API, through this client's session, key and organization.
+
+        Returns ``data.result``. Only GET and DELETE are retried (``http_settings``); a POST is sent once.
+        Used by ``providers.export_tasks``; the outputs operations above do not go through it.
+        """
+        kwargs: dict[str, Any] = {}
+        if json is not None:
+            kwargs["json"] = json
+        if params is not None:
+            kwargs["params"] = dict(params)
+        return self._call(method, path, **kwargs)
+
     def _headers(self) -> dict[str, str]:
         headers = {
             "X-Api-Key": self._api_key,

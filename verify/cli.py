@@ -1,0 +1,188 @@
+"""Command line of ``python -m verify`` (run it from the project directory, in the project's venv).
+
+    python -m verify --stack acme-prod                      # outputs + config via the Automation API
+    python -m verify --outputs-file outputs.json [--config-file Pulumi.acme-prod.yaml]
+    python -m verify --stack acme-prod --export             # also let Bitmovin write one hour of data
+    python -m verify --stack acme-prod --json               # for CI; same exit status
+
+Exit status: 0 = nothing failed, 1 = at least one ✗, 2 = the stack or the arguments could not be used.
+Secrets come from the environment (``BITMOVIN_API_KEY``, ``BITMOVIN_ANALYTICS_LICENSE_KEY``), from the
+stack's ``bitmovin:apiKey`` (with ``--stack``) or from flags; none is ever printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import requests
+
+from providers.bitmovin_client import BitmovinClient
+from providers.export_tasks import ExportTasksClient
+from providers.http_settings import HttpSettings, build_session
+
+from .aws_checks import AwsInspection
+from .aws_clients import make_clients
+from .bitmovin_checks import KEY_FIX, bitmovin_checks, fetch_output
+from .checklist import Figures, Report, failed
+from .export_check import SECTION as EXPORT_SECTION
+from .export_check import ExportProof, ExportSettings
+from .stack import DEFAULT_API_URL, PROJECT_DIR, Deployment, StackError, from_automation_api, from_files
+
+API_KEY_ENV = "BITMOVIN_API_KEY"
+API_URL_ENV = "BITMOVIN_API_URL"
+LICENSE_KEY_ENV = "BITMOVIN_ANALYTICS_LICENSE_KEY"
+_ID_SEGMENT = re.compile(r"/[0-9a-fA-F-]{16,}(?=/|$)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m verify",
+        description="Check that a deployed stack lets Bitmovin write Analytics exports into its bucket.",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack", help="read outputs and config of this stack through the Automation API")
+    source.add_argument(
+        "--outputs-file", type=Path, help="`pulumi stack output --json --show-secrets` saved to a file"
+    )
+    parser.add_argument(
+        "--config-file",
+        type=Path,
+        help="with --outputs-file: the stack's Pulumi.<stack>.yaml (bucket settings)",
+    )
+    parser.add_argument(
+        "--cwd", type=Path, default=PROJECT_DIR, help="project directory (default: this project)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON (for CI)")
+    parser.add_argument(
+        "--export", action="store_true", help="run a one-hour export task and confirm the files"
+    )
+    parser.add_argument(
+        "--license-key",
+        help=f"Analytics license key for --export (prefer {LICENSE_KEY_ENV}: flags show in `ps`)",
+    )
+    parser.add_argument("--api-key", help=f"Bitmovin API key (prefer {API_KEY_ENV}: flags show in `ps`)")
+    parser.add_argument(
+        "--aws-endpoint-url", help="AWS endpoint, e.g. a local emulator (or AWS_ENDPOINT_URL)"
+    )
+    parser.add_argument(
+        "--paid-checks", action="store_true", help="also run Access Analyzer CheckNoPublicAccess"
+    )
+    parser.add_argument(
+        "--export-timeout", type=float, default=1800, help="seconds to wait for the task (1800)"
+    )
+    parser.add_argument("--poll-seconds", type=float, default=10, help="seconds between task polls (10)")
+    parser.add_argument(
+        "--retry-seconds",
+        type=float,
+        default=300,
+        help="how long to retry while the role is not assumable yet (300)",
+    )
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+    aws_session: Any = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    workspace: Any = None,
+) -> int:
+    """Run verify; the keyword arguments exist for tests (no real sleeping, fake AWS sessions)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.stack:
+            deployment = from_automation_api(args.stack, args.cwd, workspace)
+        else:
+            if args.config_file is not None and not args.config_file.exists():
+                raise StackError(f"--config-file {args.config_file} does not exist")
+            deployment = from_files(args.outputs_file, args.config_file, args.cwd)
+    except StackError as error:
+        print(f"verify: {error}", file=stderr)
+        return 2
+    license_key = args.license_key or environ.get(LICENSE_KEY_ENV)
+    if args.export and not license_key:
+        print(
+            f"verify: --export needs an Analytics license key: set {LICENSE_KEY_ENV} or pass --license-key",
+            file=stderr,
+        )
+        return 2
+    api_key = args.api_key or environ.get(API_KEY_ENV) or deployment.api_key
+    api_url = deployment.api_url or environ.get(API_URL_ENV) or DEFAULT_API_URL
+
+    figures = Figures(clock=clock)
+    report = Report(_heading(deployment), figures=figures)
+    if aws_session is None:
+        import boto3
+
+        aws_session = boto3.session.Session()
+    clients = make_clients(aws_session, deployment, args.aws_endpoint_url, figures)
+    inspection = AwsInspection(clients, deployment, paid_checks=args.paid_checks, now=now())
+    with figures.timed("aws"):
+        aws_lines = inspection.run()
+    client = _bitmovin_client(api_key, api_url, deployment, figures) if api_key else None
+    with figures.timed("bitmovin"):
+        lookup = fetch_output(client, deployment) if client else None
+    trust_ids = inspection.trust.required_external_ids if inspection.trust else None
+    report.add(*bitmovin_checks(deployment, lookup, trust_ids), *aws_lines)
+    if args.export:
+        with figures.timed("export"):
+            if client is None:
+                report.add(
+                    failed("export.task", EXPORT_SECTION, "export task", "no Bitmovin API key", KEY_FIX)
+                )
+            else:
+                proof = ExportProof(
+                    ExportTasksClient(client),
+                    clients.s3,
+                    deployment,
+                    ExportSettings(
+                        license_key=license_key or "",
+                        poll_seconds=args.poll_seconds,
+                        timeout_seconds=args.export_timeout,
+                        retry_seconds=args.retry_seconds,
+                    ),
+                    inspection.facts,
+                    clock=clock,
+                    sleep=sleep,
+                    now=now,
+                    progress=stderr,
+                )
+                report.add(*proof.run())
+    print(report.to_json() if args.json else report.render_text(), file=stdout)
+    return 0 if report.ok else 1
+
+
+def _heading(d: Deployment) -> str:
+    where = f"stack {d.stack}" if d.stack else "saved stack outputs"
+    return f"Verify {where}: output {d.output_id} -> s3://{d.bucket_name}/{d.export_prefix} via role {d.role_name}"
+
+
+def _bitmovin_client(api_key: str, api_url: str, deployment: Deployment, figures: Figures) -> BitmovinClient:
+    # A check, not a deployment: give up on an unreachable API after 20 s rather than the provider's 60.
+    settings = HttpSettings(retry_budget_seconds=20)
+    session = build_session(settings)
+
+    def count(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        retries = getattr(getattr(response, "raw", None), "retries", None)
+        attempts = 1 + len(getattr(retries, "history", ()) or ())
+        path = _ID_SEGMENT.sub("/{id}", response.request.path_url.split("?", 1)[0])
+        for _ in range(attempts):
+            figures.count(f"bitmovin:{response.request.method} {path}")
+
+    session.hooks["response"].append(count)
+    return BitmovinClient(
+        api_key, base_url=api_url, tenant_org_id=deployment.tenant_org_id, settings=settings, session=session
+    )

@@ -1,0 +1,156 @@
+"""Why did an export task end in ERROR, and what fixes it? A pure function of what verify knows.
+
+Bitmovin documents no reason field on ERROR tasks ("We were probably unable to transfer the export to
+your storage"); where one is present (the local emulator reports the refusing AWS call in ``error``) it
+decides, otherwise the read-only checks do:
+
+- ``AccessControlListNotSupported``: the exporter sent an ACL to a bucket with ACLs disabled;
+- AssumeRole refused and the trust policy is wrong: the trust policy requires another external ID
+  (or principal);
+- AssumeRole refused although the trust policy is right, or anything refused on a role younger than
+  :data:`YOUNG_ROLE_SECONDS`: IAM has not propagated the new role yet (eventual consistency) — the only
+  cause worth an automatic retry;
+- S3 refused (AccessDenied on PutObject, ListBucket, GetBucketLocation): the role's write policy;
+- KMS refused: the key policy or the role's KMS statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from providers.export_tasks import ExportTaskError
+
+YOUNG_ROLE_SECONDS = 15 * 60
+# S3 API operation -> the IAM action it needs.
+S3_ACTIONS = {
+    "PutObject": "s3:PutObject",
+    "PutObjectAcl": "s3:PutObjectAcl",
+    "ListObjects": "s3:ListBucket",
+    "ListObjectsV2": "s3:ListBucket",
+    "ListBucket": "s3:ListBucket",
+    "GetBucketLocation": "s3:GetBucketLocation",
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the read-only checks found; None = unknown."""
+
+    trust_ok: bool | None = None
+    trust_problem: str | None = None
+    write_policy_ok: bool | None = None
+    role_age_seconds: float | None = None
+    object_ownership: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The likely cause, the fix, and whether starting another export may succeed without a change."""
+
+    key: str
+    title: str
+    fix: str
+    retry: bool = False
+
+
+def diagnose(error: ExportTaskError | None, facts: Facts) -> Cause:
+    """The most likely cause of an ERROR task."""
+    code = (error.code or "") if error else ""
+    text = " ".join(
+        filter(None, [code, error.message if error else None, error.diagnosis if error else None])
+    )
+    operation = (error.operation or "") if error else ""
+    young = facts.role_age_seconds is not None and facts.role_age_seconds < YOUNG_ROLE_SECONDS
+
+    if "AccessControlListNotSupported" in text:
+        return _acl_cause(certain=True)
+    if "OutputNotFound" in code:
+        return Cause(
+            "output_missing",
+            "the Bitmovin output no longer exists",
+            "run `pulumi up --refresh`: the output is created again and the role trusts its external ID",
+        )
+    if operation == "AssumeRole" or "sts:AssumeRole" in text:
+        if facts.trust_ok is False:
+            return _trust_cause(facts)
+        return _propagation_cause()
+    if "KMS" in code or "kms:" in text:
+        return Cause(
+            "kms",
+            "the KMS key refused the role",
+            "the key policy must let the account's IAM policies grant use of the key, and the role needs "
+            "kms:GenerateDataKey and kms:Decrypt on it: run `pulumi up`",
+        )
+    if code in ("AccessDenied", "AllAccessDisabled") or operation in S3_ACTIONS:
+        if young and facts.write_policy_ok is not False:
+            return _propagation_cause()
+        return _permission_cause(operation, facts)
+    if code == "NoSuchBucket":
+        return Cause(
+            "bucket_missing",
+            "the bucket does not exist",
+            "run `pulumi up --refresh` (a deleted bucket is created again unless existingBucketName is set)",
+        )
+    if error is None or not code:
+        # No reason given: decide from the read-only checks.
+        if facts.trust_ok is False:
+            return _trust_cause(facts)
+        if facts.write_policy_ok is False:
+            return _permission_cause(operation, facts)
+        if young:
+            return _propagation_cause()
+        if facts.object_ownership == "BucketOwnerEnforced":
+            return _acl_cause(certain=False)
+    return Cause(
+        "unknown",
+        f"the export failed ({error})" if error else "the export failed without a reason",
+        "the read-only checks above passed; look at the task in the Bitmovin dashboard and give Bitmovin "
+        "support the task id",
+    )
+
+
+def _acl_cause(*, certain: bool) -> Cause:
+    title = (
+        "the bucket refuses ACLs (AccessControlListNotSupported)"
+        if certain
+        else "no reason given; with the role and policies correct, the likely cause is that Bitmovin sends an "
+        "ACL and the bucket has ACLs disabled (BucketOwnerEnforced)"
+    )
+    return Cause(
+        "acl_not_supported",
+        title,
+        "`pulumi config set objectOwnership BucketOwnerPreferred && pulumi up` (public access stays blocked)",
+    )
+
+
+def _trust_cause(facts: Facts) -> Cause:
+    return Cause(
+        "trust_mismatch",
+        "the role's trust policy does not admit Bitmovin with the output's external ID",
+        f"run `pulumi up --refresh` so the trust policy requires sts:ExternalId {facts.external_id}"
+        if facts.external_id
+        else "run `pulumi up --refresh` so the trust policy requires the output's external ID",
+    )
+
+
+def _propagation_cause() -> Cause:
+    return Cause(
+        "iam_propagation",
+        "the role is not assumable yet: IAM changes take a while to reach every region after `pulumi up`",
+        "wait a minute and run `python -m verify --export` again",
+        retry=True,
+    )
+
+
+def _permission_cause(operation: str, facts: Facts) -> Cause:
+    drift = (
+        " (the deployed write policy differs from the program's)" if facts.write_policy_ok is False else ""
+    )
+    what = S3_ACTIONS.get(operation, "an S3 action")
+    return Cause(
+        "missing_permission",
+        f"S3 refused {what} for the role{drift}",
+        "run `pulumi up` to restore the role's write policy (s3:GetBucketLocation, s3:ListBucket on the bucket; "
+        "s3:PutObject, s3:PutObjectAcl under the prefix) and check bucket policies and SCPs for denies",
+    )

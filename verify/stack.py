@@ -1,0 +1,173 @@
+"""What verify checks against: the stack's outputs and the few config values that shape the bucket.
+
+Two sources: the Automation API (``--stack``: ``LocalWorkspace.stack_outputs`` and ``get_all_config``,
+which run ``pulumi stack output --json --show-secrets`` and ``pulumi config --json --show-secrets``
+without changing the selected stack), or a saved ``pulumi stack output --json --show-secrets`` file
+(``--outputs-file``) plus, optionally, the stack's ``Pulumi.<stack>.yaml`` (``--config-file``) for the
+bucket settings; without it the program's defaults are assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analytics_export.policies import BITMOVIN_PRINCIPAL
+
+DEFAULT_API_URL = "https://api.bitmovin.com/v1"
+REQUIRED_OUTPUTS = ("outputId", "externalId", "roleArn", "bucketName", "region")
+SECRET_MASK = "[secret]"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+_ROLE_ARN = re.compile(r"^arn:(aws(?:-[a-z]+)*):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
+
+
+class StackError(Exception):
+    """The stack's outputs or config cannot be read or are incomplete; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One deployed stack as verify sees it. ``api_key`` is kept out of ``repr``."""
+
+    stack: str | None
+    output_id: str
+    external_id: str
+    external_id_mode: str | None
+    role_arn: str
+    role_name: str
+    bucket_name: str
+    region: str
+    tenant_org_id: str | None
+    export_prefix: str
+    object_ownership: str = "BucketOwnerEnforced"
+    kms_key_arn: str | None = None
+    existing_bucket: bool = False
+    principal_arn: str = BITMOVIN_PRINCIPAL
+    api_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def partition(self) -> str:
+        return self.role_arn.split(":", 2)[1]
+
+    @property
+    def account_id(self) -> str:
+        return self.role_arn.split(":")[4]
+
+    @property
+    def bucket_arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.bucket_name}"
+
+
+def deployment_from(
+    outputs: Mapping[str, Any], config: Mapping[str, Any], *, stack: str | None, project: str
+) -> Deployment:
+    """Build a :class:`Deployment` from raw outputs and config (``namespace:key`` names)."""
+    missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
+    if missing:
+        raise StackError(
+            f"stack output(s) {', '.join(missing)} missing: run `pulumi up` first, or save the outputs with "
+            "`pulumi stack output --json --show-secrets > outputs.json`"
+        )
+    masked = [name for name, value in outputs.items() if value == SECRET_MASK]
+    if masked:
+        raise StackError(
+            f"stack output(s) {', '.join(masked)} are masked as [secret]: save them with "
+            "`pulumi stack output --json --show-secrets`"
+        )
+    role_arn = str(outputs["roleArn"])
+    match = _ROLE_ARN.match(role_arn)
+    if not match:
+        raise StackError(f"stack output roleArn {role_arn!r} is not an IAM role ARN")
+
+    def project_value(key: str) -> Any:
+        value = config.get(f"{project}:{key}")
+        return None if value in (None, "") else value
+
+    def string(value: Any) -> str | None:
+        return value if isinstance(value, str) and value else None
+
+    return Deployment(
+        stack=stack,
+        output_id=str(outputs["outputId"]),
+        external_id=str(outputs["externalId"]),
+        external_id_mode=string(outputs.get("externalIdMode")),
+        role_arn=role_arn,
+        role_name=string(outputs.get("roleName")) or match.group(3),
+        bucket_name=str(outputs["bucketName"]),
+        region=str(outputs["region"]),
+        tenant_org_id=string(outputs.get("tenantOrgId")),
+        export_prefix=str(outputs.get("exportPrefix") or ""),
+        object_ownership=string(project_value("objectOwnership")) or "BucketOwnerEnforced",
+        kms_key_arn=string(project_value("kmsKeyArn")),
+        existing_bucket=bool(project_value("existingBucketName")),
+        principal_arn=string(project_value("bitmovinPrincipalArn")) or BITMOVIN_PRINCIPAL,
+        api_url=string(config.get("bitmovin:apiUrl")),
+        api_key=string(config.get("bitmovin:apiKey")),
+    )
+
+
+def project_name(project_dir: Path = PROJECT_DIR) -> str:
+    """``name`` from ``Pulumi.yaml`` (the namespace of the project's config keys)."""
+    try:
+        document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise StackError(f"cannot read {project_dir / 'Pulumi.yaml'}: {error}") from None
+    return str(document.get("name", "bitmovin-analytics-export"))
+
+
+def from_files(outputs_file: Path, config_file: Path | None, project_dir: Path = PROJECT_DIR) -> Deployment:
+    """From ``pulumi stack output --json --show-secrets`` saved to a file, plus ``Pulumi.<stack>.yaml``."""
+    try:
+        outputs = json.loads(outputs_file.read_text())
+    except (OSError, ValueError) as error:
+        raise StackError(f"cannot read stack outputs from {outputs_file}: {error}") from None
+    if not isinstance(outputs, dict):
+        raise StackError(f"{outputs_file} does not hold `pulumi stack output --json` (a JSON object)")
+    config: dict[str, Any] = {}
+    stack = None
+    if config_file is not None:
+        try:
+            document = yaml.safe_load(config_file.read_text()) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise StackError(f"cannot read stack config {config_file}: {error}") from None
+        # Encrypted values ({"secure": ...}) cannot be read here; the API key comes from elsewhere.
+        raw = document.get("config") or {}
+        config = {key: value for key, value in raw.items() if not isinstance(value, dict)}
+        match = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", config_file.name)
+        stack = match.group(1) if match else None
+    return deployment_from(outputs, config, stack=stack, project=project_name(project_dir))
+
+
+def from_automation_api(stack: str, project_dir: Path = PROJECT_DIR, workspace: Any = None) -> Deployment:
+    """Outputs and config of ``stack`` through the Automation API (needs the Pulumi CLI)."""
+    if workspace is None:
+        from pulumi import automation
+
+        try:
+            workspace = automation.LocalWorkspace(work_dir=str(project_dir))
+        except FileNotFoundError:
+            raise StackError(
+                "the Pulumi CLI is not installed here: install it, or save the outputs elsewhere with "
+                "`pulumi stack output --json --show-secrets > outputs.json` and pass --outputs-file"
+            ) from None
+    try:
+        outputs = {name: item.value for name, item in workspace.stack_outputs(stack).items()}
+        config = {name: item.value for name, item in workspace.get_all_config(stack).items()}
+    except Exception as error:  # automation errors carry the CLI's stderr, never secrets
+        raise StackError(f"cannot read stack {stack!r} with the Pulumi CLI: {_first_line(error)}") from None
+    return deployment_from(outputs, config, stack=stack, project=project_name(project_dir))
+
+
+def _first_line(error: Exception) -> str:
+    """The CLI's first error line (stderr only: stdout of a ``--show-secrets`` command may hold secrets)."""
+    stderr = getattr(error, "stderr", None)
+    lines = [line.strip() for line in str(stderr or "").splitlines() if line.strip()]
+    preferred = [line for line in lines if "error" in line.lower()] or lines
+    return preferred[0][:300] if preferred else type(error).__name__
