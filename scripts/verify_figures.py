@@ -4,7 +4,7 @@ Run from the project root (no network, no Pulumi CLI, no accounts; about 30 s):
 
     .venv/bin/python scripts/verify_figures.py [--runs 3]
 
-It builds the closed loop of ``tests/aws_loop.py``: a moto server with IAM enforced, set up as the program
+It builds the closed loop of ``devsupport/aws_loop.py``: a moto server with IAM enforced, set up as the program
 deploys (bucket with public access block, ownership, encryption, versioning and the TLS-only policy; the
 role with the trust and write policies of ``analytics_export.policies``), and the Bitmovin emulator acting
 as Bitmovin toward it (pace: QUEUED 1 s, 1 s per hour of data). Then it runs ``python -m verify`` as a
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bitmovin_emulator import EmulatorServer  # noqa: E402
-from tests.aws_loop import (  # noqa: E402
+from devsupport.aws_loop import (  # noqa: E402
     MotoServer,
     actor_config,
     create_accounts,
@@ -75,6 +75,46 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join("  " + line for line in lines)
 
 
+def prepare(
+    moto: Any, emulator: Any, accounts: Any
+) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """Deploy a correct and a drifted stack; the environment and arguments verify runs with."""
+    deployment = deploy(moto, emulator, accounts, tls_only=True)
+    work = Path(tempfile.mkdtemp(prefix="verify-figures-"))
+    outputs = work / "outputs.json"
+    outputs.write_text(json.dumps(deployment.stack_outputs(), indent=2))
+    config = work / "Pulumi.acme-prod.yaml"
+    config.write_text(
+        "config:\n  aws:region: eu-central-1\n  bitmovin-analytics-export:exportPrefix: analytics/\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_ACCESS_KEY_ID": accounts.admin.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": accounts.admin.secret_access_key,
+        "AWS_ENDPOINT_URL": moto.url,
+        "BITMOVIN_API_KEY": API_KEY,
+        "BITMOVIN_API_URL": emulator.base_url,
+        "BITMOVIN_ANALYTICS_LICENSE_KEY": LICENSE,
+    }
+    base = ["--outputs-file", str(outputs), "--config-file", str(config)]
+    modes = {"read-only": base, "--export": [*base, "--export", "--poll-seconds", "1"]}
+    drifted = deploy(
+        moto,
+        emulator,
+        accounts,
+        bucket="acme-analytics-drifted",
+        role_name="bitmovin-analytics-export-drifted",
+        tls_only=True,
+        trusted_external_id="0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+    )
+    drifted_outputs = work / "drifted.json"
+    drifted_outputs.write_text(json.dumps(drifted.stack_outputs(), indent=2))
+    drifted_config = work / "Pulumi.acme-staging.yaml"
+    drifted_config.write_text(config.read_text())
+    drifted_args = ["--outputs-file", str(drifted_outputs), "--config-file", str(drifted_config)]
+    return env, modes, [*drifted_args, "--export", "--poll-seconds", "1"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="timed runs per mode (default 3)")
@@ -87,38 +127,7 @@ def main() -> int:
         options = emulator.options.exports
         options.aws = actor_config(moto, accounts)
         options.queue_seconds = options.hour_seconds = 1.0
-        deployment = deploy(moto, emulator, accounts, tls_only=True)
-        work = Path(tempfile.mkdtemp(prefix="verify-figures-"))
-        outputs = work / "outputs.json"
-        outputs.write_text(json.dumps(deployment.stack_outputs(), indent=2))
-        config = work / "Pulumi.acme-prod.yaml"
-        config.write_text(
-            "config:\n  aws:region: eu-central-1\n  bitmovin-analytics-export:exportPrefix: analytics/\n"
-        )
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "AWS_ACCESS_KEY_ID": accounts.admin.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": accounts.admin.secret_access_key,
-            "AWS_ENDPOINT_URL": moto.url,
-            "BITMOVIN_API_KEY": API_KEY,
-            "BITMOVIN_API_URL": emulator.base_url,
-            "BITMOVIN_ANALYTICS_LICENSE_KEY": LICENSE,
-        }
-        base = ["--outputs-file", str(outputs), "--config-file", str(config)]
-        modes = {"read-only": base, "--export": [*base, "--export", "--poll-seconds", "1"]}
-        drifted = deploy(
-            moto,
-            emulator,
-            accounts,
-            bucket="acme-analytics-drifted",
-            role_name="bitmovin-analytics-export-drifted",
-            tls_only=True,
-            trusted_external_id="0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-        )
-        drifted_outputs = work / "drifted.json"
-        drifted_outputs.write_text(json.dumps(drifted.stack_outputs(), indent=2))
-        drifted_config = work / "Pulumi.acme-staging.yaml"
-        drifted_config.write_text(config.read_text())
+        env, modes, drifted_args = prepare(moto, emulator, accounts)
         samples: dict[str, tuple[int, str, str]] = {}
         walls: dict[str, list[float]] = {mode: [] for mode in modes}
         parts: dict[str, dict[str, list[float]]] = {mode: {} for mode in modes}
@@ -139,18 +148,21 @@ def main() -> int:
                         parts[mode].setdefault(part, []).append(seconds)
                     counted[mode] = document["requests"]
                     logged[mode] = Counter(f"{r.method} {r.route}" for r in emulator.requests)
-            code, out, err, _ = run_verify(
-                env,
-                "--outputs-file",
-                str(drifted_outputs),
-                "--config-file",
-                str(drifted_config),
-                "--export",
-                "--poll-seconds",
-                "1",
-            )
+            code, out, err, _ = run_verify(env, *drifted_args)
             samples["--export (trust policy with another external ID)"] = (code, out, err)
+    report(samples, walls, parts, counted, logged, runs)
+    return 0
 
+
+def report(
+    samples: dict[str, tuple[int, str, str]],
+    walls: dict[str, list[float]],
+    parts: dict[str, dict[str, list[float]]],
+    counted: dict[str, dict[str, int]],
+    logged: dict[str, Counter[str]],
+    runs: int,
+) -> None:
+    modes = list(walls)
     print("1. Sample output (text form)\n")
     for mode, (code, out, err) in samples.items():
         print(f"--- python -m verify {mode} (exit {code}) ---")
@@ -171,7 +183,6 @@ def main() -> int:
     print("\n   Bitmovin emulator's request log per run\n")
     routes = sorted({name for mode in logged.values() for name in mode})
     print(table(["request", *modes], [[r, *[logged[m].get(r, 0) for m in modes]] for r in routes]))
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Layer 5: the closed loop. The emulator acts as Bitmovin toward a moto server with IAM enforced, set up
-as the program deploys it (``tests/aws_loop.py``); the project's client drives the export tasks.
+as the program deploys it (``devsupport/aws_loop.py``); the project's client drives the export tasks.
 
 moto enforces the role's permission policy on the assumed credentials; the trust policy is judged by the
 emulator with ``analytics_export.trust_evaluation`` (moto ignores cross-account trust). Each poll moves a
@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from providers.bitmovin_client import BitmovinClient
-from providers.export_tasks import ExportTaskRequest, ExportTasksClient
-from tests.aws_loop import (
+from devsupport.aws_loop import (
     ORG,
     MotoServer,
     actor_config,
@@ -28,6 +26,8 @@ from tests.aws_loop import (
     object_keys,
     tls_client_view_of_bucket_policies,
 )
+from providers.bitmovin_client import BitmovinClient
+from providers.export_tasks import ExportTaskRequest, ExportTasksClient
 
 pytestmark = pytest.mark.layer5
 

@@ -685,7 +685,8 @@ def test_existing_output_in_a_non_canonical_form_suggests_the_canonical_one():
 
 
 @pytest.mark.parametrize(
-    "key", ["bucketName", "existingBucketName", "externalIdMode", "outputName", "kmsKeyArn", "objectOwnership"]
+    "key",
+    ["bucketName", "existingBucketName", "externalIdMode", "outputName", "kmsKeyArn", "objectOwnership"],
 )
 def test_existing_output_refuses_what_the_output_already_fixes(key):
     values = {

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from tests.aws_loop import (
+from devsupport.aws_loop import (
     CUSTOMER_ACCOUNT,
     REGION,
     Keys,

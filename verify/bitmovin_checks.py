@@ -52,8 +52,15 @@ def bitmovin_checks(
             fix = "check bitmovin:apiUrl / BITMOVIN_API_URL and the network, then run verify again"
         return [failed("bitmovin.output_exists", SECTION, exists_title, str(error), fix)]
     output = lookup.output
-    checks = [passed("bitmovin.output_exists", SECTION, exists_title)]
+    return [
+        passed("bitmovin.output_exists", SECTION, exists_title),
+        _target_check(deployment, output),
+        _external_id_check(deployment, output, trust_external_ids),
+    ]
 
+
+def _target_check(deployment: Deployment, output: dict[str, Any]) -> Check:
+    """The output names this stack's bucket and (when the API returns it) role."""
     target_title = "output points at this bucket and role"
     wrong = []
     if output.get("bucketName") != deployment.bucket_name:
@@ -62,53 +69,45 @@ def bitmovin_checks(
     if role is not None and role != deployment.role_arn:
         wrong.append(f"role {role!r}, the stack has {deployment.role_arn!r}")
     if wrong:
-        checks.append(
-            failed(
-                "bitmovin.output_target",
-                SECTION,
-                target_title,
-                "; ".join(wrong),
-                "run `pulumi up --refresh`: the output is replaced to match the stack",
-            )
+        return failed(
+            "bitmovin.output_target",
+            SECTION,
+            target_title,
+            "; ".join(wrong),
+            "run `pulumi up --refresh`: the output is replaced to match the stack",
         )
-    else:
-        seen = f"s3://{deployment.bucket_name}" + (
-            f", {role}" if role else " (the API did not return roleArn)"
-        )
-        checks.append(passed("bitmovin.output_target", SECTION, target_title, seen))
+    seen = f"s3://{deployment.bucket_name}" + (f", {role}" if role else " (the API did not return roleArn)")
+    return passed("bitmovin.output_target", SECTION, target_title, seen)
 
+
+def _external_id_check(
+    deployment: Deployment, output: dict[str, Any], trust_external_ids: list[str] | None
+) -> Check:
+    """The output's external ID is the stack's and the only one the trust policy requires."""
     id_title = "external ID: output, stack and trust policy agree"
     output_id_value = output.get("externalId")
     if output_id_value != deployment.external_id:
-        checks.append(
-            failed(
-                "bitmovin.external_id",
-                SECTION,
-                id_title,
-                f"the output has {output_id_value!r}, the stack output externalId is {deployment.external_id!r}",
-                "run `pulumi up --refresh` so the stack and the trust policy follow the output",
-            )
+        return failed(
+            "bitmovin.external_id",
+            SECTION,
+            id_title,
+            f"the output has {output_id_value!r}, the stack output externalId is {deployment.external_id!r}",
+            "run `pulumi up --refresh` so the stack and the trust policy follow the output",
         )
-    elif trust_external_ids is None:
-        checks.append(
-            skipped(
-                "bitmovin.external_id",
-                SECTION,
-                id_title,
-                f"{output_id_value} (output and stack agree; the trust policy could not be read, see AWS)",
-            )
+    if trust_external_ids is None:
+        return skipped(
+            "bitmovin.external_id",
+            SECTION,
+            id_title,
+            f"{output_id_value} (output and stack agree; the trust policy could not be read, see AWS)",
         )
-    elif trust_external_ids != [output_id_value]:
-        checks.append(
-            failed(
-                "bitmovin.external_id",
-                SECTION,
-                id_title,
-                f"the output has {output_id_value}, the trust policy requires "
-                f"{', '.join(trust_external_ids) or 'no external ID'}",
-                "run `pulumi up --refresh` so the trust policy requires the output's external ID",
-            )
+    if trust_external_ids != [output_id_value]:
+        return failed(
+            "bitmovin.external_id",
+            SECTION,
+            id_title,
+            f"the output has {output_id_value}, the trust policy requires "
+            f"{', '.join(trust_external_ids) or 'no external ID'}",
+            "run `pulumi up --refresh` so the trust policy requires the output's external ID",
         )
-    else:
-        checks.append(passed("bitmovin.external_id", SECTION, id_title, str(output_id_value)))
-    return checks
+    return passed("bitmovin.external_id", SECTION, id_title, str(output_id_value))
