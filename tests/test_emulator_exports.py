@@ -15,8 +15,8 @@ from bitmovin_emulator import REDACTED
 pytestmark = pytest.mark.layer2
 
 KEY = "exports-key-81c2"
-ORG = "org-exports"
-OTHER_ORG = "org-elsewhere"
+ORG = "0d9c6f1e-3b7a-4c2e-8f5d-1a2b3c4d5e6f"
+OTHER_ORG = "7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9"
 LICENSE = "lic-emulator-exports-77aa"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
 ROOT = Path(__file__).resolve().parent.parent

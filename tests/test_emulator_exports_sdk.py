@@ -20,7 +20,7 @@ from bitmovin_api_sdk import (
 pytestmark = pytest.mark.layer2
 
 KEY = "sdk-exports-key-3e9a"
-ORG = "org-sdk-exports"
+ORG = "2c4e6a8b-0d1f-4a3c-9e5b-7d9f1b3d5f7a"
 LICENSE = "lic-sdk-2b8c"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
 

@@ -126,7 +126,7 @@ class AwsInspection:
         title = "role permissions are exactly the program's write policy"
         if self.role is None:
             return [skipped("aws.write_policy", SECTION, title, "the role could not be read")]
-        expected = write_policy(d.partition, d.bucket_name, d.export_prefix, d.kms_key_arn)
+        expected = write_policy(d.partition, d.bucket_name, d.export_prefix, d.kms_key_arn, region=d.region)
         iam = self.clients.iam
         try:
             names = iam.list_role_policies(RoleName=d.role_name)["PolicyNames"]
