@@ -1,4 +1,5 @@
-"""What tests and scripts share: the provider as a stack configures it, and the named emulator faults.
+"""What tests and scripts share: the provider as a stack configures it, the named emulator faults and
+the catalogue of bad inputs.
 
 ``tests/`` and ``scripts/`` both import from here: what a script needs belongs here, not in
 ``tests/``. Helpers only tests use live in ``tests/support.py``. The program and the provider never

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_inputs import CASES, TEST_API_KEY, error_for
+from devsupport.bad_inputs import CASES, TEST_API_KEY, error_for
 
 pytestmark = [pytest.mark.layer1, pytest.mark.usefixtures("no_bitmovin_env")]
 
