@@ -30,13 +30,23 @@ Kind = Literal["stack config", "resource input", "provider config"]
 
 @dataclass(frozen=True)
 class BadInput:
-    """One mistake: ``key`` is the config key or resource input named in the error."""
+    """One mistake: ``key`` is the config key or resource input named in the error.
+
+    ``secret``: the user set ``key`` with ``pulumi config set --secret``; its value must not appear in
+    the error, and the fix must keep it a secret.
+    """
 
     kind: Kind
     key: str
     value: Any
     why: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+    secret: bool = False
+
+    @property
+    def shown_value(self) -> Any:
+        """The value as a report may print it: ``<secret>`` for a secret."""
+        return "<secret>" if self.secret else self.value
 
 
 CASES: tuple[BadInput, ...] = (
@@ -140,6 +150,7 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         "stack config", "bitmovinPrincipalArn", "arn:aws:iam::630681592166:user/*", "wildcard principal"
     ),
+    BadInput("stack config", "externalID", "s3cr3t-ext-id-value", "misspelled secret key", secret=True),
     # -- resource inputs of AnalyticsS3RoleBasedOutput, checked by the provider's `check`
     BadInput("resource input", "bucket_name", "Bad_Bucket", "invalid bucket name"),
     BadInput(
@@ -178,6 +189,32 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         "provider config", "bitmovin:apiUrl", "http://api.bitmovin.com/v1", "plain HTTP to a remote API"
     ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "http://localhost.evil.example/v1",
+        "loopback look-alike host over plain HTTP",
+    ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "http://127.0.0.1.evil.example/v1",
+        "loopback-IP look-alike host",
+    ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "http://localhost@evil.example/v1",
+        "user info hides the real host",
+    ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "https://api.bitmovin.com/v1?X-Api-Key=k",
+        "query string in the URL",
+    ),
+    BadInput("provider config", "bitmovin:apiUrl", "https://api.bitmovin.com", "no /v1 version path"),
+    BadInput("provider config", "bitmovin:apiUrl", "https://api.bitmovin.com/v2", "another API version"),
 )
 
 
@@ -185,8 +222,9 @@ def error_for(case: BadInput, api_url: str) -> str:
     """The error text a user sees for ``case``; raises AssertionError if the input is accepted."""
     if case.kind == "stack config":
         raw = {**BASE_STACK_CONFIG, **case.extra, case.key: case.value}
+        secret_keys = frozenset({case.key}) if case.secret else frozenset()
         try:
-            settings_from_config(raw, project=PROJECT, stack=STACK)
+            settings_from_config(raw, project=PROJECT, stack=STACK, secret_keys=secret_keys)
         except ConfigError as error:
             return "\n".join(str(problem) for problem in error.problems if problem.key == case.key)
         raise AssertionError(f"stack config {case.key}={case.value!r} was accepted")

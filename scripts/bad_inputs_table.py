@@ -48,7 +48,7 @@ def render() -> str:
             message = error_for(case, emulator.base_url)
             if len(emulator.requests):
                 raise SystemExit(f"case {number} ({case.key}) made an API request")
-            value = "(not set)" if case.value is None else f"`{_cell(case.value)}`"
+            value = "(not set)" if case.value is None else f"`{_cell(case.shown_value)}`"
             message = message.replace("|", "\\|").replace("\n", "<br>")
             rows.append(f"| {number} | {case.kind} | `{case.key}` | {value} | {case.why} | {message} |")
     return HEADER + "\n".join(rows) + "\n"

@@ -453,7 +453,7 @@ def bad_inputs(emulator: EmulatorServer) -> bool:
             (
                 case.kind,
                 case.key,
-                short(repr(case.value), 24),
+                short(repr(case.shown_value), 24),
                 case.why,
                 sent,
                 verdict,

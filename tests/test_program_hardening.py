@@ -52,7 +52,7 @@ def group_run(index: int) -> ProgramRun:
     config = {**BASE_STACK_CONFIG, "bitmovin:apiKey": API_KEY_MARKER}
     for case in GROUPS[index]:
         config.update({**case.extra, case.key: case.value})
-    return run_program(config)
+    return run_program(config, secret_keys=tuple(case.key for case in GROUPS[index] if case.secret))
 
 
 def test_every_stack_config_case_is_in_a_group():
@@ -75,3 +75,5 @@ def test_bad_value_registers_no_resource_and_makes_no_request(case):
     assert run.resources == []
     assert run.calls == []
     assert API_KEY_MARKER not in run.error
+    if case.secret:
+        assert case.value not in run.error
