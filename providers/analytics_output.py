@@ -13,27 +13,21 @@ import uuid
 from typing import Any
 
 import pulumi
-import requests
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from providers import output_model as model
 from providers.bitmovin_client import BitmovinClient
 from providers.create_reconciler import create_exactly_once
-from providers.http_settings import build_session
-from providers.provider_config import ProviderConfig, resolve
+from providers.provider_base import BitmovinProviderBase, ProviderConfigError
 
-
-class ProviderConfigError(Exception):
-    """The provider cannot talk to Bitmovin with the configuration it was given."""
+# ProviderConfigError lives in provider_base; re-exported because callers import it from here.
+__all__ = [
+    "AdoptionError",
+    "AnalyticsS3RoleBasedOutput",
+    "AnalyticsS3RoleBasedOutputProvider",
+    "InPlaceUpdateError",
+    "ProviderConfigError",
+]
 
 
 class AdoptionError(Exception):
@@ -44,50 +38,16 @@ class InPlaceUpdateError(Exception):
     """Bitmovin outputs are immutable; a real change must be a replacement."""
 
 
-class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
+class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
     """Lifecycle of one output: POST to create, GET to read, DELETE to delete, no update.
 
-    Nothing is kept on the instance when it is pickled (``__getstate__``), so neither the API key
-    nor a session can reach the serialized provider in state.
+    Configuration, session and the empty pickled state come from ``BitmovinProviderBase``: the
+    class pickled into state (module path and name) stays this one, here.
     """
 
-    _config: ProviderConfig | None = None  # set by configure(), in the provider host
-    _session: requests.Session | None = None  # created on first use, in the provider host
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        pass
-
-    # -- configuration ----------------------------------------------------------------------
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._config = resolve(req.config.get)
-        self._session = None
-
-    def _resolved_config(self) -> ProviderConfig:
-        if self._config is None:  # called without configure(): environment only
-            self._config = resolve(lambda _key: None)
-        return self._config
-
-    def _config_problems(self) -> list[str]:
-        return list(self._resolved_config().problems)
-
-    def _client(self, inputs: dict[str, Any]) -> BitmovinClient:
-        problems = self._config_problems()
-        if problems:
-            raise ProviderConfigError(" ".join(problems))
-        config = self._resolved_config()
-        if self._session is None:
-            self._session = build_session(config.http)
-        return BitmovinClient(
-            config.api_key or "",
-            base_url=config.api_url,
-            tenant_org_id=inputs.get("tenant_org_id"),
-            settings=config.http,
-            session=self._session,
-        )
+    def _client_for(self, inputs: dict[str, Any]) -> BitmovinClient:
+        """A client acting in the organization the inputs (or the state) name."""
+        return self._client(inputs.get("tenant_org_id"))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -111,12 +71,12 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
         if model.ADOPT_KEY in inputs:
             return self._adopt(inputs[model.ADOPT_KEY], inputs)
         body = model.api_body(inputs, creation_token=str(uuid.uuid4()))
-        created = create_exactly_once(self._client(inputs), body)
+        created = create_exactly_once(self._client_for(inputs), body)
         return CreateResult(created["id"], model.outputs_from(inputs, created))
 
     def _adopt(self, output_id: str, inputs: dict[str, Any]) -> CreateResult:
         """One GET instead of a POST; refused if the existing output is not what the inputs describe."""
-        existing = self._client(inputs).get_output(output_id)
+        existing = self._client_for(inputs).get_output(output_id)
         mismatches = model.adoption_mismatches(inputs, existing)
         if mismatches:
             raise AdoptionError(
@@ -132,7 +92,7 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
         output: see ``BitmovinClient.confirm_gone``.
         """
         state = model.with_defaults(props)
-        current = self._client(state).find_output(id_)
+        current = self._client_for(state).find_output(id_)
         if current is None:
             return ReadResult(None, {})
         outputs = model.outputs_from(state, current)
@@ -151,7 +111,7 @@ class AnalyticsS3RoleBasedOutputProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """DELETE in the organization recorded in state; already gone (as the API confirms) counts
         as deleted, any other 404 fails."""
-        self._client(model.with_defaults(props)).delete_output_if_exists(id_)
+        self._client_for(model.with_defaults(props)).delete_output_if_exists(id_)
 
 
 class AnalyticsS3RoleBasedOutput(

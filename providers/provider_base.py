@@ -1,9 +1,9 @@
-"""What every Bitmovin dynamic provider of this project needs: its settings and an HTTP client.
+"""What every Bitmovin dynamic provider of this project needs: its configuration and an HTTP client.
 
-Settings come from ``configure()`` (stack config such as ``bitmovin:apiKey``) or, without it, from the
-environment. Nothing is kept on the instance when it is pickled into state (``__getstate__``), so
-neither the API key nor a session can reach the serialized provider; both are created in the
-provider host, on first use.
+The configuration comes from ``configure()`` (stack config such as ``bitmovin:apiKey``) or,
+without it, from the environment. Nothing is kept on the instance when it is pickled into state
+(``__getstate__``), so neither the API key nor a session can reach the serialized provider; both are
+created in the provider host, on first use.
 """
 
 from __future__ import annotations
@@ -38,21 +38,22 @@ class BitmovinProviderBase(ResourceProvider):
         self._config = resolve(req.config.get)
         self._session = None
 
-    def _settings(self) -> ProviderConfig:
+    def _resolved_config(self) -> ProviderConfig:
+        """The provider configuration (``bitmovin:*`` provider config or environment), resolved once."""
         if self._config is None:  # called without configure(): environment only
             self._config = resolve(lambda _key: None)
         return self._config
 
     def _config_problems(self) -> list[str]:
         """What stops the provider from calling Bitmovin (e.g. no API key); reported by ``check``."""
-        return list(self._settings().problems)
+        return list(self._resolved_config().problems)
 
     def _client(self, tenant_org_id: str | None) -> BitmovinClient:
         """A client acting in ``tenant_org_id`` (None: the API key's own organization)."""
         problems = self._config_problems()
         if problems:
             raise ProviderConfigError(" ".join(problems))
-        config = self._settings()
+        config = self._resolved_config()
         if self._session is None:
             self._session = build_session(config.http)
         return BitmovinClient(

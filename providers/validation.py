@@ -198,10 +198,15 @@ def role_name_problem(value: Any) -> str | None:
     return None
 
 
+def _is_iam_arn(pattern: re.Pattern[str], value: Any) -> bool:
+    """``value`` matches ``pattern`` (an IAM ARN with a ``path`` group) and its path is not too long."""
+    match = pattern.fullmatch(value) if isinstance(value, str) else None
+    return match is not None and len(match["path"]) <= MAX_IAM_PATH_LENGTH
+
+
 def role_arn_problem(value: Any) -> str | None:
     """A role ARN as Bitmovin needs it: ``arn:<partition>:iam::<12-digit account>:role/[path/]<name>``."""
-    match = _ROLE_ARN.fullmatch(value) if isinstance(value, str) else None
-    if match is None or len(match["path"]) > MAX_IAM_PATH_LENGTH:
+    if not _is_iam_arn(_ROLE_ARN, value):
         return (
             f"{value!r} is not an IAM role ARN; expected arn:aws:iam::<12-digit account id>:role/<role name> "
             "(role name: 1-64 ASCII letters, digits and +=,.@_-; path: at most 512 characters)"
@@ -211,8 +216,7 @@ def role_arn_problem(value: Any) -> str | None:
 
 def principal_arn_problem(value: Any) -> str | None:
     """The trusted principal must be one IAM user or role, never an account root or a wildcard."""
-    match = _PRINCIPAL_ARN.fullmatch(value) if isinstance(value, str) else None
-    if match is None or len(match["path"]) > MAX_IAM_PATH_LENGTH:
+    if not _is_iam_arn(_PRINCIPAL_ARN, value):
         return (
             f"{value!r} is not an IAM user or role ARN; expected "
             "arn:<partition>:iam::<12-digit account id>:user/<name> (or :role/<name>), with ASCII letters, "

@@ -14,6 +14,7 @@ OTHER_ORG_ID = "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"  # a second organization, 
 KMS_KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 BUCKET = "acme-analytics"
 ROLE_ARN = "arn:aws:iam::123456789012:role/bitmovin-analytics-dev"
+EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"  # a CUSTOM external ID (sts:ExternalId)
 
 
 class RecordingClock:

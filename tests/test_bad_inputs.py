@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_inputs import CASES, TEST_API_KEY, error_for
+from devsupport.bad_inputs import CASES, TEST_API_KEY, error_for
 
 pytestmark = [pytest.mark.layer1, pytest.mark.usefixtures("no_bitmovin_env")]
 
@@ -40,6 +40,13 @@ def test_bad_stack_config_names_key_and_fix(case):
     message = error_for(case, UNUSED_API_URL)
     assert case.key in message
     assert "pulumi config set" in message or "pulumi config rm" in message
+    if case.secret:
+        assert case.value not in message
+        assert "Fix: `pulumi config set --secret " in message
+
+
+def test_catalogue_has_a_secret_stack_config_case():
+    assert any(case.secret and case.kind == "stack config" for case in CASES)
 
 
 @pytest.mark.parametrize("case", PROVIDER_CASES, ids=_case_id)

@@ -1,4 +1,5 @@
-"""Layer 1: the code stays easy to change: no function outside tests longer than 80 lines.
+"""Layer 1: the code stays easy to change: no function outside tests longer than 80 lines, and no
+module outside tests importing from tests.
 
 Complexity is capped by ruff (C901, max 15, in pyproject.toml); ruff has no rule for length.
 """
@@ -35,3 +36,24 @@ def test_no_function_is_longer_than_80_lines():
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert too_long == []
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_no_module_outside_tests_imports_from_tests():
+    # What scripts and tests share lives in devsupport/ (see its __init__), never in tests/.
+    offenders = [
+        f"{path.relative_to(REPO)} imports {name}"
+        for path in _project_modules()
+        for name in sorted(_imported_modules(path))
+        if name == "tests" or name.startswith("tests.")
+    ]
+    assert offenders == []

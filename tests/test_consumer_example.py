@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.consumer_harness import CONSUMER_DIR, MOCK_ACCOUNT, ConsumerRun, run_consumer
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer4
 
@@ -33,7 +34,7 @@ OUTPUTS = {
     "bucketName": BUCKET,
     "bucketArn": f"arn:aws:s3:::{BUCKET}",
     "region": "eu-west-1",
-    "tenantOrgId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "tenantOrgId": ORG_ID,
     "exportPrefix": "analytics/",
 }
 CONFIG = {"exportStack": EXPORT_STACK, "crawlerSchedule": "cron(15 3 * * ? *)"}

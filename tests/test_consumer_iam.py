@@ -23,15 +23,14 @@ from moto.core.authorization import enable_iam_authentication
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
 from tests.consumer_harness import CONSUMER_DIR
+from tests.support import BUCKET, KMS_KEY_ARN
 
 pytestmark = pytest.mark.layer5
 
 REGION = "eu-central-1"
-BUCKET = "acme-analytics"
 OTHER_BUCKET = "someone-elses-bucket"
 ACCOUNT = "123456789012"
 DATABASE = "bitmovin_analytics_acme_prod"
-KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def access_module() -> Any:
@@ -52,7 +51,7 @@ def findings(document: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(f.issue, f.detail) for f in parliament.analyze_policy_string(json.dumps(document)).findings]
 
 
-@pytest.mark.parametrize(("prefix", "kms"), [("analytics/", None), ("", None), ("a/b/", KMS_KEY)])
+@pytest.mark.parametrize(("prefix", "kms"), [("analytics/", None), ("", None), ("a/b/", KMS_KEY_ARN)])
 def test_crawler_policy_passes_parliament_and_moto_validation(prefix, kms):
     document = policy(prefix, kms)
     assert findings(document) == []

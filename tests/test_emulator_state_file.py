@@ -19,13 +19,13 @@ import requests
 
 from bitmovin_emulator import DEFAULT_ORG_ID, EmulatorServer
 from bitmovin_emulator.state_file import FORMAT_VERSION, StateFile, StateFileError
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer2
 
 REPO = Path(__file__).resolve().parents[1]
 COLLECTION = "/analytics/outputs/s3-role-based"
 KEY = "state-file-key-0c4e"
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export-local"
 
 
@@ -52,26 +52,26 @@ def temporary_files(directory: Path) -> list[str]:
 def test_outputs_and_global_external_ids_survive_a_restart(tmp_path):
     path = tmp_path / "emulator.json"
     with EmulatorServer(api_keys={KEY}, state_file=path) as first:
-        global_output = create(first.base_url, org=ORG, externalIdMode="GLOBAL", name="global")
+        global_output = create(first.base_url, org=ORG_ID, externalIdMode="GLOBAL", name="global")
         generated = create(first.base_url, externalIdMode="GENERATED", name="generated")
         doomed = create(first.base_url, externalIdMode="GENERATED", name="doomed")
         assert call(first.base_url, "DELETE", f"{COLLECTION}/{doomed['id']}").status_code == 200
 
     stored = json.loads(path.read_text())
     assert stored["version"] == FORMAT_VERSION
-    assert {o["id"] for o in stored["outputs"][ORG]} == {global_output["id"]}
+    assert {o["id"] for o in stored["outputs"][ORG_ID]} == {global_output["id"]}
     assert {o["id"] for o in stored["outputs"][DEFAULT_ORG_ID]} == {generated["id"]}
     assert temporary_files(tmp_path) == []
 
     with EmulatorServer(api_keys={KEY}, state_file=path) as second:
         assert second.port != 0
-        again = get(second.base_url, global_output["id"], org=ORG)
+        again = get(second.base_url, global_output["id"], org=ORG_ID)
         assert again.status_code == 200
         assert again.json()["data"]["result"] == global_output
         assert get(second.base_url, generated["id"]).json()["data"]["result"] == generated
         assert get(second.base_url, doomed["id"]).status_code == 404
         # GLOBAL stays one ID per organization, also after the restart.
-        sibling = create(second.base_url, org=ORG, externalIdMode="GLOBAL", name="sibling")
+        sibling = create(second.base_url, org=ORG_ID, externalIdMode="GLOBAL", name="sibling")
         assert sibling["externalId"] == global_output["externalId"]
         assert len(second.outputs) == 3
 

@@ -23,10 +23,11 @@ from pulumi.automation.errors import CommandError, ConcurrentUpdateError, StackN
 from fleet import cli, report
 from fleet.runner import Operation, Options, Status, Target, change_counts, run_fleet
 from fleet.workspace import INSTALL_URL, PulumiCliMissing, local_opener
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer1
 
-ACME = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+ACME = ORG_ID  # the organization of the acme-* stacks
 GLOBEX = "9b2f4c1e-0d6a-4b8e-8f3a-6c5d4e3b2a10"
 LOCK_STDERR = (
     "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or "

@@ -34,6 +34,7 @@ from tests.host_harness import (
     without_provider,
 )
 from tests.sink_server import RecordingSink
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer3
 
@@ -252,7 +253,7 @@ def test_configure_gets_the_whole_stack_config_and_the_key_goes_nowhere_else(emu
         "aws:region": "eu-central-1",
         f"{PROJECT}:exportPrefix": "analytics/",
         f"{PROJECT}:externalIdMode": "GLOBAL",
-        "bitmovin:tenantOrgId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "bitmovin:tenantOrgId": ORG_ID,
         API_URL_CONFIG: emulator.base_url,
     }
     secrets = {API_KEY_CONFIG: API_KEY, f"{PROJECT}:someOtherSecret": OTHER_SECRET}

@@ -34,20 +34,18 @@ from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolic
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
 from tests import iam_model
 from tests.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
+from tests.support import BUCKET, EXTERNAL_ID, KMS_KEY_ARN
 
 pytestmark = pytest.mark.layer5
 
 REGION = "eu-central-1"
-BUCKET = "acme-analytics"
 OTHER_BUCKET = "someone-elses-bucket"
-EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"
-KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 VARIANTS = {
     "prefix": ("analytics/", None),
     "no_prefix": ("", None),
     "nested_prefix": ("exports/bitmovin/", None),
-    "prefix_kms": ("analytics/", KMS_KEY),
-    "no_prefix_kms": ("", KMS_KEY),
+    "prefix_kms": ("analytics/", KMS_KEY_ARN),
+    "no_prefix_kms": ("", KMS_KEY_ARN),
 }
 
 
@@ -291,7 +289,7 @@ def test_assumed_role_without_prefix_writes_anywhere_in_its_bucket_only(aws):
 
 @functools.cache
 def program_run() -> ProgramRun:
-    run = run_program({"aws:region": REGION, "exportPrefix": "analytics/", "kmsKeyArn": KMS_KEY})
+    run = run_program({"aws:region": REGION, "exportPrefix": "analytics/", "kmsKeyArn": KMS_KEY_ARN})
     assert run.ok, run.error
     return run
 

@@ -13,12 +13,11 @@ from bitmovin_emulator import DEFAULT_ORG_ID
 from providers.bitmovin_errors import BitmovinApiError
 from providers.output_reference import AnalyticsOutputReferenceProvider, ReferencedOutputError
 from providers.provider_base import ProviderConfigError
+from tests.support import ORG_ID, OTHER_ORG_ID
 
 pytestmark = pytest.mark.layer2
 
 KEY = "reference-test-key-6b2e"
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-OTHER_ORG = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 MISSING_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 ROLE = "arn:aws:iam::123456789012:role/hand-made-bitmovin-role"
 
@@ -51,7 +50,7 @@ def configured(emulator, key=KEY):
     return provider
 
 
-def hand_made(emulator, org=ORG, **fields):
+def hand_made(emulator, org=ORG_ID, **fields):
     """An output created outside the stack, e.g. in the Bitmovin dashboard."""
     body = {
         "bucketName": "acme-exports",
@@ -67,19 +66,19 @@ def test_create_is_one_get_in_the_organization_and_returns_the_output_fields(api
     existing = hand_made(api)
     provider = configured(api)
 
-    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG})
+    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
 
     assert api.requests.count() == 1
     request = api.requests[0]
     assert (request.method, request.route) == ("GET", "get")
-    assert request.headers["X-Tenant-Org-Id"] == ORG
+    assert request.headers["X-Tenant-Org-Id"] == ORG_ID
     assert created.id == existing["id"]
     assert created.outs == {
         "output_id": existing["id"],
-        "tenant_org_id": ORG,
+        "tenant_org_id": ORG_ID,
         "bucket_name": "acme-exports",
         "role_arn": ROLE,
-        "external_id": api.outputs.global_external_id(ORG),
+        "external_id": api.outputs.global_external_id(ORG_ID),
         "external_id_mode": "GLOBAL",
         "name": "by hand",
         "created_at": existing["createdAt"],
@@ -97,7 +96,7 @@ def test_without_organization_the_key_s_own_organization_is_used(api):
 def test_read_is_one_get_and_reports_the_inputs(api):
     existing = hand_made(api)
     provider = configured(api)
-    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG})
+    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
     api.requests.clear()
 
     read = provider.read(created.id, created.outs)
@@ -105,27 +104,27 @@ def test_read_is_one_get_and_reports_the_inputs(api):
     assert api.requests.count() == 1
     assert read.id == created.id
     assert read.outs == created.outs
-    assert read.inputs == {"output_id": existing["id"], "tenant_org_id": ORG}
+    assert read.inputs == {"output_id": existing["id"], "tenant_org_id": ORG_ID}
     assert provider.diff(created.id, read.outs, read.inputs).changes is False
 
 
 def test_delete_sends_no_request_and_the_output_stays(api):
     existing = hand_made(api)
     provider = configured(api)
-    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG})
+    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
     api.requests.clear()
 
     provider.delete(created.id, created.outs)
 
     assert len(api.requests) == 0
-    assert api.outputs.get(existing["id"], ORG) == existing
+    assert api.outputs.get(existing["id"], ORG_ID) == existing
 
 
 def test_read_of_an_output_deleted_meanwhile_leaves_the_state(api):
     existing = hand_made(api)
     provider = configured(api)
-    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG})
-    api.outputs.delete(existing["id"], ORG)  # deleted in the dashboard
+    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
+    api.outputs.delete(existing["id"], ORG_ID)  # deleted in the dashboard
 
     read = provider.read(created.id, created.outs)
 
@@ -135,9 +134,9 @@ def test_read_of_an_output_deleted_meanwhile_leaves_the_state(api):
 
 def test_a_missing_output_fails_with_not_found_in_the_organization(api):
     with pytest.raises(ReferencedOutputError) as raised:
-        configured(api).create({"output_id": MISSING_ID, "tenant_org_id": ORG})
+        configured(api).create({"output_id": MISSING_ID, "tenant_org_id": ORG_ID})
     message = str(raised.value)
-    assert f"{MISSING_ID} (existingOutputId) was not found in organization {ORG}" in message
+    assert f"{MISSING_ID} (existingOutputId) was not found in organization {ORG_ID}" in message
     assert "another organization" in message
     assert api.requests.count() == 1
 
@@ -148,22 +147,22 @@ def test_a_missing_output_without_organization_names_the_key_s_own_organization(
 
 
 def test_an_output_of_another_organization_is_reported_as_not_found_in_the_stack_s_organization(api):
-    elsewhere = hand_made(api, org=OTHER_ORG)
+    elsewhere = hand_made(api, org=OTHER_ORG_ID)
     with pytest.raises(ReferencedOutputError) as raised:
-        configured(api).create({"output_id": elsewhere["id"], "tenant_org_id": ORG})
+        configured(api).create({"output_id": elsewhere["id"], "tenant_org_id": ORG_ID})
     message = str(raised.value)
-    assert f"not found in organization {ORG}" in message
-    assert OTHER_ORG not in message  # the API does not reveal the owner, and neither do we
-    assert api.outputs.get(elsewhere["id"], OTHER_ORG) == elsewhere
+    assert f"not found in organization {ORG_ID}" in message
+    assert OTHER_ORG_ID not in message  # the API does not reveal the owner, and neither do we
+    assert api.outputs.get(elsewhere["id"], OTHER_ORG_ID) == elsewhere
 
 
 def test_an_organization_the_key_may_not_use_fails_with_403_and_what_to_check(api):
-    existing = hand_made(api, org=OTHER_ORG)
-    api.options.org_access = {KEY: {ORG}}
+    existing = hand_made(api, org=OTHER_ORG_ID)
+    api.options.org_access = {KEY: {ORG_ID}}
     with pytest.raises(ReferencedOutputError) as raised:
-        configured(api).create({"output_id": existing["id"], "tenant_org_id": OTHER_ORG})
+        configured(api).create({"output_id": existing["id"], "tenant_org_id": OTHER_ORG_ID})
     message = str(raised.value)
-    assert f"may not read organization {OTHER_ORG} (HTTP 403)" in message
+    assert f"may not read organization {OTHER_ORG_ID} (HTTP 403)" in message
     assert "bitmovin:tenantOrgId" in message
     assert KEY not in message
 
@@ -171,7 +170,7 @@ def test_an_organization_the_key_may_not_use_fails_with_403_and_what_to_check(ap
 def test_refresh_in_an_organization_the_key_lost_access_to_fails_instead_of_forgetting(api):
     existing = hand_made(api)
     provider = configured(api)
-    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG})
+    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
     api.options.org_access = {KEY: set()}
     with pytest.raises(ReferencedOutputError, match="HTTP 403"):
         provider.read(created.id, created.outs)
@@ -180,7 +179,7 @@ def test_refresh_in_an_organization_the_key_lost_access_to_fails_instead_of_forg
 def test_a_wrong_api_key_surfaces_as_the_client_error_without_the_key(api):
     existing = hand_made(api)
     with pytest.raises(BitmovinApiError) as raised:
-        configured(api, key="WRONG-KEY-93af").create({"output_id": existing["id"], "tenant_org_id": ORG})
+        configured(api, key="WRONG-KEY-93af").create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
     assert raised.value.status == 401
     assert "WRONG-KEY-93af" not in str(raised.value)
 
@@ -194,7 +193,7 @@ def test_without_api_key_nothing_is_sent(api):
 def test_role_arn_may_be_absent_from_the_api_response(api):
     existing = hand_made(api)
     api.options.echo_role_arn = False  # the public schema marks roleArn write-only
-    created = configured(api).create({"output_id": existing["id"], "tenant_org_id": ORG})
+    created = configured(api).create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
     assert "role_arn" not in created.outs
     assert created.outs["bucket_name"] == "acme-exports"
     assert created.outs["external_id"] == existing["externalId"]
@@ -204,6 +203,6 @@ def test_an_output_without_external_id_is_refused(api):
     existing = hand_made(api, externalIdMode="CUSTOM")  # created without an external ID
     assert "externalId" not in existing
     with pytest.raises(ReferencedOutputError) as raised:
-        configured(api).create({"output_id": existing["id"], "tenant_org_id": ORG})
+        configured(api).create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
     assert "has no externalId" in str(raised.value)
     assert "GLOBAL or GENERATED" in str(raised.value)

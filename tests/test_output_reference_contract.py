@@ -18,6 +18,7 @@ from pulumi.output import Unknown
 
 from providers.output_reference import AnalyticsOutputReference, AnalyticsOutputReferenceProvider
 from providers.provider_config import API_KEY_CONFIG
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer1
 
@@ -26,7 +27,6 @@ PINNED_PROVIDER = "AnalyticsOutputReferenceProvider"
 PINNED_TYPE_TOKEN = "pulumi-python:dynamic/bitmovin:AnalyticsOutputReference"
 OUTPUT_ID = "cb90b80c-8867-4e3b-8479-174aa2843f62"
 OTHER_OUTPUT_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 
 @pytest.fixture
@@ -94,8 +94,8 @@ def test_check_reports_a_missing_api_key_before_anything_is_read(monkeypatch):
 
 
 def test_diff_without_changes(provider):
-    state = {"output_id": OUTPUT_ID, "tenant_org_id": ORG, "bucket_name": "b", "external_id": "e"}
-    result = provider.diff(OUTPUT_ID, state, {"output_id": OUTPUT_ID, "tenant_org_id": ORG})
+    state = {"output_id": OUTPUT_ID, "tenant_org_id": ORG_ID, "bucket_name": "b", "external_id": "e"}
+    result = provider.diff(OUTPUT_ID, state, {"output_id": OUTPUT_ID, "tenant_org_id": ORG_ID})
     assert result.changes is False
     assert result.replaces == []
 
@@ -103,13 +103,13 @@ def test_diff_without_changes(provider):
 @pytest.mark.parametrize(
     ("news", "replaced"),
     [
-        ({"output_id": OTHER_OUTPUT_ID, "tenant_org_id": ORG}, ["output_id"]),
+        ({"output_id": OTHER_OUTPUT_ID, "tenant_org_id": ORG_ID}, ["output_id"]),
         ({"output_id": OUTPUT_ID}, ["tenant_org_id"]),
-        ({"output_id": Unknown(), "tenant_org_id": ORG}, ["output_id"]),
+        ({"output_id": Unknown(), "tenant_org_id": ORG_ID}, ["output_id"]),
     ],
 )
 def test_another_output_or_organization_replaces_the_reference(provider, news, replaced):
-    state = {"output_id": OUTPUT_ID, "tenant_org_id": ORG, "bucket_name": "b", "external_id": "e"}
+    state = {"output_id": OUTPUT_ID, "tenant_org_id": ORG_ID, "bucket_name": "b", "external_id": "e"}
     result = provider.diff(OUTPUT_ID, state, news)
     assert result.changes is True
     assert result.replaces == replaced

@@ -24,14 +24,13 @@ from tests.host_harness import (
     serialize_resources,
     without_provider,
 )
+from tests.support import ORG_ID, OTHER_ORG_ID
 
 pytestmark = pytest.mark.layer3
 
 RESOURCE_CLASS = "providers.output_reference:AnalyticsOutputReference"
 RESOURCE_TYPE = "pulumi-python:dynamic/bitmovin:AnalyticsOutputReference"
 API_KEY = "REFERENCE-HOST-KEY-58c1"
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-OTHER_ORG = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 MISSING_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 PLACEHOLDER_ID = "cb90b80c-8867-4e3b-8479-174aa2843f62"  # what the program was given; tests use real ids
 
@@ -39,7 +38,7 @@ PLACEHOLDER_ID = "cb90b80c-8867-4e3b-8479-174aa2843f62"  # what the program was 
 @pytest.fixture(scope="module")
 def program() -> SerializedResource:
     (registered,) = serialize_resources(
-        ("existing-output", {"output_id": PLACEHOLDER_ID, "tenant_org_id": ORG}),
+        ("existing-output", {"output_id": PLACEHOLDER_ID, "tenant_org_id": ORG_ID}),
         resource_class=RESOURCE_CLASS,
     )
     return registered
@@ -60,7 +59,7 @@ def api(emulator):
     assert emulator.requests.count(method="DELETE") == 0
 
 
-def hand_made(emulator, org: str = ORG) -> dict:
+def hand_made(emulator, org: str = ORG_ID) -> dict:
     return emulator.outputs.create(
         {
             "bucketName": "acme-exports",
@@ -74,7 +73,7 @@ def hand_made(emulator, org: str = ORG) -> dict:
 def test_the_program_serializes_the_provider_by_reference_as_a_secret(program: SerializedResource):
     assert program.type == RESOURCE_TYPE
     assert program.provider_was_secret
-    assert program.inputs == {"output_id": PLACEHOLDER_ID, "tenant_org_id": ORG}
+    assert program.inputs == {"output_id": PLACEHOLDER_ID, "tenant_org_id": ORG_ID}
     decoded = base64.b64decode(program.provider)
     assert b"providers.output_reference" in decoded
     assert b"AnalyticsOutputReferenceProvider" in decoded
@@ -82,7 +81,7 @@ def test_the_program_serializes_the_provider_by_reference_as_a_secret(program: S
 
 
 def test_preview_checks_offline_and_tolerates_unknowns(host: ProviderHost, api):
-    checked = host.check({"output_id": UNKNOWN, "tenant_org_id": ORG})
+    checked = host.check({"output_id": UNKNOWN, "tenant_org_id": ORG_ID})
     assert checked.failures == []
     assert checked.inputs["output_id"] == UNKNOWN
     assert len(api.requests) == 0
@@ -96,7 +95,7 @@ def test_check_failures_name_the_property(host: ProviderHost, api):
 
 def test_lifecycle_reads_but_never_creates_or_deletes(host: ProviderHost, api):
     existing = hand_made(api)
-    inputs = {"output_id": existing["id"], "tenant_org_id": ORG}
+    inputs = {"output_id": existing["id"], "tenant_org_id": ORG_ID}
 
     checked = host.check(inputs)
     assert checked.failures == []
@@ -107,10 +106,10 @@ def test_lifecycle_reads_but_never_creates_or_deletes(host: ProviderHost, api):
     assert API_KEY not in str(created.properties)
     assert without_provider(created.properties) == {
         "output_id": existing["id"],
-        "tenant_org_id": ORG,
+        "tenant_org_id": ORG_ID,
         "bucket_name": "acme-exports",
         "role_arn": "arn:aws:iam::123456789012:role/by-hand",
-        "external_id": api.outputs.global_external_id(ORG),
+        "external_id": api.outputs.global_external_id(ORG_ID),
         "external_id_mode": "GLOBAL",
         "created_at": existing["createdAt"],
     }
@@ -130,21 +129,21 @@ def test_lifecycle_reads_but_never_creates_or_deletes(host: ProviderHost, api):
     api.requests.clear()
     host.delete(created.id, created.properties, name="existing-output")
     assert len(api.requests) == 0
-    assert api.outputs.get(existing["id"], ORG) == existing
+    assert api.outputs.get(existing["id"], ORG_ID) == existing
 
 
 def test_a_missing_output_fails_create_with_a_message_naming_the_organization(host: ProviderHost, api):
     with pytest.raises(HostCallError) as raised:
-        host.create({"output_id": MISSING_ID, "tenant_org_id": ORG})
+        host.create({"output_id": MISSING_ID, "tenant_org_id": ORG_ID})
     assert raised.value.code == grpc.StatusCode.UNKNOWN
     assert "ReferencedOutputError" in raised.value.details
-    assert f"{MISSING_ID} (existingOutputId) was not found in organization {ORG}" in raised.value.details
+    assert f"{MISSING_ID} (existingOutputId) was not found in organization {ORG_ID}" in raised.value.details
     assert API_KEY not in raised.value.details
 
 
 def test_an_output_of_another_organization_is_not_found_in_the_stack_s_organization(host: ProviderHost, api):
-    elsewhere = hand_made(api, org=OTHER_ORG)
+    elsewhere = hand_made(api, org=OTHER_ORG_ID)
     with pytest.raises(HostCallError) as raised:
-        host.create({"output_id": elsewhere["id"], "tenant_org_id": ORG})
-    assert f"not found in organization {ORG}" in raised.value.details
-    assert api.outputs.get(elsewhere["id"], OTHER_ORG) == elsewhere
+        host.create({"output_id": elsewhere["id"], "tenant_org_id": ORG_ID})
+    assert f"not found in organization {ORG_ID}" in raised.value.details
+    assert api.outputs.get(elsewhere["id"], OTHER_ORG_ID) == elsewhere

@@ -16,12 +16,9 @@ from analytics_export.policies import (
 )
 from providers import validation as rules
 from tests.expectations import expected_trust_policy
+from tests.support import BUCKET, EXTERNAL_ID, KMS_KEY_ARN
 
 pytestmark = pytest.mark.layer1
-
-BUCKET = "acme-analytics"
-EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"
-KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 # -- trust policy ---------------------------------------------------------------------------------
@@ -143,12 +140,12 @@ def test_write_policy_nested_prefix():
 
 
 def test_write_policy_kms_adds_only_that_key_through_s3_for_this_bucket():
-    statements = write_policy("aws", BUCKET, "analytics/", KMS_KEY, region="eu-central-1")["Statement"]
+    statements = write_policy("aws", BUCKET, "analytics/", KMS_KEY_ARN, region="eu-central-1")["Statement"]
     assert statements[-1] == {
         "Sid": "UseExportEncryptionKeyThroughS3",
         "Effect": "Allow",
         "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-        "Resource": KMS_KEY,
+        "Resource": KMS_KEY_ARN,
         "Condition": {
             "StringEquals": {"kms:ViaService": "s3.eu-central-1.amazonaws.com"},
             "StringLike": {
@@ -182,7 +179,7 @@ def test_kms_via_service_uses_the_partition_dns_suffix(partition, region, servic
 
 def test_write_policy_grants_nothing_else():
     """The complete action set, every resource scoped, no wildcards, no Principal, only Allow."""
-    for prefix, kms in (("", None), ("analytics/", None), ("analytics/", KMS_KEY)):
+    for prefix, kms in (("", None), ("analytics/", None), ("analytics/", KMS_KEY_ARN)):
         document = write_policy("aws", BUCKET, prefix, kms, region="eu-central-1")
         actions = {action for statement in document["Statement"] for action in statement["Action"]}
         expected = {"s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject", "s3:PutObjectAcl"}
@@ -217,10 +214,10 @@ def test_write_policy_other_partition():
         ("aws", BUCKET, "${aws:username}/", None, None, "policy variable"),
         ("aws", BUCKET, "a/../", None, None, "'..' segment"),
         ("aws", BUCKET, "", "alias/aws/s3", "eu-central-1", "KMS key"),
-        ("aws-cn", BUCKET, "", KMS_KEY, "eu-central-1", "partition"),
-        ("aws", BUCKET, "", KMS_KEY, None, "region is needed"),
-        ("aws", BUCKET, "", KMS_KEY, "eu-west-1", "bucket's region"),
-        ("aws", BUCKET, "", KMS_KEY, "Frankfurt", "region"),
+        ("aws-cn", BUCKET, "", KMS_KEY_ARN, "eu-central-1", "partition"),
+        ("aws", BUCKET, "", KMS_KEY_ARN, None, "region is needed"),
+        ("aws", BUCKET, "", KMS_KEY_ARN, "eu-west-1", "bucket's region"),
+        ("aws", BUCKET, "", KMS_KEY_ARN, "Frankfurt", "region"),
         ("AWS", BUCKET, "", None, None, "partition"),
         ("aws-iso", BUCKET, "", None, None, "partition"),
         ("", BUCKET, "", None, None, "partition"),
@@ -258,7 +255,7 @@ def test_tls_only_bucket_policy_rejects_bad_bucket():
 def test_documents_are_json_serializable_and_stable():
     for document in (
         trust_policy(EXTERNAL_ID),
-        write_policy("aws", BUCKET, "a/", KMS_KEY, region="eu-central-1"),
+        write_policy("aws", BUCKET, "a/", KMS_KEY_ARN, region="eu-central-1"),
         tls_only_bucket_policy("aws", BUCKET),
     ):
         text = json.dumps(document)

@@ -24,14 +24,13 @@ from analytics_export.policies import (
     write_policy,
 )
 from tests.iam_model import allowed, evaluate, put_object_allowed, wildcard_match
+from tests.support import BUCKET, KMS_KEY_ARN
 
 pytestmark = pytest.mark.layer5
 
-BUCKET = "acme-analytics"
 BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
 PREFIX = "analytics/"
 REGION = "eu-central-1"
-KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OTHER_KEY = "arn:aws:kms:eu-central-1:123456789012:key/99999999-12ab-34cd-56ef-1234567890ab"
 OBJECT = f"{BUCKET_ARN}/{PREFIX}2025/01/x.csv"
 CANNED_ACLS = (
@@ -193,50 +192,54 @@ VIA_S3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
 @pytest.mark.parametrize(
     ("key", "context", "expected"),
     [
-        (KMS_KEY, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN}, True),  # bucket key on
-        (KMS_KEY, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": f"{BUCKET_ARN}/{PREFIX}x"}, True),
-        (KMS_KEY, {}, False),  # called directly, not through S3
-        (KMS_KEY, {"kms:EncryptionContext:aws:s3:arn": BUCKET_ARN}, False),  # forged context, direct
-        (KMS_KEY, {**VIA_S3}, False),  # no S3 encryption context
+        (KMS_KEY_ARN, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN}, True),  # bucket key on
+        (KMS_KEY_ARN, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": f"{BUCKET_ARN}/{PREFIX}x"}, True),
+        (KMS_KEY_ARN, {}, False),  # called directly, not through S3
+        (KMS_KEY_ARN, {"kms:EncryptionContext:aws:s3:arn": BUCKET_ARN}, False),  # forged context, direct
+        (KMS_KEY_ARN, {**VIA_S3}, False),  # no S3 encryption context
         (
-            KMS_KEY,
+            KMS_KEY_ARN,
             {"kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN},
             False,
         ),
         (
-            KMS_KEY,
+            KMS_KEY_ARN,
             {"kms:ViaService": f"ec2.{REGION}.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN},
             False,
         ),
-        (KMS_KEY, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::someone-elses-bucket"}, False),
-        (KMS_KEY, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": f"{BUCKET_ARN}-evil"}, False),
-        (KMS_KEY, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": f"{BUCKET_ARN}/elsewhere/x"}, False),
+        (
+            KMS_KEY_ARN,
+            {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::someone-elses-bucket"},
+            False,
+        ),
+        (KMS_KEY_ARN, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": f"{BUCKET_ARN}-evil"}, False),
+        (KMS_KEY_ARN, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": f"{BUCKET_ARN}/elsewhere/x"}, False),
         (OTHER_KEY, {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN}, False),
     ],
 )
 @pytest.mark.parametrize("action", ["kms:GenerateDataKey", "kms:Decrypt"])
 def test_kms_key_usable_only_by_s3_for_this_bucket(action, key, context, expected):
-    document = policy(kms_key_arn=KMS_KEY, region=REGION)
+    document = policy(kms_key_arn=KMS_KEY_ARN, region=REGION)
     assert allowed(document, action, key, context) is expected
 
 
 def test_kms_grants_no_other_kms_action():
-    document = policy(kms_key_arn=KMS_KEY, region=REGION)
+    document = policy(kms_key_arn=KMS_KEY_ARN, region=REGION)
     context = {**VIA_S3, "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN}
     for action in ("kms:Encrypt", "kms:ReEncryptFrom", "kms:CreateGrant", "kms:ScheduleKeyDeletion"):
-        assert not allowed(document, action, KMS_KEY, context)
+        assert not allowed(document, action, KMS_KEY_ARN, context)
 
 
 def test_the_old_unconditioned_kms_statement_allowed_direct_use():
-    old = copy.deepcopy(policy(kms_key_arn=KMS_KEY, region=REGION))
+    old = copy.deepcopy(policy(kms_key_arn=KMS_KEY_ARN, region=REGION))
     del old["Statement"][-1]["Condition"]
-    assert allowed(old, "kms:Decrypt", KMS_KEY, {})
-    assert not allowed(policy(kms_key_arn=KMS_KEY, region=REGION), "kms:Decrypt", KMS_KEY, {})
+    assert allowed(old, "kms:Decrypt", KMS_KEY_ARN, {})
+    assert not allowed(policy(kms_key_arn=KMS_KEY_ARN, region=REGION), "kms:Decrypt", KMS_KEY_ARN, {})
 
 
 def test_kms_condition_keys_are_valid_for_both_actions():
     findings = parliament.analyze_policy_string(
-        json.dumps(policy(kms_key_arn=KMS_KEY, region=REGION))
+        json.dumps(policy(kms_key_arn=KMS_KEY_ARN, region=REGION))
     ).findings
     assert [(f.issue, f.detail) for f in findings] == []
 

@@ -1,7 +1,7 @@
 """Layer 4: every bad stack-config value of the catalogue stops ``__main__.py`` before any resource.
 
 The program runs under Pulumi mocks exactly as ``pulumi up`` runs it (tests/program_harness.py). The
-catalogue's stack-config cases (tests/bad_inputs.py) are packed into a few runs, each key at most
+catalogue's stack-config cases (devsupport/bad_inputs.py) are packed into a few runs, each key at most
 once per run, so every case is proven with few subprocesses: the run fails with
 "Invalid stack configuration", names the key, and registers no resource and makes no invoke (so no
 AWS or Bitmovin request could follow).
@@ -13,7 +13,7 @@ import functools
 
 import pytest
 
-from tests.bad_inputs import BASE_STACK_CONFIG, CASES, BadInput
+from devsupport.bad_inputs import BASE_STACK_CONFIG, CASES, BadInput
 from tests.program_harness import ProgramRun, run_program
 
 pytestmark = pytest.mark.layer4
@@ -52,7 +52,7 @@ def group_run(index: int) -> ProgramRun:
     config = {**BASE_STACK_CONFIG, "bitmovin:apiKey": API_KEY_MARKER}
     for case in GROUPS[index]:
         config.update({**case.extra, case.key: case.value})
-    return run_program(config)
+    return run_program(config, secret_keys=tuple(case.key for case in GROUPS[index] if case.secret))
 
 
 def test_every_stack_config_case_is_in_a_group():
@@ -75,3 +75,5 @@ def test_bad_value_registers_no_resource_and_makes_no_request(case):
     assert run.resources == []
     assert run.calls == []
     assert API_KEY_MARKER not in run.error
+    if case.secret:
+        assert case.value not in run.error

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from analytics_export.policies import write_policy
 from providers import validation as rules
 from tests import iam_model
+from tests.support import EXTERNAL_ID, ORG_ID
 
 pytestmark = pytest.mark.layer1
 
@@ -399,7 +400,7 @@ def test_role_name_rule(value):
         st.one_of(words(ALNUM + "_+=,.@:/-", 1, 40), st.integers(1220, 1230).map("x".__mul__)), extra="#;"
     )
 )
-@example("3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a\n")
+@example(EXTERNAL_ID + "\n")
 @example("ÄÖÜ-external")
 def test_external_id_rule(value):
     agree(rules.external_id_problem(value) is None, model_external_id(value), value)
@@ -431,7 +432,7 @@ def test_kms_key_arn_rule(value):
 
 @PROPERTY
 @given(UUID_SPELLINGS)
-@example("3fa85f64-5717-4562-b3fc-2c963f66afa6\n")
+@example(ORG_ID + "\n")
 @example("3fa85f64-5717-4562-b3fc-2c963f66af_a")
 def test_uuid_rules_require_the_canonical_form(value):
     accepted = model_canonical_uuid(value)

@@ -17,11 +17,11 @@ import yaml
 from fleet.stacks import StackFileError, deployable, discover, local_reason, url_is_local
 from scripts.stack_matrix import main as matrix_main
 from scripts.stack_matrix import matrix
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer1
 
 ROOT = Path(__file__).resolve().parent.parent
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def write(directory: Path, files: dict[str, str]) -> Path:
 
 PROJECT_FILES = {
     "Pulumi.yaml": "name: bitmovin-analytics-export\nruntime: python\n",
-    "Pulumi.acme-prod.yaml": f"config:\n  bitmovin:tenantOrgId: {ORG}\n",
+    "Pulumi.acme-prod.yaml": f"config:\n  bitmovin:tenantOrgId: {ORG_ID}\n",
     "Pulumi.dev.yml": "config:\n  aws:region: eu-central-1\n",
     "Pulumi.local.yaml": "config:\n  bitmovin:apiUrl: http://127.0.0.1:8080/v1\n",
     "Pulumi.sandbox.yaml": "config:\n  aws:endpoints:\n    - s3: http://localhost:5000\n",
@@ -94,7 +94,7 @@ def test_discover_reads_every_stack_file_and_nothing_else(tmp_path):
     stacks = discover(write(tmp_path, PROJECT_FILES))
     assert [stack.name for stack in stacks] == ["acme-prod", "dev", "empty", "local", "sandbox"]
     by_name = {stack.name: stack for stack in stacks}
-    assert by_name["acme-prod"].tenant_org_id == ORG
+    assert by_name["acme-prod"].tenant_org_id == ORG_ID
     assert by_name["dev"].tenant_org_id == ""
     assert [stack.name for stack in deployable(stacks)] == ["acme-prod", "dev", "empty"]
 

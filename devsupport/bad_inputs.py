@@ -11,12 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pulumi.dynamic import Config, ConfigureRequest
-
 from analytics_export.settings import ConfigError, settings_from_config
-from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
+from devsupport.provider_factory import PROJECT, configured_provider
 
-PROJECT = "bitmovin-analytics-export"
 STACK = "dev"
 BASE_STACK_CONFIG: dict[str, Any] = {"aws:region": "eu-central-1"}
 BASE_INPUTS: dict[str, Any] = {
@@ -30,13 +27,23 @@ Kind = Literal["stack config", "resource input", "provider config"]
 
 @dataclass(frozen=True)
 class BadInput:
-    """One mistake: ``key`` is the config key or resource input named in the error."""
+    """One mistake: ``key`` is the config key or resource input named in the error.
+
+    ``secret``: the user set ``key`` with ``pulumi config set --secret``; its value must not appear in
+    the error, and the fix must keep it a secret.
+    """
 
     kind: Kind
     key: str
     value: Any
     why: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+    secret: bool = False
+
+    @property
+    def shown_value(self) -> Any:
+        """The value as a report may print it: ``<secret>`` for a secret."""
+        return "<secret>" if self.secret else self.value
 
 
 CASES: tuple[BadInput, ...] = (
@@ -140,6 +147,7 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         "stack config", "bitmovinPrincipalArn", "arn:aws:iam::630681592166:user/*", "wildcard principal"
     ),
+    BadInput("stack config", "externalID", "s3cr3t-ext-id-value", "misspelled secret key", secret=True),
     # -- resource inputs of AnalyticsS3RoleBasedOutput, checked by the provider's `check`
     BadInput("resource input", "bucket_name", "Bad_Bucket", "invalid bucket name"),
     BadInput(
@@ -178,31 +186,65 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         "provider config", "bitmovin:apiUrl", "http://api.bitmovin.com/v1", "plain HTTP to a remote API"
     ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "http://localhost.evil.example/v1",
+        "loopback look-alike host over plain HTTP",
+    ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "http://127.0.0.1.evil.example/v1",
+        "loopback-IP look-alike host",
+    ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "http://localhost@evil.example/v1",
+        "user info hides the real host",
+    ),
+    BadInput(
+        "provider config",
+        "bitmovin:apiUrl",
+        "https://api.bitmovin.com/v1?X-Api-Key=k",
+        "query string in the URL",
+    ),
+    BadInput("provider config", "bitmovin:apiUrl", "https://api.bitmovin.com", "no /v1 version path"),
+    BadInput("provider config", "bitmovin:apiUrl", "https://api.bitmovin.com/v2", "another API version"),
 )
 
 
 def error_for(case: BadInput, api_url: str) -> str:
     """The error text a user sees for ``case``; raises AssertionError if the input is accepted."""
     if case.kind == "stack config":
-        raw = {**BASE_STACK_CONFIG, **case.extra, case.key: case.value}
-        try:
-            settings_from_config(raw, project=PROJECT, stack=STACK)
-        except ConfigError as error:
-            return "\n".join(str(problem) for problem in error.problems if problem.key == case.key)
-        raise AssertionError(f"stack config {case.key}={case.value!r} was accepted")
+        return _stack_config_error(case)
+    return _provider_check_error(case, api_url)
 
-    config: dict[str, Any] = {"bitmovin:apiUrl": api_url, "bitmovin:apiKey": TEST_API_KEY}
+
+def _stack_config_error(case: BadInput) -> str:
+    """What the program's config validation says about the case's key (a secret case as a secret)."""
+    raw = {**BASE_STACK_CONFIG, **case.extra, case.key: case.value}
+    secret_keys = frozenset({case.key}) if case.secret else frozenset()
+    try:
+        settings_from_config(raw, project=PROJECT, stack=STACK, secret_keys=secret_keys)
+    except ConfigError as error:
+        return "\n".join(str(problem) for problem in error.problems if problem.key == case.key)
+    raise AssertionError(f"stack config {case.key}={case.value!r} was accepted")
+
+
+def _provider_check_error(case: BadInput, api_url: str) -> str:
+    """What the provider's ``check`` says, configured with a key and ``api_url`` unless the case
+    replaces one of them (``None``: the setting is not set at all)."""
+    settings: dict[str, Any] = {"apiUrl": api_url, "apiKey": TEST_API_KEY}
     news = dict(BASE_INPUTS)
     if case.kind == "provider config":
-        if case.value is None:
-            config.pop(case.key)
-        else:
-            config[case.key] = case.value
+        settings[case.key.removeprefix("bitmovin:")] = case.value
     else:
         news[case.key] = case.value
-    provider = AnalyticsS3RoleBasedOutputProvider()
-    provider.configure(ConfigureRequest(Config(config, PROJECT)))
-    failures = provider.check({}, {**news, **case.extra}).failures
+    url, key = settings.pop("apiUrl"), settings.pop("apiKey")
+    others = {name: value for name, value in settings.items() if value is not None}
+    failures = configured_provider(url, key, **others).check({}, {**news, **case.extra}).failures
     if not failures:
         raise AssertionError(f"{case.kind} {case.key}={case.value!r} was accepted")
     return "\n".join(f"{f.property}: {f.reason}" if f.property else f.reason for f in failures)
