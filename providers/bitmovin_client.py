@@ -18,7 +18,7 @@ from providers.bitmovin_errors import (
     error_from_redirect,
     error_from_response,
 )
-from providers.http_settings import HttpSettings, build_session
+from providers.http_policy import HttpPolicy, build_session
 
 DEFAULT_BASE_URL = DEFAULT_API_URL
 OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
@@ -40,7 +40,7 @@ class BitmovinClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         tenant_org_id: str | None = None,
-        settings: HttpSettings | None = None,
+        http: HttpPolicy | None = None,
         session: requests.Session | None = None,
     ) -> None:
         if not api_key:
@@ -51,8 +51,8 @@ class BitmovinClient:
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.tenant_org_id = tenant_org_id or None
-        self.settings = settings or HttpSettings()
-        self._session = session or build_session(self.settings)
+        self.http = http or HttpPolicy()
+        self._session = session or build_session(self.http)
 
     def __repr__(self) -> str:
         return f"BitmovinClient(base_url={self.base_url!r}, tenant_org_id={self.tenant_org_id!r})"
@@ -163,7 +163,7 @@ class BitmovinClient:
     ) -> Any:
         """One call to another path of the API, through this client's session, key and organization.
 
-        Returns ``data.result``. Only GET and DELETE are retried (``http_settings``); a POST is sent once.
+        Returns ``data.result``. Only GET and DELETE are retried (``http_policy``); a POST is sent once.
         Used by ``providers.export_tasks``; the outputs operations above do not go through it.
         """
         kwargs: dict[str, Any] = {}
@@ -194,7 +194,7 @@ class BitmovinClient:
                 method,
                 self.base_url + path,
                 headers=self._headers(),
-                timeout=self.settings.timeout,
+                timeout=self.http.timeout,
                 allow_redirects=False,
                 **kwargs,
             )

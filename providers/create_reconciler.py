@@ -28,7 +28,7 @@ def create_exactly_once(client: BitmovinClient, body: Mapping[str, Any]) -> dict
         if not error.outcome_unknown:
             raise CreateFailedError(f"Nothing was created: {error}") from None
         lost = error
-    settle_seconds = client.settings.create_settle_seconds
+    settle_seconds = client.http.create_settle_seconds
     try:
         adopted = _look_until_settled(client, body, token, settle_seconds)
     except BitmovinApiError as error:
@@ -52,7 +52,7 @@ def _look_until_settled(
     client: BitmovinClient, body: Mapping[str, Any], token: str, settle_seconds: float
 ) -> dict[str, Any] | None:
     """Look now, then again with growing pauses until ``settle_seconds`` have passed."""
-    clock = client.settings.clock
+    clock = client.http.clock
     deadline = clock.monotonic() + settle_seconds
     pause = 0.25
     while True:

@@ -14,7 +14,7 @@ import requests
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from providers.bitmovin_client import BitmovinClient
-from providers.http_settings import build_session
+from providers.http_policy import build_session
 from providers.provider_config import ProviderConfig, resolve
 
 
@@ -60,6 +60,6 @@ class BitmovinProviderBase(ResourceProvider):
             config.api_key or "",
             base_url=config.api_url,
             tenant_org_id=tenant_org_id,
-            settings=config.http,
+            http=config.http,
             session=self._session,
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 from providers.api_url import api_url_problem, display_url
 from providers.bitmovin_client import DEFAULT_BASE_URL
-from providers.http_settings import HttpSettings
+from providers.http_policy import HttpPolicy
 
 API_KEY_CONFIG = "bitmovin:apiKey"
 API_KEY_ENV = "BITMOVIN_API_KEY"
@@ -23,7 +23,7 @@ MISSING_API_KEY = (
     "`pulumi config set --secret bitmovin:apiKey <your key>`, or export BITMOVIN_API_KEY."
 )
 
-# (config key, environment variable, HttpSettings field, minimum, maximum)
+# (config key, environment variable, HttpPolicy field, minimum, maximum)
 _NUMERIC_SETTINGS: tuple[tuple[str, str, str, float, float], ...] = (
     ("bitmovin:connectTimeoutSeconds", "BITMOVIN_CONNECT_TIMEOUT_SECONDS", "connect_timeout", 0.1, 300),
     ("bitmovin:readTimeoutSeconds", "BITMOVIN_READ_TIMEOUT_SECONDS", "read_timeout", 0.1, 600),
@@ -40,7 +40,7 @@ class ProviderConfig:
 
     api_key: str | None = field(default=None, repr=False)
     api_url: str = DEFAULT_BASE_URL
-    http: HttpSettings = field(default_factory=HttpSettings)
+    http: HttpPolicy = field(default_factory=HttpPolicy)
     problems: tuple[str, ...] = ()
 
 
@@ -93,6 +93,6 @@ def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None 
     return ProviderConfig(
         api_key=api_key or None,
         api_url=api_url,
-        http=dataclasses.replace(HttpSettings(), **overrides),
+        http=dataclasses.replace(HttpPolicy(), **overrides),
         problems=tuple(problems),
     )

@@ -18,7 +18,7 @@ EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"  # a CUSTOM external ID (st
 
 
 class RecordingClock:
-    """A ``providers.http_settings.Clock`` that records each pause instead of sleeping.
+    """A ``providers.http_policy.Clock`` that records each pause instead of sleeping.
 
     ``monotonic()`` is real time plus every recorded pause, so retry budgets and settle deadlines see
     the pauses as passed, and real time spent on requests still counts. ``on_sleep`` (optional) runs

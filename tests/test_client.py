@@ -10,20 +10,20 @@ import pytest
 from bitmovin_emulator.options import DEFAULT_ORG_ID
 from providers.bitmovin_client import OUTPUTS_PATH, BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
-from providers.http_settings import HttpSettings
+from providers.http_policy import HttpPolicy
 from tests.support import ORG_ID, OTHER_ORG_ID
 
 pytestmark = pytest.mark.layer2
 
 KEY = "client-test-key-5b1e"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics"
-FAST = HttpSettings(
+FAST = HttpPolicy(
     connect_timeout=2, read_timeout=2, max_retries=2, retry_budget_seconds=3, backoff_factor=0.01
 )
 
 
-def client_for(emulator, org=None, key=KEY, settings=FAST):
-    return BitmovinClient(key, base_url=emulator.base_url, tenant_org_id=org, settings=settings)
+def client_for(emulator, org=None, key=KEY, http=FAST):
+    return BitmovinClient(key, base_url=emulator.base_url, tenant_org_id=org, http=http)
 
 
 def assert_key_hidden(error: BitmovinApiError, key: str = KEY) -> None:
@@ -182,16 +182,16 @@ def test_success_without_envelope_is_an_error(emulator):
 
 def test_read_timeout_is_explicit_and_marks_outcome_unknown(emulator):
     emulator.delay("create", 1.5, when="after")
-    settings = HttpSettings(connect_timeout=1, read_timeout=0.3, max_retries=0)
+    settings = HttpPolicy(connect_timeout=1, read_timeout=0.3, max_retries=0)
     with pytest.raises(BitmovinApiError) as caught:
-        client_for(emulator, settings=settings).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
+        client_for(emulator, http=settings).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     assert "timed out" in str(caught.value)
     assert caught.value.outcome_unknown is True
     assert_key_hidden(caught.value)
 
 
 def test_connection_refused_is_known_not_to_have_reached_the_server():
-    client = BitmovinClient(KEY, base_url="http://127.0.0.1:9/v1", settings=HttpSettings(max_retries=0))
+    client = BitmovinClient(KEY, base_url="http://127.0.0.1:9/v1", http=HttpPolicy(max_retries=0))
     with pytest.raises(BitmovinApiError) as caught:
         client.create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     assert caught.value.outcome_unknown is False

@@ -16,7 +16,7 @@ from providers.export_tasks import (
     format_time,
     parse_time,
 )
-from providers.http_settings import HttpSettings
+from providers.http_policy import HttpPolicy
 
 pytestmark = pytest.mark.layer2
 
@@ -25,7 +25,7 @@ LICENSE = "lic-export-client-90ab"
 ORG = "2f0c4c7e-1b1a-4d5e-9f8a-0b1c2d3e4f5a"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
 START = datetime(2026, 3, 1, 10, tzinfo=UTC)
-FAST = HttpSettings(
+FAST = HttpPolicy(
     connect_timeout=2, read_timeout=2, max_retries=2, retry_budget_seconds=3, backoff_factor=0.01
 )
 
@@ -33,9 +33,7 @@ FAST = HttpSettings(
 @pytest.fixture
 def client(emulator):
     emulator.options.exports.queue_seconds = emulator.options.exports.hour_seconds = 0
-    return ExportTasksClient(
-        BitmovinClient(KEY, base_url=emulator.base_url, tenant_org_id=ORG, settings=FAST)
-    )
+    return ExportTasksClient(BitmovinClient(KEY, base_url=emulator.base_url, tenant_org_id=ORG, http=FAST))
 
 
 @pytest.fixture

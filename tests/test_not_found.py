@@ -16,14 +16,14 @@ from pulumi.dynamic import Config, ConfigureRequest
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
 from providers.bitmovin_client import BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
-from providers.http_settings import HttpSettings
+from providers.http_policy import HttpPolicy
 
 pytestmark = pytest.mark.layer2
 
 KEY = "not-found-test-key-5b20"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
 STATE = {"bucket_name": "acme-analytics", "role_arn": ROLE, "external_id_mode": "GLOBAL"}
-FAST = HttpSettings(max_retries=1, backoff_factor=0, backoff_jitter=0, retry_budget_seconds=5)
+FAST = HttpPolicy(max_retries=1, backoff_factor=0, backoff_jitter=0, retry_budget_seconds=5)
 MISSING = "cb90b80c-8867-4e3b-8479-174aa2843f62"
 
 # How something that is not the outputs API answers 404 (fault body, content type).
@@ -139,7 +139,7 @@ def test_a_wrong_base_path_that_looks_valid_is_never_taken_for_gone(emulator, pr
 
 def test_client_find_output_and_delete_if_exists(emulator):
     existing = seed(emulator)
-    client = BitmovinClient(KEY, base_url=emulator.base_url, settings=FAST)
+    client = BitmovinClient(KEY, base_url=emulator.base_url, http=FAST)
     assert client.find_output(existing["id"])["id"] == existing["id"]
     assert client.delete_output_if_exists(existing["id"]) is True
     assert client.delete_output_if_exists(existing["id"]) is False

@@ -18,7 +18,7 @@ from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
 from providers.bitmovin_client import BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
-from providers.http_settings import HttpSettings, build_retry
+from providers.http_policy import HttpPolicy, build_retry
 from tests.sink_server import RecordingSink, Redirector
 
 pytestmark = pytest.mark.layer2
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.layer2
 KEY = "redirect-test-key-9a3e71"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
 STATE = {"bucket_name": "acme-analytics", "role_arn": ROLE, "external_id_mode": "GLOBAL"}
-FAST = HttpSettings(max_retries=2, backoff_factor=0, backoff_jitter=0, retry_budget_seconds=5)
+FAST = HttpPolicy(max_retries=2, backoff_factor=0, backoff_jitter=0, retry_budget_seconds=5)
 REDIRECTS = [301, 302, 303, 307, 308]
 
 
@@ -55,7 +55,7 @@ def test_control_plain_requests_would_deliver_the_key_to_the_redirect_target(sin
 def test_client_never_follows_a_redirect(emulator, sink, status, operation):
     seeded = emulator.outputs.create({"bucketName": "b", "roleArn": ROLE})
     emulator.fail(operation, status, headers={"Location": f"{sink.url}/v1/stolen"})
-    client = BitmovinClient(KEY, base_url=emulator.base_url, settings=FAST)
+    client = BitmovinClient(KEY, base_url=emulator.base_url, http=FAST)
     calls = {
         "get": lambda: client.get_output(seeded["id"]),
         "delete": lambda: client.delete_output(seeded["id"]),
@@ -92,7 +92,7 @@ def test_client_never_follows_a_redirect(emulator, sink, status, operation):
 def test_the_error_says_where_without_credentials_or_the_key(emulator, sink, location, shown, hidden):
     host = f"127.0.0.1:{sink.port}"
     emulator.fail("get", 302, headers={"Location": location.replace("HOST", host)})
-    client = BitmovinClient(KEY, base_url=emulator.base_url, settings=FAST)
+    client = BitmovinClient(KEY, base_url=emulator.base_url, http=FAST)
     with pytest.raises(BitmovinApiError) as raised:
         client.get_output("cb90b80c-8867-4e3b-8479-174aa2843f62")
     text = str(raised.value)
@@ -116,7 +116,7 @@ def test_a_server_echoing_the_key_in_its_error_never_gets_it_printed(emulator):
         },
     }
     emulator.fail("get", 400, body=body)
-    client = BitmovinClient(KEY, base_url=emulator.base_url, settings=FAST)
+    client = BitmovinClient(KEY, base_url=emulator.base_url, http=FAST)
     with pytest.raises(BitmovinApiError) as raised:
         client.get_output("cb90b80c-8867-4e3b-8479-174aa2843f62")
     assert "bad key <redacted>" in str(raised.value)

@@ -34,7 +34,7 @@ from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider, Provi
 from providers.bitmovin_client import BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
-from providers.http_settings import HttpSettings
+from providers.http_policy import HttpPolicy
 from providers.output_model import CREATION_TOKEN_KEY
 from tests.support import BUCKET, ORG_ID, OTHER_ORG_ID, ROLE_ARN, RecordingClock
 
@@ -65,10 +65,8 @@ def _fast_backoff_and_no_secret_in_logs(monkeypatch, caplog, capfd, clock):
     """Tiny backoff, recorded pauses, and: the key is never logged or printed."""
     monkeypatch.setattr(
         provider_config,
-        "HttpSettings",
-        functools.partial(
-            HttpSettings, backoff_factor=0.01, backoff_jitter=0.0, backoff_max=0.2, clock=clock
-        ),
+        "HttpPolicy",
+        functools.partial(HttpPolicy, backoff_factor=0.01, backoff_jitter=0.0, backoff_max=0.2, clock=clock),
     )
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="urllib3")
@@ -570,7 +568,7 @@ def test_a_key_http_cannot_carry_is_rejected_without_echoing_it(emulator, clock)
     assert "bitmovin:apiKey" in str(outcome.error)
 
     # The client on its own, given such a key, fails with its own error type and without quoting it.
-    client = BitmovinClient(bad_key, base_url=emulator.base_url, settings=HttpSettings(max_retries=0))
+    client = BitmovinClient(bad_key, base_url=emulator.base_url, http=HttpPolicy(max_retries=0))
     outcome = attempt(clock, lambda: client.get_output("cb90b80c-8867-4e3b-8479-174aa2843f62"))
     assert isinstance(outcome.error, BitmovinApiError)
     assert "bitmovin:apiKey" in str(outcome.error)

@@ -26,7 +26,7 @@ import requests
 
 from providers.bitmovin_client import BitmovinClient
 from providers.export_tasks import ExportTasksClient
-from providers.http_settings import HttpSettings, build_session
+from providers.http_policy import HttpPolicy, build_session
 
 from .aws_checks import AwsInspection
 from .aws_clients import make_clients
@@ -172,8 +172,8 @@ def _heading(d: Deployment) -> str:
 
 def _bitmovin_client(api_key: str, api_url: str, deployment: Deployment, figures: Figures) -> BitmovinClient:
     # A check, not a deployment: give up on an unreachable API after 20 s rather than the provider's 60.
-    settings = HttpSettings(retry_budget_seconds=20)
-    session = build_session(settings)
+    http = HttpPolicy(retry_budget_seconds=20)
+    session = build_session(http)
 
     def count(response: requests.Response, *args: Any, **kwargs: Any) -> None:
         retries = getattr(getattr(response, "raw", None), "retries", None)
@@ -184,5 +184,5 @@ def _bitmovin_client(api_key: str, api_url: str, deployment: Deployment, figures
 
     session.hooks["response"].append(count)
     return BitmovinClient(
-        api_key, base_url=api_url, tenant_org_id=deployment.tenant_org_id, settings=settings, session=session
+        api_key, base_url=api_url, tenant_org_id=deployment.tenant_org_id, http=http, session=session
     )

@@ -3,7 +3,7 @@
 Retries are urllib3's ``Retry`` (mounted on a ``requests`` session), restricted to idempotent
 methods so that a create (POST) is never re-sent blindly; a wall-clock budget bounds the total time a
 single call may spend retrying, and the ``X-RateLimit-Reset`` header is honoured like ``Retry-After``.
-Every pause and every reading of the budget goes through ``HttpSettings.clock``.
+Every pause and every reading of the budget goes through ``HttpPolicy.clock``.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ SYSTEM_CLOCK = SystemClock()
 
 
 @dataclass(frozen=True)
-class HttpSettings:
+class HttpPolicy:
     """How long to wait for Bitmovin and how hard to retry; all configurable per stack."""
 
     connect_timeout: float = 5.0
@@ -144,34 +144,34 @@ def _rate_limit_reset_delay(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-def build_retry(settings: HttpSettings) -> BudgetedRetry:
+def build_retry(policy: HttpPolicy) -> BudgetedRetry:
     """Retries for connection errors, 429 and 502/503/504 on GET and DELETE only; no redirects."""
     return BudgetedRetry(
-        total=settings.max_retries,
-        connect=settings.max_retries,
-        read=settings.max_retries,
-        status=settings.max_retries,
+        total=policy.max_retries,
+        connect=policy.max_retries,
+        read=policy.max_retries,
+        status=policy.max_retries,
         other=0,
         # Never follow a redirect, neither here nor in requests (see BitmovinClient._call): it would
         # re-send X-Api-Key to wherever the server points. A 3xx is returned to the client as is.
         redirect=0,
         allowed_methods=IDEMPOTENT_METHODS,
         status_forcelist=RETRY_STATUSES,
-        backoff_factor=settings.backoff_factor,
-        backoff_max=settings.backoff_max,
-        backoff_jitter=settings.backoff_jitter,
+        backoff_factor=policy.backoff_factor,
+        backoff_max=policy.backoff_max,
+        backoff_jitter=policy.backoff_jitter,
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
-        budget_seconds=settings.retry_budget_seconds,
-        clock=settings.clock,
+        budget_seconds=policy.retry_budget_seconds,
+        clock=policy.clock,
     )
 
 
-def build_session(settings: HttpSettings) -> requests.Session:
+def build_session(policy: HttpPolicy) -> requests.Session:
     """One session per provider process: connection reuse plus the retry policy."""
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=build_retry(settings))
+    adapter = HTTPAdapter(max_retries=build_retry(policy))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
