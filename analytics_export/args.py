@@ -83,37 +83,30 @@ class BitmovinAnalyticsExportArgs:
             found.append("external_id is required with external_id_mode CUSTOM")
         elif conflict == "not-allowed":
             found.append("external_id can only be set with external_id_mode CUSTOM")
-        if self.existing_bucket_name is not None:
-            conflicts = rules.existing_bucket_conflicts(
-                {
-                    "bucket_name": self.bucket_name is not None,
-                    "kms_key_arn": self.kms_key_arn is not None,
-                    "retention_days": self.retention_days is not None,
-                    "object_ownership": self.object_ownership != rules.OWNERSHIP_ENFORCED,
-                    "retain_bucket_on_destroy": not self.retain_bucket_on_destroy,
-                }
-            )
-            if conflicts:
-                found.append(f"existing_bucket_name cannot be combined with {', '.join(conflicts)}")
-        if self.existing_output_id is not None:
-            conflicts = rules.existing_output_conflicts(
-                {
-                    "existing_bucket_name": self.existing_bucket_name is not None,
-                    "bucket_name": self.bucket_name is not None,
-                    "external_id_mode": self.external_id_mode != rules.DEFAULT_EXTERNAL_ID_MODE,
-                    "external_id": self.external_id is not None,
-                    "output_name": self.output_name is not None,
-                    "kms_key_arn": self.kms_key_arn is not None,
-                    "retention_days": self.retention_days is not None,
-                    "object_ownership": self.object_ownership != rules.OWNERSHIP_ENFORCED,
-                    "retain_bucket_on_destroy": not self.retain_bucket_on_destroy,
-                }
-            )
-            if conflicts:
-                found.append(f"existing_output_id cannot be combined with {', '.join(conflicts)}")
+        fields_set = self._fields_set()
+        for owner, conflicts_of in (
+            ("existing_bucket_name", rules.existing_bucket_conflicts),
+            ("existing_output_id", rules.existing_output_conflicts),
+        ):
+            if getattr(self, owner) is not None and (conflicts := conflicts_of(fields_set)):
+                found.append(f"{owner} cannot be combined with {', '.join(conflicts)}")
         if RESERVED_CUSTOM_DATA_KEY in self.custom_data:
             found.append(f"custom_data key '{RESERVED_CUSTOM_DATA_KEY}' is reserved")
         return found
+
+    def _fields_set(self) -> dict[str, bool]:
+        """Which fields differ from their defaults: what an existing bucket or output must not meet."""
+        return {
+            "existing_bucket_name": self.existing_bucket_name is not None,
+            "bucket_name": self.bucket_name is not None,
+            "external_id_mode": self.external_id_mode != rules.DEFAULT_EXTERNAL_ID_MODE,
+            "external_id": self.external_id is not None,
+            "output_name": self.output_name is not None,
+            "kms_key_arn": self.kms_key_arn is not None,
+            "retention_days": self.retention_days is not None,
+            "object_ownership": self.object_ownership != rules.OWNERSHIP_ENFORCED,
+            "retain_bucket_on_destroy": not self.retain_bucket_on_destroy,
+        }
 
 
 def _is_plain(value: Any, *, optional: bool) -> bool:

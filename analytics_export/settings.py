@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -249,6 +248,16 @@ def _tenant_org_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
     chosen["tenant_org_id"] = tenant_org_id
 
 
+def _report_conflicts(
+    raw: _RawConfig, conflicts_of: Callable[[Mapping[str, bool]], list[str]], owner_key: str, why: str
+) -> None:
+    """One problem per key that is set although ``owner_key`` rules it out."""
+    set_fields = {field: raw.is_set(key) for field, key in _CONFIG_KEY_OF_FIELD.items()}
+    for field in conflicts_of(set_fields):
+        key = _CONFIG_KEY_OF_FIELD[field]
+        raw.problem(key, f"cannot be combined with {owner_key}: {why}", rm_command(key))
+
+
 def _existing_output_rule(raw: _RawConfig, chosen: Chosen) -> None:
     """An existing output fixes its bucket, external ID and name: nothing may contradict them."""
     output_id = raw.text("existingOutputId")
@@ -260,24 +269,16 @@ def _existing_output_rule(raw: _RawConfig, chosen: Chosen) -> None:
         raw.problem(
             "existingOutputId",
             f"{reason} (the id shown for the output in the Bitmovin dashboard or API)",
-            set_command("existingOutputId", _canonical_uuid(output_id) or "<output id>"),
+            set_command("existingOutputId", rules.canonical_uuid(output_id) or "<output id>"),
         )
         chosen["existing_output_id"] = None
-    set_fields = {field: raw.is_set(key) for field, key in _CONFIG_KEY_OF_FIELD.items()}
-    for field in rules.existing_output_conflicts(set_fields):
-        raw.problem(
-            _CONFIG_KEY_OF_FIELD[field],
-            "cannot be combined with existingOutputId: the existing output already fixes its bucket, "
-            "external ID and name, and its bucket is not managed by this stack",
-            rm_command(_CONFIG_KEY_OF_FIELD[field]),
-        )
-
-
-def _canonical_uuid(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
+    _report_conflicts(
+        raw,
+        rules.existing_output_conflicts,
+        "existingOutputId",
+        "the existing output already fixes its bucket, external ID and name, and its bucket is not managed "
+        "by this stack",
+    )
 
 
 def _external_id_mode_rule(raw: _RawConfig, chosen: Chosen) -> None:
@@ -328,14 +329,13 @@ def _existing_bucket_rule(raw: _RawConfig, chosen: Chosen) -> None:
             reason,
             set_command("existingBucketName", suggest_bucket_name(existing, raw.stack)),
         )
-    set_fields = {field: raw.is_set(key) for field, key in _CONFIG_KEY_OF_FIELD.items()}
-    for field in rules.existing_bucket_conflicts(set_fields):
-        raw.problem(
-            _CONFIG_KEY_OF_FIELD[field],
-            "cannot be combined with existingBucketName: an existing bucket is not managed by this "
-            "stack, so its name, encryption, lifecycle, ownership and retention stay as they are",
-            rm_command(_CONFIG_KEY_OF_FIELD[field]),
-        )
+    _report_conflicts(
+        raw,
+        rules.existing_bucket_conflicts,
+        "existingBucketName",
+        "an existing bucket is not managed by this stack, so its name, encryption, lifecycle, ownership "
+        "and retention stay as they are",
+    )
 
 
 def _bucket_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
