@@ -10,7 +10,8 @@ the key is set and whether it is a secret; it never reads its value.
 
 from __future__ import annotations
 
-from analytics_export.settings import API_KEY_KEY, ConfigProblem
+from analytics_export.config_problems import ConfigProblem
+from analytics_export.settings import API_KEY_KEY
 
 PLAINTEXT_API_KEY = ConfigProblem(
     API_KEY_KEY,

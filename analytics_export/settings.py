@@ -26,6 +26,16 @@ from typing import Any
 
 from analytics_export import naming
 from analytics_export.args import BitmovinAnalyticsExportArgs
+from analytics_export.config_problems import (
+    ConfigError,
+    ConfigProblem,
+    rm_command,
+    set_command,
+    suggest_bucket_name,
+    suggest_prefix,
+    suggest_role_name,
+    without_secret_values,
+)
 from analytics_export.config_schema import ConfigKey, project_keys
 from analytics_export.policies import BITMOVIN_PRINCIPAL
 from providers import validation as rules
@@ -80,67 +90,6 @@ class ExportSettings(BitmovinAnalyticsExportArgs):
     project: str
     stack: str
     region: str | None = None
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    key: str  # as typed after `pulumi config set`, e.g. "exportPrefix" or "aws:region"
-    reason: str
-    fix: str  # a complete shell command
-
-    def __str__(self) -> str:
-        end = "" if self.reason.endswith((".", "?", "!")) else "."
-        return f"{self.key}: {self.reason}{end} Fix: `{self.fix}`"
-
-
-class ConfigError(ValueError):
-    """Every bad stack config key at once, each with the command that fixes it."""
-
-    def __init__(self, problems: list[ConfigProblem] | tuple[ConfigProblem, ...]) -> None:
-        self.problems = tuple(problems)
-        count = len(self.problems)
-        lines = [f"Invalid stack configuration ({count} problem{'s' if count != 1 else ''}):"]
-        lines += [f"  - {problem}" for problem in self.problems]
-        super().__init__("\n".join(lines))
-
-    @property
-    def keys(self) -> list[str]:
-        return [problem.key for problem in self.problems]
-
-
-def set_command(key: str, value: str) -> str:
-    return f"pulumi config set {key} {shlex.quote(value)}"
-
-
-def rm_command(key: str) -> str:
-    return f"pulumi config rm {key}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Suggestions for fix commands
-
-
-def suggest_bucket_name(value: str, stack: str) -> str:
-    candidate = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", value.lower())).strip("-")[:63].strip("-")
-    if rules.new_bucket_name_problem(candidate) is None:
-        return candidate
-    return f"{naming.BUCKET_NAME_PREFIX}{naming.stack_slug(stack, 30)}-<your account id>"
-
-
-def suggest_role_name(value: str, stack: str) -> str:
-    candidate = re.sub(r"[^A-Za-z0-9_+=,.@-]", "-", value)[:64]
-    return candidate if rules.role_name_problem(candidate) is None else naming.default_role_name(stack)
-
-
-def suggest_prefix(value: str) -> str:
-    """The literal folder the user most likely meant: no wildcards, variables or dot segments."""
-    cleaned = re.sub(r"[^A-Za-z0-9!_.'()/-]", "", re.sub(r"\s+", "-", value.strip()))
-    segments = [segment for segment in cleaned.split("/") if segment not in ("", ".", "..")]
-    candidate = "/".join(segments) + "/" if segments else ""
-    return candidate if candidate and rules.export_prefix_problem(candidate) is None else "analytics/"
-
-
-region_partition = rules.region_partition
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,7 +334,7 @@ def _kms_key_arn_rule(raw: _RawConfig, chosen: Chosen) -> None:
             "kmsKeyArn",
             f"{reason} (aws:region {region})",
             set_command(
-                "kmsKeyArn", f"arn:{region_partition(region)}:kms:{region}:<account id>:key/<key id>"
+                "kmsKeyArn", f"arn:{rules.region_partition(region)}:kms:{region}:<account id>:key/<key id>"
             ),
         )
         kms_key_arn = None
@@ -453,8 +402,8 @@ def _principal_rule(raw: _RawConfig, chosen: Chosen) -> None:
             set_command("bitmovinPrincipalArn", BITMOVIN_PRINCIPAL),
         )
         principal = BITMOVIN_PRINCIPAL
-    elif region is not None and rules.arn_partition(principal) != region_partition(region):
-        wanted = region_partition(region)
+    elif region is not None and rules.arn_partition(principal) != rules.region_partition(region):
+        wanted = rules.region_partition(region)
         raw.problem(
             "bitmovinPrincipalArn",
             f"{principal} is in partition {rules.arn_partition(principal)} but aws:region {region} is in "
@@ -561,54 +510,14 @@ def _is_secret(key: str, project: str, secret_keys: frozenset[str]) -> bool:
 def _without_secret_values(
     problems: list[ConfigProblem], raw: Mapping[str, Any], project: str, secret_keys: frozenset[str]
 ) -> list[ConfigProblem]:
-    """No problem may show the value of a secret key, nor a suggestion derived from it: the value
-    and every quoted text sharing a piece of it are masked, a fix that would carry a piece of it
-    becomes a placeholder, and a secret key's fix keeps ``--secret``."""
+    """The problems with every value of a secret key (as typed after ``pulumi config set``) masked."""
     secrets = {
         (name if namespace == project else f"{namespace}:{name}"): str(value)
         for key, value in raw.items()
         if _is_secret(key, project, secret_keys) and value not in (None, "")
         for namespace, name in [_split_key(key, project)]
     }
-    if not secrets:
-        return problems
-    cleaned = []
-    for problem in problems:
-        reason, fix, plain_set = problem.reason, problem.fix, f"pulumi config set {problem.key} "
-        for value in secrets.values():
-            reason = _mask(reason, value)
-        if not fix.startswith("pulumi config set --secret ") and any(
-            _shares_piece(fix, value) for value in secrets.values()
-        ):
-            fix = f"pulumi config set {'--secret ' if problem.key in secrets else ''}{problem.key} <value>"
-        elif problem.key in secrets and fix.startswith(plain_set):
-            fix = f"pulumi config set --secret {problem.key} " + fix.removeprefix(plain_set)
-        cleaned.append(ConfigProblem(problem.key, reason, fix))
-    return cleaned
-
-
-_SECRET_MASK = "<secret value>"
-_PIECE = 4
-_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
-
-
-def _shares_piece(text: str, secret: str) -> bool:
-    """``text`` contains ``secret`` or a run of 4 of its characters (a suggestion derived from it)."""
-    text, secret = text.lower(), secret.lower()
-    size = min(_PIECE, len(secret))
-    return any(secret[i : i + size] in text for i in range(len(secret) - size + 1))
-
-
-def _mask(text: str, secret: str) -> str:
-    """Mask ``secret`` (raw or as ``repr`` escapes it) and every quoted text sharing a piece of it."""
-    for form in dict.fromkeys((secret, repr(secret)[1:-1])):
-        if len(form) < _PIECE:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", _SECRET_MASK, text)
-        else:
-            text = text.replace(form, _SECRET_MASK)
-    return _QUOTED.sub(
-        lambda m: m[0][0] + _SECRET_MASK + m[0][-1] if _shares_piece(m[0][1:-1], secret) else m[0], text
-    )
+    return without_secret_values(problems, secrets)
 
 
 # ---------------------------------------------------------------------------------------------
