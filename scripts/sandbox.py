@@ -45,6 +45,9 @@ PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/"
 # Protects only the local stack's state under .sandbox/state; Pulumi.local.yaml's encryptionsalt
 # belongs to it (tests/test_local_stack_config.py checks that they match).
 PASSPHRASE = "local-sandbox-not-a-secret"
+# The key the local Bitmovin emulator accepts. Pulumi.local.yaml holds it encrypted with PASSPHRASE
+# (tests/test_local_stack_config.py decrypts it and compares).
+EMULATOR_API_KEY = "local-sandbox-emulator-key"
 MOTO_PORT_ENV = "SANDBOX_MOTO_PORT"
 BITMOVIN_PORT_ENV = "SANDBOX_BITMOVIN_PORT"
 READY_TIMEOUT_SECONDS = 60.0
@@ -85,22 +88,19 @@ class LocalStackConfig:
 
 _ENDPOINT = re.compile(r"^\s*(?:-\s*)?(s3|iam|sts):\s*\"?http://127\.0\.0\.1:(\d+)\"?\s*$", re.MULTILINE)
 _API_URL = re.compile(r"^\s*bitmovin:apiUrl:\s*\"?http://127\.0\.0\.1:(\d+)/v1\"?\s*$", re.MULTILINE)
-_API_KEY = re.compile(r"^\s*bitmovin:apiKey:\s*\"?([A-Za-z0-9._-]+)\"?\s*$", re.MULTILINE)
 
 
 def parse_stack_config(text: str) -> LocalStackConfig:
-    """Ports and API key from the stack file's text (no YAML library before the venv exists)."""
+    """Ports from the stack file's text (no YAML library before the venv exists); the emulator's key."""
     endpoints = dict((service, int(port)) for service, port in _ENDPOINT.findall(text))
-    api_url, api_key = _API_URL.search(text), _API_KEY.search(text)
+    api_url = _API_URL.search(text)
     if set(endpoints) != {"s3", "iam", "sts"} or len(set(endpoints.values())) != 1:
         raise SandboxError(
             f"{STACK_CONFIG} must point aws:endpoints s3, iam and sts at one http://127.0.0.1:<port>"
         )
-    if api_url is None or api_key is None:
-        raise SandboxError(
-            f"{STACK_CONFIG} must set bitmovin:apiUrl to http://127.0.0.1:<port>/v1 and bitmovin:apiKey"
-        )
-    return LocalStackConfig(endpoints["s3"], int(api_url.group(1)), api_key.group(1))
+    if api_url is None:
+        raise SandboxError(f"{STACK_CONFIG} must set bitmovin:apiUrl to http://127.0.0.1:<port>/v1")
+    return LocalStackConfig(endpoints["s3"], int(api_url.group(1)), EMULATOR_API_KEY)
 
 
 def render_stack_config(text: str, defaults: LocalStackConfig, moto_port: int, bitmovin_port: int) -> str:

@@ -104,8 +104,8 @@ def test_bitmovin_points_at_the_local_emulator_with_its_own_key():
     api_url = CONFIG["bitmovin:apiUrl"]
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", api_url)
     assert not api_url.startswith(moto_url() + "/")  # another port than moto
-    assert isinstance(CONFIG["bitmovin:apiKey"], str)  # plain text: only the emulator accepts it
-    assert "emulator" in CONFIG["bitmovin:apiKey"]
+    assert set(CONFIG["bitmovin:apiKey"]) == {"secure"}  # a secret, as the program requires of every stack
+    assert _decrypt(CONFIG["bitmovin:apiKey"]["secure"], sandbox.PASSPHRASE) == sandbox.EMULATOR_API_KEY
     if "bitmovin:tenantOrgId" in CONFIG:
         uuid.UUID(CONFIG["bitmovin:tenantOrgId"])
 
@@ -114,7 +114,7 @@ def test_the_sandbox_reads_the_same_ports_and_key_from_this_file():
     parsed = sandbox.parse_stack_config(LOCAL_TEXT)
     assert moto_url() == f"http://127.0.0.1:{parsed.moto_port}"
     assert CONFIG["bitmovin:apiUrl"] == f"http://127.0.0.1:{parsed.bitmovin_port}/v1"
-    assert CONFIG["bitmovin:apiKey"] == parsed.api_key
+    assert _decrypt(CONFIG["bitmovin:apiKey"]["secure"], sandbox.PASSPHRASE) == parsed.api_key
     assert parsed.moto_port != parsed.bitmovin_port
 
 
@@ -149,6 +149,30 @@ def _opens(salt_state: str, passphrase: str) -> bool:
         return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(sealed), None) == b"pulumi"
     except InvalidTag:
         return False
+
+
+def _decrypt(secure: str, passphrase: str) -> str:
+    """A ``secure:`` config value as Pulumi's passphrase provider reads it: v1:<nonce>:<AES-256-GCM>."""
+    _, salt, *_ = LOCAL["encryptionsalt"].split(":")
+    key = hashlib.pbkdf2_hmac("sha256", passphrase.encode(), base64.b64decode(salt), 1_000_000, 32)
+    version, nonce, sealed = secure.split(":")
+    assert version == "v1"
+    return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(sealed), None).decode()
+
+
+def test_the_api_key_opens_with_the_sandbox_passphrase_only():
+    assert _decrypt(CONFIG["bitmovin:apiKey"]["secure"], sandbox.PASSPHRASE) == sandbox.EMULATOR_API_KEY
+    with pytest.raises(InvalidTag):
+        _decrypt(CONFIG["bitmovin:apiKey"]["secure"], sandbox.PASSPHRASE + "x")
+
+
+def test_the_program_would_not_refuse_the_local_key_as_plain_text():
+    from analytics_export.key_storage import api_key_storage_problems
+
+    value = CONFIG["bitmovin:apiKey"]
+    assert (
+        api_key_storage_problems(configured=True, secret=isinstance(value, dict) and "secure" in value) == []
+    )
 
 
 def test_pulumi_s_own_passphrase_test_vector_opens():

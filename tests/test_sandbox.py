@@ -251,7 +251,7 @@ FAKE_PULUMI = r'''#!{python}
 import json, os, re, sys, urllib.error, urllib.request
 from pathlib import Path
 
-LOG, WORLD = Path({log!r}), Path({world!r})
+LOG, WORLD, KEY = Path({log!r}), Path({world!r}), {key!r}  # KEY: what Pulumi decrypts from the stack file
 args = sys.argv[1:]
 record = {{"args": args, "cwd": os.getcwd(),
            "env": {{k: v for k, v in os.environ.items() if k.upper().startswith(("PULUMI_", "AWS_", "BITMOVIN_"))}}}}
@@ -261,8 +261,7 @@ opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
 def stack_config():
     path = args[args.index("--config-file") + 1] if "--config-file" in args else "Pulumi.local.yaml"
     text = Path(path).read_text()
-    return (re.search(r"s3: (\S+)", text).group(1), re.search(r"bitmovin:apiUrl: (\S+)", text).group(1),
-            re.search(r"bitmovin:apiKey: (\S+)", text).group(1))
+    return (re.search(r"s3: (\S+)", text).group(1), re.search(r"bitmovin:apiUrl: (\S+)", text).group(1), KEY)
 
 
 def call(method, url, key="", body=None):
@@ -322,7 +321,10 @@ def sandbox_project(tmp_path):
     fake = bin_dir / "pulumi"
     fake.write_text(
         FAKE_PULUMI.format(
-            python=sys.executable, log=str(tmp_path / "calls.jsonl"), world=str(tmp_path / "world.json")
+            python=sys.executable,
+            log=str(tmp_path / "calls.jsonl"),
+            world=str(tmp_path / "world.json"),
+            key=sandbox.EMULATOR_API_KEY,
         )
     )
     fake.chmod(0o755)
