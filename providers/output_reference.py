@@ -108,14 +108,17 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
         return CreateResult(inputs["output_id"], self._outputs(inputs, found))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """One GET; an output deleted meanwhile leaves the state (the next ``up`` then reports it)."""
+        """One GET; an output deleted meanwhile (as the API confirms) leaves the state, and the next
+        ``up`` reports it."""
         inputs = reference_inputs({"output_id": id_, **props})
+        client = self._client(inputs.get("tenant_org_id"))
         try:
-            found = self._get(inputs)
+            # A 404 counts as gone only when the outputs API confirms it (a gateway's 404 fails).
+            found = client.find_output(inputs["output_id"])
         except BitmovinApiError as error:
-            if error.not_found:
-                return ReadResult(None, {})
             raise self._lookup_error(inputs, error) from None
+        if found is None:
+            return ReadResult(None, {})
         return ReadResult(id_, self._outputs(inputs, found), dict(inputs))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -135,7 +138,7 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
         """Say which of "missing" and "not accessible" it is, and what to check."""
         output_id, tenant = inputs["output_id"], inputs.get("tenant_org_id")
         request = f" (requestId {error.request_id})" if error.request_id else ""
-        if error.status == 404:
+        if error.not_found:  # a Bitmovin envelope, not a gateway page
             return ReferencedOutputError(
                 f"Bitmovin Analytics output {output_id} (existingOutputId) was not found in {where(tenant)}"
                 f"{request}. Check the id, and bitmovin:tenantOrgId: the API also answers 'not found' for an "

@@ -132,6 +132,21 @@ def test_read_of_an_output_deleted_meanwhile_leaves_the_state(api):
     assert read.outs == {}
 
 
+def test_a_gateway_404_on_refresh_fails_and_keeps_the_reference(api):
+    """Only the outputs API can say an output is gone: a proxy's HTML 404 is an error naming the URL."""
+    existing = hand_made(api)
+    provider = configured(api)
+    created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
+    api.fail("get", 404, body="<html>Not Found</html>", content_type="text/html", times=None)
+
+    with pytest.raises(BitmovinApiError, match="is not treated as") as caught:
+        provider.read(created.id, created.outs)
+
+    assert api.base_url in str(caught.value)
+    assert "was not found in" not in str(caught.value)
+    assert KEY not in str(caught.value)
+
+
 def test_a_missing_output_fails_with_not_found_in_the_organization(api):
     with pytest.raises(ReferencedOutputError) as raised:
         configured(api).create({"output_id": MISSING_ID, "tenant_org_id": ORG_ID})
