@@ -6,7 +6,9 @@ What scripts use as well (the configured provider, the named emulator faults) is
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 # Example values that mean the same in every test module.
 ORG_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # a Bitmovin organization (X-Tenant-Org-Id)
@@ -38,3 +40,21 @@ class RecordingClock:
         self._skipped += seconds
         if self.on_sleep is not None:
             self.on_sleep(seconds)
+
+
+@contextmanager
+def offline_aws(monkeypatch: Any, region: str) -> Iterator[None]:
+    """moto's in-process AWS with dummy credentials; nothing from the caller's AWS setup leaks in."""
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": region,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        yield

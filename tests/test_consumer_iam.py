@@ -18,12 +18,11 @@ import boto3
 import parliament
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
 from tests.consumer_harness import CONSUMER_DIR
-from tests.support import BUCKET, KMS_KEY_ARN
+from tests.support import BUCKET, KMS_KEY_ARN, offline_aws
 
 pytestmark = pytest.mark.layer5
 
@@ -109,16 +108,7 @@ def test_hostile_prefixes_never_reach_a_policy(prefix):
 
 @pytest.fixture
 def aws(monkeypatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    with mock_aws():
+    with offline_aws(monkeypatch, REGION):
         yield
 
 

@@ -26,7 +26,6 @@ import boto3
 import parliament
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
 from moto.iam.exceptions import MalformedPolicyDocument
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
@@ -34,7 +33,7 @@ from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolic
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
 from tests import iam_model
 from tests.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
-from tests.support import BUCKET, EXTERNAL_ID, KMS_KEY_ARN
+from tests.support import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, offline_aws
 
 pytestmark = pytest.mark.layer5
 
@@ -151,16 +150,7 @@ def test_trust_policy_requires_bitmovin_and_the_external_id():
 
 @pytest.fixture
 def aws(monkeypatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    with mock_aws():
+    with offline_aws(monkeypatch, REGION):
         yield
 
 
