@@ -20,7 +20,6 @@ from providers.bitmovin_errors import (
 )
 from providers.http_policy import HttpPolicy, build_session
 
-DEFAULT_BASE_URL = DEFAULT_API_URL
 OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
 CLIENT_NAME = "bitmovin-analytics-export"
 CLIENT_VERSION = "0.1.0"
@@ -38,7 +37,7 @@ class BitmovinClient:
         self,
         api_key: str,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = DEFAULT_API_URL,
         tenant_org_id: str | None = None,
         http: HttpPolicy | None = None,
         session: requests.Session | None = None,
@@ -144,7 +143,7 @@ class BitmovinClient:
         return BitmovinApiError(
             f'HTTP 404 from {error.method} {url} is not treated as "output deleted": {reason} '
             f"({error.summary}). Check bitmovin:apiUrl (now {self.base_url}; the API is "
-            f"{DEFAULT_BASE_URL}). If the output really was deleted outside Pulumi, remove it from the "
+            f"{DEFAULT_API_URL}). If the output really was deleted outside Pulumi, remove it from the "
             "state with `pulumi state delete <URN of the output>`",
             method=error.method,
             path=error.path,

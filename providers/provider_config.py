@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.api_url import api_url_problem, display_url
-from providers.bitmovin_client import DEFAULT_BASE_URL
+from providers.api_url import DEFAULT_API_URL, api_url_problem, display_url
 from providers.http_policy import HttpPolicy
 
 API_KEY_CONFIG = "bitmovin:apiKey"
@@ -39,7 +38,7 @@ class ProviderConfig:
     missing or unusable API key included."""
 
     api_key: str | None = field(default=None, repr=False)
-    api_url: str = DEFAULT_BASE_URL
+    api_url: str = DEFAULT_API_URL
     http: HttpPolicy = field(default_factory=HttpPolicy)
     problems: tuple[str, ...] = ()
 
@@ -69,12 +68,12 @@ def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None 
             )
             continue
         overrides[attr] = int(number) if attr == "max_retries" else number
-    api_url = str(lookup("bitmovin:apiUrl", "BITMOVIN_API_URL") or DEFAULT_BASE_URL)
+    api_url = str(lookup("bitmovin:apiUrl", "BITMOVIN_API_URL") or DEFAULT_API_URL)
     url_problem = api_url_problem(api_url)
     if url_problem is not None:
         problems.append(
             f"bitmovin:apiUrl (or BITMOVIN_API_URL) {url_problem}, got {display_url(api_url)}: fix it with "
-            f"`pulumi config set bitmovin:apiUrl {DEFAULT_BASE_URL}` (or remove it with "
+            f"`pulumi config set bitmovin:apiUrl {DEFAULT_API_URL}` (or remove it with "
             "`pulumi config rm bitmovin:apiUrl`)"
         )
     api_key = lookup(API_KEY_CONFIG, API_KEY_ENV)

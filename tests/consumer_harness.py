@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,22 +54,16 @@ def run_consumer(
     }
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PULUMI_", "AWS_"))}
     env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
-    proc = subprocess.run(
+    from tests.support import run_marked_child  # parent side only: the child runs as a plain script
+
+    data, proc = run_marked_child(
         [sys.executable, str(Path(__file__).resolve())],
-        input=json.dumps(request),
-        cwd=CONSUMER_DIR,  # as `pulumi up` runs it: the program's own modules import from here
+        request,
+        marker=MARKER,
+        cwd=CONSUMER_DIR,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=timeout,
-        check=False,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARKER)]
-    if not lines:
-        raise RuntimeError(
-            f"harness produced no result (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-        )
-    data = json.loads(lines[-1][len(MARKER) :])
+    )  # as `pulumi up` runs it: the program's own modules import from here
     return ConsumerRun(
         data["error"], data["resources"], data["stack_outputs"], data["references"], proc.stderr
     )

@@ -24,12 +24,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.support import run_marked_child
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "__main__.py"
@@ -143,22 +144,14 @@ def run_program(
     }
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PULUMI_", "BITMOVIN_"))}
     env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
-    proc = subprocess.run(
+    data, proc = run_marked_child(
         [sys.executable, "-m", "tests.program_harness"],
-        input=json.dumps(request),
+        request,
+        marker=MARKER,
         cwd=REPO,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=timeout,
-        check=False,
     )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARKER)]
-    if not lines:
-        raise RuntimeError(
-            f"harness produced no result (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-        )
-    data = json.loads(lines[-1][len(MARKER) :])
     return ProgramRun(
         error=data["error"],
         error_type=data["error_type"],

@@ -5,8 +5,10 @@ What scripts use as well (the configured provider, the named emulator faults) is
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,3 +60,62 @@ def offline_aws(monkeypatch: Any, region: str) -> Iterator[None]:
         monkeypatch.delenv(name, raising=False)
     with mock_aws():
         yield
+
+
+def assumed_s3_client(keys: Mapping[str, str], region: str, **assume_role: str) -> Any:
+    """An S3 client acting as the role ``assume_role`` names (``RoleArn``, ``RoleSessionName``, ...),
+    assumed with the access ``keys`` of a moto IAM user."""
+    import boto3
+
+    sts = boto3.client(
+        "sts", aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"]
+    )
+    credentials = sts.assume_role(**assume_role)["Credentials"]
+    return boto3.client(
+        "s3",
+        region_name=region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def allowed(call: Callable[[], object]) -> bool:
+    """True if ``call`` succeeds, False if AWS answers AccessDenied; any other error propagates."""
+    from botocore.exceptions import ClientError
+
+    try:
+        call()
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "AccessDenied":
+            raise
+        return False
+    return True
+
+
+def run_marked_child(
+    command: Sequence[str],
+    request: object,
+    *,
+    marker: str,
+    cwd: object,
+    env: Mapping[str, str],
+    timeout: float,
+) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
+    """Run a harness child with ``request`` as JSON on stdin; its result is the last ``marker`` line."""
+    proc = subprocess.run(
+        list(command),
+        input=json.dumps(request),
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(marker)]
+    if not lines:
+        raise RuntimeError(
+            f"harness produced no result (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+    return json.loads(lines[-1][len(marker) :]), proc

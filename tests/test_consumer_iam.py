@@ -17,12 +17,11 @@ from typing import Any
 import boto3
 import parliament
 import pytest
-from botocore.exceptions import ClientError
 from moto.core.authorization import enable_iam_authentication
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
 from tests.consumer_harness import CONSUMER_DIR
-from tests.support import BUCKET, KMS_KEY_ARN, offline_aws
+from tests.support import BUCKET, KMS_KEY_ARN, allowed, assumed_s3_client, offline_aws
 
 pytestmark = pytest.mark.layer5
 
@@ -153,27 +152,7 @@ def crawler_s3_client(prefix: str) -> Any:
 
 
 def as_role(keys: dict[str, str], role_arn: str) -> Any:
-    sts = boto3.client(
-        "sts", aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"]
-    )
-    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="crawler")["Credentials"]
-    return boto3.client(
-        "s3",
-        region_name=REGION,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-
-
-def allowed(call: Any) -> bool:
-    try:
-        call()
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "AccessDenied":
-            raise
-        return False
-    return True
+    return assumed_s3_client(keys, REGION, RoleArn=role_arn, RoleSessionName="crawler")
 
 
 def probe(s3: Any) -> dict[str, bool]:

@@ -25,7 +25,6 @@ from typing import Any
 import boto3
 import parliament
 import pytest
-from botocore.exceptions import ClientError
 from moto.core.authorization import enable_iam_authentication
 from moto.iam.exceptions import MalformedPolicyDocument
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
@@ -33,7 +32,7 @@ from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolic
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
 from tests import iam_model
 from tests.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
-from tests.support import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, offline_aws
+from tests.support import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, allowed, assumed_s3_client, offline_aws
 
 pytestmark = pytest.mark.layer5
 
@@ -181,30 +180,9 @@ def assume_writer_role(bucket: str, permission_policy: str) -> Any:
 
 
 def role_s3_client(keys: dict, role_arn: str) -> Any:
-    sts = boto3.client(
-        "sts", aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"]
+    return assumed_s3_client(
+        keys, REGION, RoleArn=role_arn, RoleSessionName="bitmovin-export", ExternalId=EXTERNAL_ID
     )
-    credentials = sts.assume_role(
-        RoleArn=role_arn, RoleSessionName="bitmovin-export", ExternalId=EXTERNAL_ID
-    )["Credentials"]
-    return boto3.client(
-        "s3",
-        region_name=REGION,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-
-
-def allowed(call: Any) -> bool:
-    try:
-        call()
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code != "AccessDenied":
-            raise
-        return False
-    return True
 
 
 def probe(s3: Any, bucket: str, prefix: str) -> dict[str, bool]:
