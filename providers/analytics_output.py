@@ -9,7 +9,6 @@ pins them). Keep this module declarative: the provider host imports it.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pulumi
@@ -36,6 +35,13 @@ class AdoptionError(Exception):
 
 class InPlaceUpdateError(Exception):
     """Bitmovin outputs are immutable; a real change must be a replacement."""
+
+
+# Outputs that a create of this provider process found by their token and took over. The engine
+# deletes a replaced output after creating its successor, in the same process; when the successor
+# is the same output (``pulumi up --replace`` with unchanged inputs finds it by its token), that
+# delete must not remove what the state now holds.
+_taken_over: set[str] = set()
 
 
 class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
@@ -67,11 +73,14 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """Take over the output an interrupted create of this resource left, or POST exactly once."""
         inputs = model.with_defaults(props)
         if model.ADOPT_KEY in inputs:
             return self._adopt(inputs[model.ADOPT_KEY], inputs)
-        body = model.api_body(inputs, creation_token=str(uuid.uuid4()))
-        created = create_exactly_once(self._client_for(inputs), body)
+        body = model.api_body(inputs, creation_token=model.creation_token(inputs))
+        created, existed = create_exactly_once(self._client_for(inputs), body)
+        if existed:
+            _taken_over.add(created["id"])
         return CreateResult(created["id"], model.outputs_from(inputs, created))
 
     def _adopt(self, output_id: str, inputs: dict[str, Any]) -> CreateResult:
@@ -110,8 +119,22 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """DELETE in the organization recorded in state; already gone (as the API confirms) counts
-        as deleted, any other 404 fails."""
+        as deleted, any other 404 fails. An output this process's create took over is kept."""
+        if id_ in _taken_over:
+            return
         self._client_for(model.with_defaults(props)).delete_output_if_exists(id_)
+
+
+# Part of every URN (see the module docstring); the resource's own token, as the SDK forms it.
+TYPE_TOKEN = "pulumi-python:dynamic/bitmovin:AnalyticsS3RoleBasedOutput"
+
+
+def _resource_key(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
+    """What makes the resource's URN unique: project, stack, parent and name. Plain text, because an
+    input built from the parent's ``urn`` would make the output depend on its own parent."""
+    parent = opts.parent if opts else None
+    scope = f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}" if parent is not None else ""
+    return f"{pulumi.get_project()}/{pulumi.get_stack()}/{scope}/{TYPE_TOKEN}::{resource_name}"
 
 
 class AnalyticsS3RoleBasedOutput(
@@ -173,6 +196,8 @@ class AnalyticsS3RoleBasedOutput(
             "signature_version": signature_version,
             "md5_meta_tag": md5_meta_tag,
             model.ADOPT_KEY: adopt_output_id,
+            # The URN, which the provider's create does not see: the creation token derives from it.
+            model.CREATION_KEY: _resource_key(resource_name, opts),
             # Declared outputs: present as None so the SDK creates typed Output attributes.
             **dict.fromkeys(model.COMPUTED_KEYS),
         }

@@ -1,8 +1,10 @@
-"""Create an output exactly once, even when the answer to the POST is lost.
+"""Create an output exactly once, even when the answer to the POST is lost or the CLI was killed.
 
-A POST is never re-sent: if its outcome is unknown (timeout, dropped connection, 5xx) we look for
-the output it may have created, recognised by a per-create token in its custom data, and adopt
-it. Anything else fails with an error that says whether something may exist.
+Every output carries a creation token in its custom data, the same for the same resource and inputs
+(``output_model.creation_token``). Before posting we look for it: an earlier create of this resource
+whose process died (a cancelled CI job) left that output, and it is taken over instead of duplicated.
+A POST is never re-sent: if its outcome is unknown (timeout, dropped connection, 5xx) we look for the
+output again and adopt it. Anything else fails with an error that says whether something may exist.
 """
 
 from __future__ import annotations
@@ -19,9 +21,20 @@ class CreateFailedError(Exception):
     """The output was not created (or could not be confirmed); the message says which."""
 
 
-def create_exactly_once(client: BitmovinClient, body: Mapping[str, Any]) -> dict[str, Any]:
-    """POST ``body`` (which carries the creation token) and return the created output."""
+def create_exactly_once(client: BitmovinClient, body: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The output ``body`` describes (it carries the creation token), and whether it already existed:
+    taken over from an interrupted earlier create, or created now by one POST."""
     token = body["customData"][CREATION_TOKEN_KEY]
+    try:
+        existing = find_by_token(client, body, token)
+    except BitmovinApiError as error:
+        raise CreateFailedError(f"Nothing was created: {error}") from None
+    if existing is not None:
+        return existing, True
+    return _post_once(client, body, token), False
+
+
+def _post_once(client: BitmovinClient, body: Mapping[str, Any], token: str) -> dict[str, Any]:
     try:
         return client.create_output(body)
     except BitmovinApiError as error:

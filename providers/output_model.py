@@ -6,6 +6,8 @@ use them to translate between Pulumi state (snake_case) and the API (camelCase).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,6 +38,9 @@ ADOPT_KEY = "adopt_output_id"
 # Reserved custom data key holding a per-create token, so an output whose POST outcome was lost
 # can be found again without ambiguity (see ``providers.create_reconciler``).
 CREATION_TOKEN_KEY = "pulumiCreationToken"
+# The resource's URN, passed by the resource (a dynamic provider's create does not see it): the
+# creation token derives from it. Kept in state, never a reason to replace, never sent to the API.
+CREATION_KEY = "creation_key"
 
 
 def is_known(value: Any) -> bool:
@@ -53,7 +58,7 @@ def is_known(value: Any) -> bool:
 
 def with_defaults(news: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs as the user gave them, defaults filled, ``None`` and foreign keys dropped."""
-    inputs = {key: news[key] for key in (*INPUT_KEYS, ADOPT_KEY) if news.get(key) is not None}
+    inputs = {key: news[key] for key in (*INPUT_KEYS, ADOPT_KEY, CREATION_KEY) if news.get(key) is not None}
     inputs.setdefault("external_id_mode", rules.DEFAULT_EXTERNAL_ID_MODE)
     inputs.setdefault("acl", [dict(entry) for entry in rules.PRIVATE_ACL])
     for optional in ("tenant_org_id", "custom_data"):
@@ -126,6 +131,7 @@ def comparable_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
     """
     inputs = with_defaults(state)
     inputs.pop(ADOPT_KEY, None)
+    inputs.pop(CREATION_KEY, None)
     if inputs.get("external_id_mode") != rules.CUSTOM:
         inputs.pop("external_id", None)
     if is_known(inputs.get("acl")) and isinstance(inputs.get("acl"), list):
@@ -140,6 +146,21 @@ def changed_inputs(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str
     """Input keys whose value differs; an unknown new value counts as a possible change."""
     old, new = comparable_inputs(olds), comparable_inputs(news)
     return [key for key in INPUT_KEYS if old.get(key) != new.get(key) or not is_known(new.get(key))]
+
+
+def creation_token(inputs: Mapping[str, Any]) -> str:
+    """The token an output is created with: the same for the same resource (URN) and inputs.
+
+    A create that dies with the CLI (a cancelled CI job, a closed laptop) leaves an output the state
+    does not know; the next ``pulumi up`` computes the same token and finds that output instead of
+    creating a second one. A replacement after an input change gets another token, so it never
+    finds the output it replaces (``pulumi up --replace`` with unchanged inputs does: see
+    ``AnalyticsS3RoleBasedOutputProvider.create``). Without a URN (a caller below the engine) the
+    inputs alone decide.
+    """
+    identity = {"resource": inputs.get(CREATION_KEY, ""), "inputs": comparable_inputs(inputs)}
+    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 def api_body(inputs: Mapping[str, Any], creation_token: str) -> dict[str, Any]:

@@ -1,0 +1,179 @@
+"""Running the real Pulumi engine (layer 6) against a copy of a project, never the checkout.
+
+The engine is the one ``scripts/engine`` builds (or any ``pulumi`` on PATH with its Python language
+host and dynamic-provider plugin beside it). Every command runs with a file backend and HOME /
+PULUMI_HOME in the test's temporary directory, a passphrase secrets provider, no update check and no
+plugin downloads (``PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION``: pulumi-aws's ``pulumi-plugin.json``
+would otherwise make every preview try to download the aws plugin). Nothing of the user's shell
+reaches the engine: AWS, Bitmovin and Pulumi variables are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sandbox_support import PROJECT_DIR, running_venv
+
+PULUMI = shutil.which("pulumi")
+ENGINE_DIR = Path(PULUMI).resolve().parent if PULUMI else None
+# What the engine needs beside `pulumi` for a Python program with dynamic resources.
+COMPANIONS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
+PASSPHRASE = "engine-tests-only"
+COMMAND_TIMEOUT_SECONDS = 300
+ENGINE_PROJECT = PROJECT_DIR / "tests" / "engine_project"
+# Dropped from the engine's environment: the user's accounts, backend and Pulumi settings.
+_FOREIGN_PREFIXES = ("AWS_", "BITMOVIN_", "PULUMI_", "SANDBOX_")
+
+
+def engine_missing_reason() -> str | None:
+    """Why the engine tests cannot run here, or None."""
+    if PULUMI is None or ENGINE_DIR is None:
+        return (
+            "no `pulumi` binary on PATH: the engine tests need the engine that scripts/engine builds "
+            '(PATH="$(scripts/engine | tail -n 1):$PATH")'
+        )
+    missing = [name for name in COMPANIONS if not os.access(ENGINE_DIR / name, os.X_OK)]
+    if missing:
+        return f"`pulumi` at {PULUMI} has no {', '.join(missing)} beside it (scripts/engine builds all four)"
+    if running_venv() is None:
+        return "the engine tests must run inside a virtual environment: the test programs' runtime uses it"
+    return None
+
+
+def skip_without_engine() -> pytest.MarkDecorator:
+    reason = engine_missing_reason()
+    return pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
+def engine_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment every engine command gets: a private HOME, a file backend, no downloads."""
+    venv = running_venv()
+    assert venv is not None
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_FOREIGN_PREFIXES)}
+    (home / "state").mkdir(parents=True, exist_ok=True)
+    env.update(
+        {
+            "HOME": str(home),
+            "PULUMI_HOME": str(home / ".pulumi"),
+            "PULUMI_BACKEND_URL": f"file://{home / 'state'}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            # The language host built here ignores Pulumi.yaml's runtime options (docs/engine.md):
+            # it runs the first python3 on PATH, which must be the virtual environment's.
+            "PATH": os.pathsep.join([str(venv / "bin"), str(ENGINE_DIR), env.get("PATH", "")]),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def copy_engine_project(target: Path, source: Path = ENGINE_PROJECT, dirs: Iterable[str] = ("providers",)) -> Path:
+    """``source``'s files plus the project's ``dirs`` in ``target``, ``virtualenv`` set to the tests' venv."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in dirs:
+        shutil.copytree(PROJECT_DIR / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    project_file = target / "Pulumi.yaml"
+    text = project_file.read_text()
+    assert "virtualenv: venv" in text
+    project_file.write_text(text.replace("virtualenv: venv", f"virtualenv: {running_venv()}"))
+    return target
+
+
+@dataclass
+class EngineStack:
+    """One stack of a project copy, driven through the real CLI."""
+
+    project: Path
+    env: dict[str, str]
+    name: str
+    transcript: list[str] = field(default_factory=list)
+
+    def run(
+        self, *args: str, timeout: float = COMMAND_TIMEOUT_SECONDS, secret: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """One command; its output goes into ``transcript`` (a ``secret`` argument as ``[secret]``)."""
+        command = [str(PULUMI), *args, "--non-interactive"]
+        result = subprocess.run(
+            command, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        shown = " ".join("[secret]" if secret is not None and arg == secret else arg for arg in args)
+        self.transcript.append(f"$ pulumi {shown}\n{result.stdout}{result.stderr}")
+        return result
+
+    def ok(self, *args: str, secret: str | None = None) -> str:
+        result = self.run(*args, secret=secret)
+        assert result.returncode == 0, f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    def fails(self, *args: str) -> str:
+        result = self.run(*args)
+        assert result.returncode != 0, f"pulumi {' '.join(args)} succeeded:\n{result.stdout}"
+        return result.stdout + result.stderr
+
+    def stack_args(self) -> tuple[str, str]:
+        return ("--stack", self.name)
+
+    def init(self) -> EngineStack:
+        self.ok("stack", "init", self.name, "--secrets-provider", "passphrase", "--no-select")
+        return self
+
+    def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
+        flags = ("--secret",) if secret else ()
+        self.ok("config", "set", *self.stack_args(), *flags, key, value, secret=value if secret else None)
+
+    def up(self, *extra: str) -> str:
+        return self.ok("up", *self.stack_args(), "--yes", "--skip-preview", *extra)
+
+    def outputs(self) -> dict[str, Any]:
+        return json.loads(self.ok("stack", "output", *self.stack_args(), "--json", "--show-secrets"))
+
+    def export(self) -> dict[str, Any]:
+        return json.loads(self.ok("stack", "export", *self.stack_args()))
+
+    def resources(self, type_suffix: str) -> list[dict[str, Any]]:
+        deployment = self.export()["deployment"]
+        return [r for r in deployment.get("resources", []) if r["type"].endswith(type_suffix)]
+
+    def state_file(self) -> Path:
+        """The checkpoint the file backend writes for this stack."""
+        state = Path(self.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+        (found,) = state.glob(f".pulumi/stacks/*/{self.name}.json")
+        return found
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """A command in its own process group, to be killed the way a cancelled CI job kills it."""
+        return subprocess.Popen(
+            [str(PULUMI), *args, "--non-interactive"],
+            cwd=self.project,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+
+def kill_group(process: subprocess.Popen[str]) -> str:
+    """SIGKILL the whole process group (CLI, language host, provider plugins) and reap it."""
+    os.killpg(process.pid, signal.SIGKILL)
+    output, _ = process.communicate(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the group's other members die with it, reaped by init
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    return output
