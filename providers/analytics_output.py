@@ -9,6 +9,7 @@ pins them). Keep this module declarative: the provider host imports it.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pulumi
@@ -77,7 +78,7 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         inputs = model.with_defaults(props)
         if model.ADOPT_KEY in inputs:
             return self._adopt(inputs[model.ADOPT_KEY], inputs)
-        body = model.api_body(inputs, creation_token=model.creation_token(inputs))
+        body = model.api_body(inputs, creation_token=model.creation_token(inputs) or str(uuid.uuid4()))
         created, existed = create_exactly_once(self._client_for(inputs), body)
         if existed:
             _taken_over.add(created["id"])
@@ -105,7 +106,10 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         if current is None:
             return ReadResult(None, {})
         outputs = model.outputs_from(state, current)
-        return ReadResult(id_, outputs, model.comparable_inputs(outputs))
+        inputs = model.comparable_inputs(outputs)
+        if model.CREATION_KEY in outputs:
+            inputs[model.CREATION_KEY] = outputs[model.CREATION_KEY]
+        return ReadResult(id_, outputs, inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Unreachable through ``diff``; refuses real changes instead of pretending to apply them."""

@@ -38,8 +38,9 @@ ADOPT_KEY = "adopt_output_id"
 # Reserved custom data key holding a per-create token, so an output whose POST outcome was lost
 # can be found again without ambiguity (see ``providers.create_reconciler``).
 CREATION_TOKEN_KEY = "pulumiCreationToken"
-# The resource's URN, passed by the resource (a dynamic provider's create does not see it): the
-# creation token derives from it. Kept in state, never a reason to replace, never sent to the API.
+# What identifies the resource (the parts of its URN), passed by the resource because a dynamic
+# provider's create does not see the URN: the creation token derives from it. Kept in state (inputs
+# and outputs), never a reason to replace, never sent to the API.
 CREATION_KEY = "creation_key"
 
 
@@ -148,17 +149,20 @@ def changed_inputs(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str
     return [key for key in INPUT_KEYS if old.get(key) != new.get(key) or not is_known(new.get(key))]
 
 
-def creation_token(inputs: Mapping[str, Any]) -> str:
+def creation_token(inputs: Mapping[str, Any]) -> str | None:
     """The token an output is created with: the same for the same resource (URN) and inputs.
 
     A create that dies with the CLI (a cancelled CI job, a closed laptop) leaves an output the state
     does not know; the next ``pulumi up`` computes the same token and finds that output instead of
     creating a second one. A replacement after an input change gets another token, so it never
     finds the output it replaces (``pulumi up --replace`` with unchanged inputs does: see
-    ``AnalyticsS3RoleBasedOutputProvider.create``). Without a URN (a caller below the engine) the
-    inputs alone decide.
+    ``AnalyticsS3RoleBasedOutputProvider.create``). None without the resource's key (a caller below
+    the engine): such a create gets a random token and can take nothing over.
     """
-    identity = {"resource": inputs.get(CREATION_KEY, ""), "inputs": comparable_inputs(inputs)}
+    key = inputs.get(CREATION_KEY)
+    if not isinstance(key, str) or not key:
+        return None
+    identity = {"resource": key, "inputs": comparable_inputs(inputs)}
     canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
@@ -196,6 +200,8 @@ def outputs_from(inputs: Mapping[str, Any], api_output: Mapping[str, Any]) -> di
         ]
     outputs["created_at"] = api_output.get("createdAt")
     outputs["modified_at"] = api_output.get("modifiedAt")
+    if inputs.get(CREATION_KEY):  # kept through refresh, so that refreshed inputs equal checked ones
+        outputs[CREATION_KEY] = inputs[CREATION_KEY]
     return outputs
 
 

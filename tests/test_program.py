@@ -378,6 +378,9 @@ def test_output_inputs():
         "external_id_mode": "GLOBAL",
         "acl": [{"permission": "PRIVATE"}],
         "name": "bitmovin-analytics-export-dev",
+        # The parts of the URN, from which the provider derives the output's creation token.
+        "creation_key": "bitmovin-analytics-export/dev/bitmovin-analytics-export:index:BitmovinAnalyticsExport::"
+        "analytics-export/pulumi-python:dynamic/bitmovin:AnalyticsS3RoleBasedOutput::analytics-export-output",
         "description": f"Bitmovin Analytics exports to s3://{DEFAULT_BUCKET}/analytics/ "
         "(Pulumi stack bitmovin-analytics-export/dev)",
         "custom_data": {"managedBy": "pulumi", "project": "bitmovin-analytics-export", "stack": "dev"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devsupport.provider_factory import configured_provider
-from providers.analytics_output import InPlaceUpdateError, ProviderConfigError
+from providers.analytics_output import TYPE_TOKEN, InPlaceUpdateError, ProviderConfigError
 from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
 from providers.output_model import CREATION_TOKEN_KEY
@@ -29,13 +29,14 @@ def checked(provider, **inputs):
     return result.inputs
 
 
-def test_create_read_delete_with_one_request_each(emulator):
+def test_create_read_delete_with_the_fewest_requests(emulator):
     provider = configured(emulator)
     inputs = checked(provider, tenant_org_id=ORG_ID, name="export", custom_data={"team": "video"})
     assert len(emulator.requests) == 0
 
     created = provider.create(inputs)
-    assert emulator.requests.count() == 1
+    # One look for an output an interrupted create of this resource left, then one POST.
+    assert [(r.route, r.method) for r in emulator.requests] == [("list", "GET"), ("create", "POST")]
     stored = emulator.outputs.get(created.id, ORG_ID)
     assert stored["bucketName"] == "acme-analytics"
     assert stored["customData"]["team"] == "video"
@@ -85,7 +86,10 @@ def test_lifecycle_holds_whatever_the_api_echoes(emulator, switches):
 def test_external_id_modes(emulator):
     provider = configured(emulator)
     generated = [
-        provider.create(checked(provider, external_id_mode="GENERATED")).outs["external_id"] for _ in range(2)
+        provider.create(
+            checked(provider, external_id_mode="GENERATED", creation_key=f"p/s//{TYPE_TOKEN}::output-{n}")
+        ).outs["external_id"]
+        for n in range(2)
     ]
     assert generated[0] != generated[1]
     custom = provider.create(checked(provider, external_id_mode="CUSTOM", external_id="my-external-id-1"))
@@ -230,3 +234,57 @@ def test_adopt_id_must_be_an_output_id(emulator):
         {}, {"bucket_name": "acme-analytics", "role_arn": ROLE_ARN, "adopt_output_id": "../x"}
     ).failures
     assert [f.property for f in failures] == ["adopt_output_id"]
+
+
+RESOURCE_KEY = f"project/stack//{TYPE_TOKEN}::analytics-output"
+
+
+def test_a_create_of_the_same_resource_takes_over_the_output_an_interrupted_one_left(emulator):
+    first_process, second_process = configured(emulator), configured(emulator)
+    inputs = checked(first_process, name="export", creation_key=RESOURCE_KEY)
+    orphan = first_process.create(inputs)  # its process "died": the state never learnt of it
+
+    emulator.requests.clear()
+    again = second_process.create(checked(second_process, name="export", creation_key=RESOURCE_KEY))
+    assert again.id == orphan.id
+    assert again.outs == orphan.outs
+    assert "create" not in [r.route for r in emulator.requests]
+    assert len(emulator.outputs) == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"name": "export", "creation_key": RESOURCE_KEY.replace("analytics-output", "other-output")},
+        {"name": "export", "creation_key": RESOURCE_KEY.replace("/stack/", "/other-stack/")},
+        {"name": "renamed", "creation_key": KEY},
+        {"name": "export", "creation_key": KEY, "tenant_org_id": ORG_ID},
+    ],
+    ids=["other-resource", "other-stack", "changed-input", "other-organization"],
+)
+def test_another_resource_or_changed_inputs_never_take_an_output_over(emulator, other):
+    provider = configured(emulator)
+    first = provider.create(checked(provider, name="export", creation_key=RESOURCE_KEY))
+    second = provider.create(checked(provider, **other))
+    assert second.id != first.id
+    assert emulator.outputs.find(first.id) is not None
+    assert emulator.outputs.find(second.id) is not None
+
+
+def test_callers_without_a_resource_key_get_a_fresh_output_each_time(emulator):
+    provider = configured(emulator)
+    ids = {provider.create(checked(provider, name="export")).id for _ in range(2)}
+    assert len(ids) == 2
+
+
+def test_a_replacement_that_took_its_predecessor_over_does_not_delete_it(emulator):
+    """``pulumi up --replace`` with unchanged inputs: create finds the live output by its token, and the
+    replacement's delete of the old resource, in the same provider process, must keep it."""
+    provider = configured(emulator)
+    live = provider.create(checked(provider, name="export", creation_key=RESOURCE_KEY))
+    successor = provider.create(checked(provider, name="export", creation_key=RESOURCE_KEY))
+    assert successor.id == live.id
+    emulator.requests.clear()
+    provider.delete(live.id, live.outs)
+    assert len(emulator.requests) == 0
+    assert emulator.outputs.get(live.id) is not None
