@@ -15,7 +15,7 @@ pytestmark = pytest.mark.layer1
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_FUNCTION_LINES = 80
-SKIPPED_PARTS = {"tests", "venv", ".venv", ".ci-venv", "node_modules", ".sandbox"}
+SKIPPED_PARTS = {"tests", "venv", ".venv", ".ci-venv", ".ci-floors-venv", "node_modules", ".sandbox"}
 
 
 def _project_modules() -> list[Path]:
