@@ -79,7 +79,9 @@ def engine_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, 
     return env
 
 
-def copy_engine_project(target: Path, source: Path = ENGINE_PROJECT, dirs: Iterable[str] = ("providers",)) -> Path:
+def copy_engine_project(
+    target: Path, source: Path = ENGINE_PROJECT, dirs: Iterable[str] = ("providers",)
+) -> Path:
     """``source``'s files plus the project's ``dirs`` in ``target``, ``virtualenv`` set to the tests' venv."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
     for name in dirs:
@@ -106,7 +108,13 @@ class EngineStack:
         """One command; its output goes into ``transcript`` (a ``secret`` argument as ``[secret]``)."""
         command = [str(PULUMI), *args, "--non-interactive"]
         result = subprocess.run(
-            command, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+            command,
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         shown = " ".join("[secret]" if secret is not None and arg == secret else arg for arg in args)
         self.transcript.append(f"$ pulumi {shown}\n{result.stdout}{result.stderr}")

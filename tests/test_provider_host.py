@@ -289,7 +289,11 @@ def test_api_key_from_the_environment_when_config_has_none(emulator, program):
         host.configure(STACK_CONFIG)
         _, created = deploy(host, program.inputs)
         host.delete(created.id, created.properties)
-    assert [(r.route, r.status) for r in emulator.requests] == [("list", 200), ("create", 201), ("delete", 200)]
+    assert [(r.route, r.status) for r in emulator.requests] == [
+        ("list", 200),
+        ("create", 201),
+        ("delete", 200),
+    ]
 
 
 def test_no_api_key_fails_clearly_without_requests(emulator, program):

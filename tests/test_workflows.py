@@ -396,8 +396,11 @@ def test_test_workflow_lints_tests_and_runs_the_cli_tests_for_real():
     assert any(step.get("run") == "bash .ci/run" for step in main["steps"])
     assert any(str(step.get("uses", "")).startswith("docker://rhysd/actionlint:") for step in main["steps"])
     cli = test["jobs"]["cli"]
-    (install,) = steps_using(cli, "pulumi/actions")
-    assert "command" not in install.get("with", {})  # install only
+    assert steps_using(cli, "actions/setup-go")
+    runs = [step.get("run", "") for step in cli["steps"]]
+    assert any(run.startswith("scripts/engine") and "GITHUB_PATH" in run for run in runs)  # the pinned engine
+    assert any("pulumi plugin install resource aws" in run for run in runs)
+    assert not steps_using(cli, "pulumi/actions")  # never another CLI version than .ci/run tests
     pytest_step = next(step for step in cli["steps"] if "pytest" in step.get("run", ""))
     assert "-m layer6" in pytest_step["run"]
     assert "-p tests.no_skips" in pytest_step["run"]
