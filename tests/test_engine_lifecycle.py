@@ -19,6 +19,8 @@ import pytest
 from bitmovin_emulator import EmulatorServer
 from tests.engine_support import (
     COMMAND_TIMEOUT_SECONDS as COMMAND_TIMEOUT,
+)
+from tests.engine_support import (
     EngineStack,
     copy_engine_project,
     engine_env,
@@ -170,7 +172,9 @@ def test_the_serialized_provider_is_small_and_holds_no_configuration(stack: Engi
     assert API_KEY.encode() not in pickled
     assert stack.env["PULUMI_BACKEND_URL"].encode() not in pickled
     ciphertext = stored["inputs"]["__provider"]["ciphertext"]
-    print(f"__provider in a real state file: {len(pickled)} bytes pickled, {len(ciphertext)} characters stored")
+    print(
+        f"__provider in a real state file: {len(pickled)} bytes pickled, {len(ciphertext)} characters stored"
+    )
     assert len(pickled) < 1024
 
 
@@ -244,7 +248,9 @@ def test_a_create_killed_with_the_cli_is_adopted_by_the_next_up(stack: EngineSta
     assert [output["id"] for output in emulator.outputs.list()] == [orphan["id"]]
 
 
-def test_a_replacement_killed_with_the_cli_completes_with_one_output(stack: EngineStack, emulator: EmulatorServer):
+def test_a_replacement_killed_with_the_cli_completes_with_one_output(
+    stack: EngineStack, emulator: EmulatorServer
+):
     stack.up()
     (old,) = emulator.outputs.list()
     stack.config_set("outputName", "engine-test-renamed")
