@@ -3,7 +3,7 @@
 The engine is the one ``scripts/engine`` builds (or any ``pulumi`` on PATH with its Python language
 host and dynamic-provider plugin beside it). Every command runs with a file backend and HOME /
 PULUMI_HOME in the test's temporary directory, a passphrase secrets provider, no update check and no
-plugin downloads (``PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION``: pulumi-aws's ``pulumi-plugin.json``
+plugin downloads unless asked for (``PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION``: pulumi-aws's ``pulumi-plugin.json``
 would otherwise make every preview try to download the aws plugin). Nothing of the user's shell
 reaches the engine: AWS, Bitmovin and Pulumi variables are dropped.
 """
