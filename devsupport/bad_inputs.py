@@ -7,9 +7,14 @@ naming the key or field and the fix), ``scripts/bad_inputs_table.py`` (which wri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal
+
+import yaml
 
 from analytics_export.settings import ConfigError, settings_from_config
 from devsupport.provider_factory import PROJECT, configured_provider
@@ -21,6 +26,8 @@ BASE_INPUTS: dict[str, Any] = {
     "role_arn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-dev",
 }
 TEST_API_KEY = "bad-inputs-key-3e8d"
+PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+_INT64 = range(-(2**63), 2**63)
 
 Kind = Literal["stack config", "resource input", "provider config"]
 
@@ -262,3 +269,28 @@ def _provider_check_error(case: BadInput, api_url: str) -> str:
     if not failures:
         raise AssertionError(f"{case.kind} {case.key}={case.value!r} was accepted")
     return "\n".join(f"{f.property}: {f.reason}" if f.property else f.reason for f in failures)
+
+
+@cache
+def declared_types(project_file: Path = PROJECT_FILE) -> dict[str, str]:
+    """``type`` of every project key ``Pulumi.yaml`` declares (``retentionDays``: ``integer``)."""
+    config = (yaml.safe_load(project_file.read_text()) or {}).get("config") or {}
+    return {key: spec["type"] for key, spec in config.items() if isinstance(spec, Mapping) and "type" in spec}
+
+
+def cli_type_error(key: str, value: Any, stack: str = STACK) -> str | None:
+    """What ``pulumi`` itself prints, before the program runs, when ``Pulumi.yaml`` types ``key`` and the
+    stack's ``value`` is not of that type; None when the CLI lets it through to the program.
+
+    The rule of Pulumi's ``validateStackConfigValue`` and ``workspace.ValidateConfigValue`` (pkg and sdk
+    v3.274.1): an ``integer`` is what Go's ``strconv.Atoi`` parses (optional sign, decimal digits,
+    64-bit), a ``boolean`` exactly ``true`` or ``false``. tests/test_cli.py checks it against the CLI.
+    """
+    kind = declared_types().get(key)
+    if not isinstance(value, str) or kind not in ("integer", "boolean"):
+        return None
+    if kind == "integer" and re.fullmatch(r"[+-]?[0-9]+", value) and int(value) in _INT64:
+        return None
+    if kind == "boolean" and value in ("true", "false"):
+        return None
+    return f"error: validating stack config: Stack '{stack}' with configuration key '{key}' must be of type '{kind}'"

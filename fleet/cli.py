@@ -5,6 +5,7 @@
     python -m fleet up --yes                   # up and refresh change stacks: they need --yes
     python -m fleet preview --refresh --expect-no-changes   # drift check from a laptop
     python -m fleet outputs                    # secret outputs are shown as [secret]
+    python -m fleet preview --project-dir DIR  # the stacks of another copy of the project
 
 Exit status: 0 all stacks succeeded; 1 a stack failed, was locked or does not exist; 2 bad usage or no
 Pulumi CLI.
@@ -54,7 +55,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--expect-no-changes", action="store_true", help="fail a stack that would change")
     parser.add_argument("--diff", action="store_true", help="show a detailed diff")
     parser.add_argument("--include-local", action="store_true", help="also run local-only stacks")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_DIR,
+        help="the Pulumi project whose Pulumi.<stack>.yaml files are the fleet (default: this project)",
+    )
     return parser.parse_args(list(argv))
 
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bitmovin_emulator import EmulatorServer  # noqa: E402
-from devsupport.bad_inputs import CASES, error_for  # noqa: E402
+from devsupport.bad_inputs import CASES, cli_type_error, error_for  # noqa: E402
 
 TARGET = ROOT / "docs" / "bad-inputs.md"
 HEADER = """# Bad inputs and the errors they give
@@ -26,6 +26,13 @@ local emulator) and before any resource is created:
 
 - **stack config** is validated by the program (`analytics_export/settings.py`) before it registers
   a resource, so `pulumi preview` stops with all problems listed at once;
+- **stack config, typed key**: for the keys `Pulumi.yaml` types as `integer` (`retentionDays`) or
+  `boolean` (`retainBucketOnDestroy`), `pulumi` itself checks the value before the program runs: a
+  value that is not a whole number (`thirty`, `1.5`, or beyond 64 bits) or not exactly `true` or
+  `false` (`yes`, `True`, `1`) stops `pulumi preview` and `pulumi up` with the CLI's one-line
+  message, which names the stack and the key but no fix, and the program's message is never shown
+  (the fix is `pulumi config set <key> <value>` with a number or `true`/`false`). Values the CLI
+  accepts (`-7`, `2147483648`) reach the program's own check;
 - **resource input** and **provider config** problems are reported by the dynamic provider's
   `check`, which `pulumi preview` runs without any network call.
 
@@ -46,11 +53,14 @@ def render() -> str:
     with EmulatorServer() as emulator:
         for number, case in enumerate(CASES, start=1):
             message = error_for(case, emulator.base_url)
+            kind = case.kind
+            if case.kind == "stack config" and (cli_message := cli_type_error(case.key, case.value)):
+                kind, message = "stack config, typed key", f"`pulumi` before the program runs: {cli_message}"
             if len(emulator.requests):
                 raise SystemExit(f"case {number} ({case.key}) made an API request")
             value = "(not set)" if case.value is None else f"`{_cell(case.shown_value)}`"
             message = message.replace("|", "\\|").replace("\n", "<br>")
-            rows.append(f"| {number} | {case.kind} | `{case.key}` | {value} | {case.why} | {message} |")
+            rows.append(f"| {number} | {kind} | `{case.key}` | {value} | {case.why} | {message} |")
     return HEADER + "\n".join(rows) + "\n"
 
 

@@ -3,7 +3,7 @@
 The engine is the one ``scripts/engine`` builds (or any ``pulumi`` on PATH with its Python language
 host and dynamic-provider plugin beside it). Every command runs with a file backend and HOME /
 PULUMI_HOME in the test's temporary directory, a passphrase secrets provider, no update check and no
-plugin downloads (``PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION``: pulumi-aws's ``pulumi-plugin.json``
+plugin downloads unless asked for (``PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION``: pulumi-aws's ``pulumi-plugin.json``
 would otherwise make every preview try to download the aws plugin). Nothing of the user's shell
 reaches the engine: AWS, Bitmovin and Pulumi variables are dropped.
 """
@@ -32,6 +32,9 @@ COMPANIONS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-r
 PASSPHRASE = "engine-tests-only"
 COMMAND_TIMEOUT_SECONDS = 300
 ENGINE_PROJECT = PROJECT_DIR / "tests" / "engine_project"
+# The real program, as copy_program() copies it (verify/ too, for `python -m verify` in the copy).
+PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
+PROGRAM_DIRS = ("analytics_export", "providers", "verify")
 # Dropped from the engine's environment: the user's accounts, backend and Pulumi settings.
 _FOREIGN_PREFIXES = ("AWS_", "BITMOVIN_", "PULUMI_", "SANDBOX_")
 
@@ -56,8 +59,11 @@ def skip_without_engine() -> pytest.MarkDecorator:
     return pytest.mark.skipif(reason is not None, reason=reason or "")
 
 
-def engine_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment every engine command gets: a private HOME, a file backend, no downloads."""
+def engine_env(
+    home: Path, extra: Mapping[str, str] | None = None, *, plugin_downloads: bool = False
+) -> dict[str, str]:
+    """The environment every engine command gets: a private HOME, a file backend, no downloads
+    (``plugin_downloads``: the engine may download plugins, e.g. pulumi-aws's, into that HOME)."""
     venv = running_venv()
     assert venv is not None
     env = {key: value for key, value in os.environ.items() if not key.startswith(_FOREIGN_PREFIXES)}
@@ -75,15 +81,26 @@ def engine_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, 
             "PATH": os.pathsep.join([str(venv / "bin"), str(ENGINE_DIR), env.get("PATH", "")]),
         }
     )
+    if plugin_downloads:
+        del env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"]
     env.update(extra or {})
     return env
 
 
 def copy_engine_project(
-    target: Path, source: Path = ENGINE_PROJECT, dirs: Iterable[str] = ("providers",)
+    target: Path,
+    source: Path = ENGINE_PROJECT,
+    dirs: Iterable[str] = ("providers",),
+    files: Iterable[str] | None = None,
 ) -> Path:
-    """``source``'s files plus the project's ``dirs`` in ``target``, ``virtualenv`` set to the tests' venv."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    """``source``'s files (all, or only ``files``) plus the project's ``dirs`` in ``target``,
+    ``virtualenv`` set to the tests' venv."""
+    if files is None:
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        target.mkdir(parents=True)
+        for name in files:
+            shutil.copy2(source / name, target / name)
     for name in dirs:
         shutil.copytree(PROJECT_DIR / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     project_file = target / "Pulumi.yaml"
@@ -91,6 +108,11 @@ def copy_engine_project(
     assert "virtualenv: venv" in text
     project_file.write_text(text.replace("virtualenv: venv", f"virtualenv: {running_venv()}"))
     return target
+
+
+def copy_program(target: Path, dirs: Iterable[str] = PROGRAM_DIRS) -> Path:
+    """The real program (``Pulumi.yaml``, the committed stack files, ``__main__.py``) in ``target``."""
+    return copy_engine_project(target, source=PROJECT_DIR, dirs=dirs, files=PROGRAM_FILES)
 
 
 @dataclass
@@ -106,7 +128,8 @@ class EngineStack:
         self, *args: str, timeout: float = COMMAND_TIMEOUT_SECONDS, secret: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         """One command; its output goes into ``transcript`` (a ``secret`` argument as ``[secret]``)."""
-        command = [str(PULUMI), *args, "--non-interactive"]
+        end = args.index("--") if "--" in args else len(args)  # flags before `--`, values after it
+        command = [str(PULUMI), *args[:end], "--non-interactive", *args[end:]]
         result = subprocess.run(
             command,
             cwd=self.project,
@@ -139,7 +162,9 @@ class EngineStack:
 
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
         flags = ("--secret",) if secret else ()
-        self.ok("config", "set", *self.stack_args(), *flags, key, value, secret=value if secret else None)
+        self.ok(
+            "config", "set", *self.stack_args(), *flags, key, "--", value, secret=value if secret else None
+        )
 
     def up(self, *extra: str) -> str:
         return self.ok("up", *self.stack_args(), "--yes", "--skip-preview", *extra)

@@ -1,13 +1,16 @@
 """Layer 6: the ``local`` stack's whole lifecycle through the real Pulumi CLI, against both emulators.
 
-Runs where a ``pulumi`` binary exists (the GitHub workflow installs one; the first ``pulumi`` run
-downloads the pulumi-aws plugin from GitHub) and skips with the reason printed otherwise.
+Needs the engine (engine_support) and pulumi-aws's plugin, pulumi-resource-aws: the module first asks
+its engine environment (engine_support's, but with plugin downloads on) to install the plugin, then
+skips with the reason printed when ``pulumi plugin ls --json`` shows no aws resource plugin and none
+is on PATH, as here, where it can be neither built nor downloaded. The GitHub test workflow downloads
+it and runs the test. Marker ``aws_plugin``: ``-m "layer6 and not aws_plugin"`` deselects it.
 
 Nothing of the user's is used or changed: the test starts moto (server mode) and the Bitmovin
 emulator itself on free ports, runs a copy of the program whose ``Pulumi.yaml`` names the test's own
 virtual environment (the project's ``venv/`` may not exist) with ``Pulumi.local.yaml`` moved to those
-ports, and keeps the stack in a file backend in a temporary directory (``PULUMI_BACKEND_URL``, the
-sandbox's passphrase via ``PULUMI_CONFIG_PASSPHRASE``; never ``pulumi login``).
+ports, and keeps the stack in a file backend in a temporary directory (engine_support.engine_env: HOME and
+PULUMI_HOME there too, the sandbox's passphrase via ``PULUMI_CONFIG_PASSPHRASE``; never ``pulumi login``).
 
 1. ``preview`` sends no request to the Bitmovin API and creates nothing;
 2. ``up`` creates the output (one POST) and a role that trusts Bitmovin's principal with exactly the
@@ -21,12 +24,12 @@ sandbox's passphrase via ``PULUMI_CONFIG_PASSPHRASE``; never ``pulumi login``).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +39,15 @@ import yaml
 
 from analytics_export import policies
 from bitmovin_emulator import EmulatorServer
+from tests.engine_support import PULUMI, engine_env, skip_without_engine
 from tests.sandbox_support import PROJECT_DIR, copy_project, free_port, load_sandbox, running_venv
 
-PULUMI = shutil.which("pulumi")
+pytestmark = [pytest.mark.layer6, pytest.mark.aws_plugin, skip_without_engine()]
 
-pytestmark = [
-    pytest.mark.layer6,
-    pytest.mark.skipif(
-        PULUMI is None,
-        reason="no `pulumi` binary on PATH: the CLI lifecycle test needs the Pulumi CLI "
-        "(https://www.pulumi.com/docs/install/)",
-    ),
-]
-
+NO_AWS_PLUGIN = (
+    "needs the pulumi-aws provider plugin (pulumi-resource-aws), which cannot be built or downloaded "
+    "here; the GitHub test workflow runs it"
+)
 sandbox = load_sandbox()
 STACK = "local"
 COMMAND_TIMEOUT_SECONDS = 900  # the first command downloads the pulumi-aws plugin
@@ -96,14 +95,43 @@ class LocalStack:
         return self.aws("iam").get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
 
 
+def aws_plugin_available(env: dict[str, str]) -> bool:
+    """pulumi-resource-aws is installed in ``env``'s PULUMI_HOME or on its PATH."""
+    listed = subprocess.run(
+        [str(PULUMI), "plugin", "ls", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    plugins = json.loads(listed.stdout or "[]") or []
+    installed = any(plugin.get("name") == "aws" and plugin.get("kind") == "resource" for plugin in plugins)
+    return installed or shutil.which("pulumi-resource-aws", path=env["PATH"]) is not None
+
+
+@pytest.fixture(scope="module")
+def aws_env(tmp_path_factory) -> dict[str, str]:
+    """engine_support's environment with plugin downloads on, pulumi-aws's plugin installed in it."""
+    home = tmp_path_factory.mktemp("home")
+    env = engine_env(home, {"PULUMI_CONFIG_PASSPHRASE": sandbox.PASSPHRASE}, plugin_downloads=True)
+    version = metadata.version("pulumi_aws")
+    subprocess.run(
+        [str(PULUMI), "plugin", "install", "resource", "aws", f"v{version}", "--non-interactive"],
+        env=env,
+        capture_output=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,  # where nothing can be downloaded, the check below says so
+    )
+    if not aws_plugin_available(env):
+        pytest.skip(NO_AWS_PLUGIN)
+    return env
+
+
 @pytest.fixture
-def local_stack(tmp_path) -> Iterator[LocalStack]:
+def local_stack(tmp_path, aws_env) -> Iterator[LocalStack]:
     venv = running_venv()
-    if venv is None:
-        pytest.skip(
-            "the CLI lifecycle test needs the tests to run inside a virtual environment: Pulumi.yaml's "
-            "runtime needs one, and the test points its copy of the project at the tests' own"
-        )
+    assert venv is not None  # skip_without_engine skips outside a virtual environment
     tracked = (PROJECT_DIR / "Pulumi.local.yaml").read_text()
     defaults = sandbox.parse_stack_config(tracked)
 
@@ -115,9 +143,7 @@ def local_stack(tmp_path) -> Iterator[LocalStack]:
         (project / "Pulumi.local.yaml").write_text(
             sandbox.render_stack_config(tracked, defaults, moto.port, emulator.port)
         )
-        layout = sandbox.Layout(project)
-        layout.state.mkdir(parents=True)
-        stack = LocalStack(project, sandbox.pulumi_env(layout, os.environ), emulator, moto.url)
+        stack = LocalStack(project, aws_env, emulator, moto.url)
         stack.ok("stack", "init", STACK, "--secrets-provider", "passphrase", "--no-select")
         # The committed salt opened with the sandbox passphrase, so `stack init` left the file alone.
         assert (

@@ -228,6 +228,14 @@ def test_deployment_from_outputs_and_config():
     assert "secret-from-config" not in repr(d)
 
 
+def test_secret_outputs_are_masked_in_what_verify_prints():
+    d = deployment_from(OUTPUTS, {}, stack="acme", project=PROJECT, secret_outputs=frozenset({"externalId"}))
+    assert d.external_id == OUTPUTS["externalId"]  # the checks compare the real value
+    text = f"trust policy requires sts:ExternalId {OUTPUTS['externalId']}; output {OUTPUTS['outputId']}"
+    assert d.mask(text) == f"trust policy requires sts:ExternalId [secret]; output {OUTPUTS['outputId']}"
+    assert deployment_from(OUTPUTS, {}, stack="acme", project=PROJECT).mask(text) == text
+
+
 @pytest.mark.parametrize(
     ("outputs", "message"),
     [

@@ -161,7 +161,7 @@ def main(
                     progress=stderr,
                 )
                 report.add(*proof.run())
-    print(report.to_json() if args.json else report.render_text(), file=stdout)
+    print(deployment.mask(report.to_json() if args.json else report.render_text()), file=stdout)
     return 0 if report.ok else 1
 
 

@@ -51,6 +51,14 @@ class Deployment:
     principal_arn: str = BITMOVIN_PRINCIPAL
     api_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    # Values of the outputs the stack marks secret (e.g. externalId with CUSTOM): never printed.
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
+
+    def mask(self, text: str) -> str:
+        """``text`` with every secret output value replaced by ``[secret]``."""
+        for value in sorted(self.secret_values, key=len, reverse=True):
+            text = text.replace(value, SECRET_MASK)
+        return text
 
     @property
     def partition(self) -> str:
@@ -66,9 +74,15 @@ class Deployment:
 
 
 def deployment_from(
-    outputs: Mapping[str, Any], config: Mapping[str, Any], *, stack: str | None, project: str
+    outputs: Mapping[str, Any],
+    config: Mapping[str, Any],
+    *,
+    stack: str | None,
+    project: str,
+    secret_outputs: frozenset[str] = frozenset(),
 ) -> Deployment:
-    """Build a :class:`Deployment` from raw outputs and config (``namespace:key`` names)."""
+    """Build a :class:`Deployment` from raw outputs and config (``namespace:key`` names);
+    ``secret_outputs`` names the outputs whose values must not be printed."""
     missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
     if missing:
         raise StackError(
@@ -110,6 +124,7 @@ def deployment_from(
         principal_arn=string(project_value("bitmovinPrincipalArn")) or BITMOVIN_PRINCIPAL,
         api_url=string(config.get("bitmovin:apiUrl")),
         api_key=string(config.get("bitmovin:apiKey")),
+        secret_values=tuple(str(outputs[name]) for name in sorted(secret_outputs) if outputs.get(name)),
     )
 
 
@@ -145,7 +160,22 @@ def from_files(outputs_file: Path, config_file: Path | None, project_dir: Path =
     return deployment_from(outputs, config, stack=stack, project=project_name(project_dir))
 
 
-def from_automation_api(stack: str, project_dir: Path = PROJECT_DIR, workspace: Any = None) -> Deployment:
+@dataclass(frozen=True)
+class StackValues:
+    """A stack's outputs and config as the Automation API returns them, plaintext, with the names of
+    the secret ones (``OutputValue.secret``, ``ConfigValue.secret``)."""
+
+    outputs: dict[str, Any]
+    config: dict[str, Any] = field(repr=False)
+    secret_outputs: frozenset[str] = frozenset()
+    secret_config: frozenset[str] = frozenset()
+
+    def masked_outputs(self) -> dict[str, Any]:
+        """The outputs as ``pulumi stack output --json`` shows them: secrets as ``[secret]``."""
+        return {name: SECRET_MASK if name in self.secret_outputs else v for name, v in self.outputs.items()}
+
+
+def read_stack(stack: str, project_dir: Path = PROJECT_DIR, workspace: Any = None) -> StackValues:
     """Outputs and config of ``stack`` through the Automation API (needs the Pulumi CLI)."""
     if workspace is None:
         from pulumi import automation
@@ -158,11 +188,28 @@ def from_automation_api(stack: str, project_dir: Path = PROJECT_DIR, workspace: 
                 "`pulumi stack output --json --show-secrets > outputs.json` and pass --outputs-file"
             ) from None
     try:
-        outputs = {name: item.value for name, item in workspace.stack_outputs(stack).items()}
-        config = {name: item.value for name, item in workspace.get_all_config(stack).items()}
+        outputs = workspace.stack_outputs(stack)
+        config = workspace.get_all_config(stack)
     except Exception as error:  # automation errors carry the CLI's stderr, never secrets
         raise StackError(f"cannot read stack {stack!r} with the Pulumi CLI: {_first_line(error)}") from None
-    return deployment_from(outputs, config, stack=stack, project=project_name(project_dir))
+    return StackValues(
+        outputs={name: item.value for name, item in outputs.items()},
+        config={name: item.value for name, item in config.items()},
+        secret_outputs=frozenset(name for name, item in outputs.items() if getattr(item, "secret", False)),
+        secret_config=frozenset(name for name, item in config.items() if getattr(item, "secret", False)),
+    )
+
+
+def from_automation_api(stack: str, project_dir: Path = PROJECT_DIR, workspace: Any = None) -> Deployment:
+    """A :class:`Deployment` from ``stack``'s outputs and config (:func:`read_stack`)."""
+    values = read_stack(stack, project_dir, workspace)
+    return deployment_from(
+        values.outputs,
+        values.config,
+        stack=stack,
+        project=project_name(project_dir),
+        secret_outputs=values.secret_outputs,
+    )
 
 
 def _first_line(error: Exception) -> str:
