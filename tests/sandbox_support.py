@@ -14,6 +14,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from devsupport.engine import running_venv
+
+__all__ = ["running_venv"]
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # What a project copy needs to run the program (Pulumi) and the sandbox.
 PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
@@ -40,11 +44,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def running_venv() -> Path | None:
-    """The virtual environment running the tests (it has requirements-dev.txt), or None."""
-    return Path(sys.prefix) if sys.prefix != sys.base_prefix else None
 
 
 def copy_project(target: Path, *, venv: Path | None = None, with_sandbox: bool = False) -> Path:

@@ -1,6 +1,6 @@
 """Layer 6: the real program through the real Pulumi CLI, as far as it goes without the aws plugin.
 
-Every command runs in a copy of the program (``engine_support.copy_program``) with a file backend and
+Every command runs in a copy of the program (``devsupport.engine.copy_program``) with a file backend and
 HOME / PULUMI_HOME in the test's temporary directory, never in the checkout. What is proved here:
 
 * ``pulumi config`` reads the committed stack files: ``Pulumi.dev.yaml`` with the project's defaults,
@@ -26,7 +26,7 @@ import yaml
 
 from analytics_export.key_storage import PLAINTEXT_API_KEY
 from devsupport.bad_inputs import BadInput, cli_type_error, error_for
-from tests.engine_support import EngineStack, copy_program, engine_env, skip_without_engine
+from devsupport.engine import EngineStack, copy_program, engine_env, skip_without_engine
 from tests.sandbox_support import PROJECT_DIR, load_sandbox
 
 pytestmark = [pytest.mark.layer6, skip_without_engine()]

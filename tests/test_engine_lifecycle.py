@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from bitmovin_emulator import EmulatorServer
-from tests.engine_support import (
+from devsupport.engine import (
     COMMAND_TIMEOUT_SECONDS as COMMAND_TIMEOUT,
 )
-from tests.engine_support import (
+from devsupport.engine import (
     EngineStack,
     copy_engine_project,
     engine_env,

@@ -1,6 +1,6 @@
 """Layer 6: ``python -m verify --stack`` reads real stacks through the Automation API and the real CLI.
 
-Everything runs in project copies with engine_support's environment (file backend, HOME /
+Everything runs in project copies with devsupport.engine's environment (file backend, HOME /
 PULUMI_HOME in the test's temporary directory), never in the checkout:
 
 * the provider-only project (tests/engine_project, against the Bitmovin emulator) after a real
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bitmovin_emulator import EmulatorServer
-from tests.engine_support import (
+from devsupport.engine import (
     EngineStack,
     copy_engine_project,
     copy_program,

@@ -1,4 +1,4 @@
-"""Running the real Pulumi engine (layer 6) against a copy of a project, never the checkout.
+"""Running the real Pulumi engine (layer 6 tests and scripts/engine_figures.py) against a copy of a project, never the checkout.
 
 The engine is the one ``scripts/engine`` builds (or any ``pulumi`` on PATH with its Python language
 host and dynamic-provider plugin beside it). Every command runs with a file backend and HOME /
@@ -15,15 +15,20 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-from tests.sandbox_support import PROJECT_DIR, running_venv
+
+def running_venv() -> Path | None:
+    """The virtual environment running this Python (the tests' or the benchmark's), or None."""
+    return Path(sys.prefix) if sys.prefix != sys.base_prefix else None
+
 
 PULUMI = shutil.which("pulumi")
 ENGINE_DIR = Path(PULUMI).resolve().parent if PULUMI else None
@@ -54,7 +59,10 @@ def engine_missing_reason() -> str | None:
     return None
 
 
-def skip_without_engine() -> pytest.MarkDecorator:
+def skip_without_engine() -> Any:
+    """``pytest.mark.skipif`` with the reason the engine tests cannot run here, if any."""
+    import pytest  # only the tests need it
+
     reason = engine_missing_reason()
     return pytest.mark.skipif(reason is not None, reason=reason or "")
 
@@ -210,3 +218,48 @@ def kill_group(process: subprocess.Popen[str]) -> str:
             break
         time.sleep(0.1)
     return output
+
+
+class FleetProject:
+    """A copy of the provider-only project (with fleet/) and its engine environment."""
+
+    def __init__(self, tmp_path: Path, emulator: Any, *, api_key: str, secret_value: str) -> None:
+        self.project = copy_engine_project(tmp_path / "project", dirs=("providers", "fleet"))
+        self.env = engine_env(tmp_path / "home")
+        self.api_url = emulator.base_url
+        self.api_key, self.secret_value = api_key, secret_value
+        self._template: Path | None = None
+
+    def add_stack(self, name: str) -> EngineStack:
+        """A stack with its own Pulumi.<name>.yaml: the API key as a secret, the emulator's URL.
+
+        The first stack is configured with ``pulumi config set``; later ones start from a copy of its
+        file (the passphrase provider reuses the file's salt, so its secure values decrypt)."""
+        stack = EngineStack(self.project, self.env, name)
+        if self._template is None:
+            stack.init()
+            stack.config_set("bitmovin:apiKey", self.api_key, secret=True)
+            stack.config_set("bitmovin:apiUrl", self.api_url)
+            stack.config_set("secretValue", self.secret_value, secret=True)
+            self._template = self.project / f"Pulumi.{name}.yaml"
+        else:
+            shutil.copy2(self._template, self.project / f"Pulumi.{name}.yaml")
+            stack.init()
+        stack.config_set("outputName", f"fleet-{name}")
+        return stack
+
+    def fleet(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fleet", *args, "--include-local", "--project-dir", str(self.project)],
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+
+    def fleet_ok(self, *args: str) -> str:
+        result = self.fleet(*args)
+        assert result.returncode == 0, f"fleet {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
