@@ -15,7 +15,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from providers.bitmovin_client import BitmovinClient
 from providers.http_policy import build_session
-from providers.provider_config import ProviderConfig, resolve
+from providers.provider_config import ProviderConfig, check_problems, resolve
 
 
 class ProviderConfigError(Exception):
@@ -45,12 +45,14 @@ class BitmovinProviderBase(ResourceProvider):
         return self._config
 
     def _config_problems(self) -> list[str]:
-        """What stops the provider from calling Bitmovin (e.g. no API key); reported by ``check``."""
-        return list(self._resolved_config().problems)
+        """What ``check`` reports about the configuration (e.g. no API key; a missing key is tolerated
+        in a preview without key, see ``provider_config.check_problems``)."""
+        return check_problems(self._resolved_config())
 
     def _client(self, tenant_org_id: str | None) -> BitmovinClient:
-        """A client acting in ``tenant_org_id`` (None: the API key's own organization)."""
-        problems = self._config_problems()
+        """A client acting in ``tenant_org_id`` (None: the API key's own organization). Refuses on
+        every configuration problem, a missing key included, in previews too."""
+        problems = list(self._resolved_config().problems)
         if problems:
             raise ProviderConfigError(" ".join(problems))
         config = self._resolved_config()

@@ -146,3 +146,33 @@ def put_object_allowed(policy: Mapping[str, Any], object_arn: str, headers: Mapp
     if not allowed(policy, "s3:PutObject", object_arn, context):
         return False
     return not context or allowed(policy, "s3:PutObjectAcl", object_arn, context)
+
+
+def web_identity_allowed(trust: Mapping[str, Any], provider_arn: str, claims: Mapping[str, str]) -> bool:
+    """Would ``sts:AssumeRoleWithWebIdentity`` with a token from ``provider_arn`` carrying ``claims``
+    pass this role trust policy? ``claims`` are condition keys as IAM names them
+    (``token.actions.githubusercontent.com:sub``); a claim IAM does not pass is simply absent, which
+    fails a positive operator. Same rules as ``evaluate``: Deny wins, then any Allow."""
+    if trust.get("Version") != "2012-10-17":
+        raise NotImplementedError("only policy language version 2012-10-17")
+    applying = []
+    for statement in _as_list(trust["Statement"]):
+        if "NotAction" in statement or "NotPrincipal" in statement:
+            raise NotImplementedError("the model covers Principal and Action only")
+        federated = _as_list(statement.get("Principal", {}).get("Federated", []))
+        if provider_arn not in federated:
+            continue
+        if not any(
+            wildcard_match(a, "sts:AssumeRoleWithWebIdentity", ignore_case=True)
+            for a in _as_list(statement["Action"])
+        ):
+            continue
+        if all(
+            _condition_holds(operator, key, values, claims)
+            for operator, block in statement.get("Condition", {}).items()
+            for key, values in block.items()
+        ):
+            applying.append(statement)
+    if any(s["Effect"] == "Deny" for s in applying):
+        return False
+    return any(s["Effect"] == "Allow" for s in applying)

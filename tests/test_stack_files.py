@@ -165,3 +165,38 @@ def test_esc_example_sets_only_declared_keys_and_no_secret():
     assert keys
     assert keys <= declared
     assert "bitmovin:apiKey" not in keys  # set with `pulumi env set ... --secret`, never committed
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--", "--help"], "'--help' looks like an option, not a stack name"),
+        (["--", "--project-dir", "/tmp"], "'--project-dir' looks like an option, not a stack name"),
+        (["--", "-x"], "'-x' looks like an option, not a stack name"),
+        (["--", "acme-prod", "a;b"], "'a;b' is not a stack name (letters, digits, '_', '.' and '-' only)"),
+        (["--", ""], "'' is not a stack name"),
+        (["--", "acme/prod"], "'acme/prod' is not a stack name"),
+    ],
+)
+def test_matrix_script_refuses_option_like_and_malformed_names(tmp_path, monkeypatch, capsys, argv, message):
+    (tmp_path / "project").mkdir()
+    project = write(tmp_path / "project", PROJECT_FILES)
+    output = tmp_path / "github-output"
+    output.write_text("")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.chdir(project)
+    monkeypatch.setattr("scripts.stack_matrix.ROOT", project)
+    assert matrix_main(["--github-output", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"stack_matrix: {message}")
+    assert output.read_text() == ""
+
+
+def test_matrix_refuses_a_stack_that_would_share_a_drift_environment(tmp_path):
+    project = write(tmp_path, {**PROJECT_FILES, "Pulumi.acme-prod-drift.yaml": "config: {}\n"})
+    with pytest.raises(
+        ValueError, match="stack acme-prod-drift would share the GitHub environment acme-prod-drift"
+    ):
+        matrix(project, [])

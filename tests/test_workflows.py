@@ -29,8 +29,12 @@ REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
 SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
 FORK = "github.event.pull_request.head.repo.full_name != github.repository"
-PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@(v\d+|[0-9a-f]{40})$")
-PINNED_DOCKER = re.compile(r"^docker://[a-z0-9./_-]+:\d+\.\d+\.\d+$")
+PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")
+PINNED_DOCKER = re.compile(r"^docker://[a-z0-9./_-]+@sha256:[0-9a-f]{64}$")
+# the raw line of a pinned `uses:`, with the release it is pinned to as a comment
+PINNED_LINE = re.compile(r"^\s*(- )?uses: (?P<ref>\S+) # (?P<version>v?\d+\.\d+\.\d+)(;.*)?$")
+CREDENTIALED = [("preview", "preview"), ("deploy", "deploy"), ("drift", "drift")]
+LOCKED_INSTALL = "venv/bin/pip install --quiet --require-hashes -r requirements.lock"
 BASH = shutil.which("bash") or "/bin/bash"
 WRITE_ALLOWED = {
     ("preview", "preview"): {"id-token", "pull-requests"},
@@ -130,16 +134,35 @@ def test_preview_comments_once_per_stack_and_edits_it():
     assert preview["strategy"]["fail-fast"] is False
 
 
-def test_previews_install_the_requirements_before_the_pulumi_action():
-    for workflow, job_id in (("preview", "preview"), ("deploy", "deploy")):
+def test_credentialed_jobs_install_the_hash_locked_requirements_before_the_pulumi_action():
+    for workflow, job_id in CREDENTIALED:
         steps = jobs(workflow)[job_id]["steps"]
-        install = next(i for i, s in enumerate(steps) if "pip install" in s.get("run", ""))
+        (install,) = [i for i, s in enumerate(steps) if "pip install" in s.get("run", "")]
         pulumi = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("pulumi/actions"))
         setup = next(
             i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/setup-python")
         )
         assert setup < install < pulumi
-        assert "venv/bin/pip install --quiet -r requirements.txt" in steps[install]["run"]
+        assert steps[install]["run"] == f"python -m venv venv && {LOCKED_INSTALL}"
+        assert "requirements.txt" not in yaml.safe_dump(jobs(workflow)[job_id])
+
+
+def test_previews_get_no_bitmovin_key_and_no_deploy_secret():
+    """Pull-request code runs here: only the backend token and the read-only preview role reach it."""
+    job = jobs("preview")["preview"]
+    secrets = set(re.findall(r"secrets\.([A-Za-z_]+)", yaml.safe_dump(job)))
+    assert secrets == {"PULUMI_ACCESS_TOKEN"}
+    (step,) = steps_using(job, "pulumi/actions")
+    assert (
+        step["env"]
+        == {
+            "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+            "BITMOVIN_PREVIEW_WITHOUT_KEY": "true",  # check tolerates the missing key (providers/provider_config.py)
+        }
+    )
+    assert "environment" not in job
+    for name in ("deploy", "drift", "test"):
+        assert "BITMOVIN_PREVIEW_WITHOUT_KEY" not in (WORKFLOWS / f"{name}.yml").read_text()
 
 
 def test_fork_pull_requests_reach_no_secret_and_no_token():
@@ -185,6 +208,48 @@ def test_deploy_runs_only_for_pushes_to_main_after_the_tests():
     (step,) = steps_using(job, "pulumi/actions")
     assert step["with"]["command"] == "up"
     assert not runs("deploy", "deploy", {"github.ref": "refs/heads/feature"})
+    assert not runs(
+        "deploy", "deploy", {"github.ref": "refs/heads/main", "github.event_name": "workflow_dispatch"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("ref", "event", "status"),
+    [
+        ("refs/heads/main", "push", 0),
+        ("refs/heads/feature", "push", 1),
+        ("refs/heads/main", "workflow_dispatch", 1),
+        ("refs/pull/7/merge", "pull_request", 1),
+    ],
+)
+def test_the_deploy_job_refuses_anything_but_a_push_to_main_before_its_first_step(
+    tmp_path, ref, event, status
+):
+    steps = jobs("deploy")["deploy"]["steps"]
+    guard = steps[0]
+    assert guard["env"] == {"REF": "${{ github.ref }}", "EVENT": "${{ github.event_name }}"}
+    result = run_step(guard, tmp_path, {"REF": ref, "EVENT": event})
+    assert result.returncode == status, result.stdout + result.stderr
+    if status:
+        assert "::error::deploy runs only for pushes to main" in result.stdout
+
+
+@pytest.mark.parametrize(("workflow", "flag"), [("deploy", "--deploy"), ("drift", "--drift")])
+def test_the_stacks_job_checks_the_environments_before_any_job_enters_one(workflow, flag):
+    stacks = jobs(workflow)["stacks"]
+    assert stacks["permissions"] == {"contents": "read", "actions": "read"}
+    steps = stacks["steps"]
+    matrix = next(i for i, s in enumerate(steps) if s.get("id") == "matrix")
+    (guard,) = [s for s in steps if "environment_guard.py" in s.get("run", "")]
+    assert steps.index(guard) > matrix
+    assert guard["run"] == f'python scripts/environment_guard.py {flag} --stacks-json "$STACKS"'
+    assert guard["env"] == {
+        "STACKS": "${{ steps.matrix.outputs.stacks }}",
+        "GITHUB_TOKEN": "${{ github.token }}",
+    }
+    main_job = jobs(workflow)[workflow]
+    assert "stacks" in main_job["needs"]
+    assert "secrets." not in yaml.safe_dump(stacks)
 
 
 def test_deploy_has_an_environment_and_a_concurrency_group_per_stack():
@@ -203,6 +268,63 @@ def test_drift_runs_on_a_schedule_and_by_hand():
     (schedule,) = triggers["schedule"]
     assert len(schedule["cron"].split()) == 5
     assert triggers["workflow_dispatch"]["inputs"]["stacks"]["required"] is False
+
+
+def test_each_drift_check_uses_its_stacks_own_drift_environment_without_a_deployment():
+    """The organization's key lives in the environment <stack>-drift (main only, no reviewers), not in
+    the repository; `deployment: false` keeps drift out of the deployment history."""
+    job = jobs("drift")["drift"]
+    assert job["environment"] == {"name": "${{ matrix.stack }}-drift", "deployment": False}
+    assert "github.ref == 'refs/heads/main'" in job["if"]
+    assert not runs("drift", "drift", {"github.ref": "refs/heads/feature"})
+    assert not runs("drift", "stacks", {"github.ref": "refs/heads/feature"})
+    (step,) = [s for s in job["steps"] if "pulumi preview" in s.get("run", "")]
+    assert step["env"]["BITMOVIN_API_KEY"] == "${{ secrets.BITMOVIN_API_KEY }}"
+
+
+def drift_matrix_step() -> dict[str, Any]:
+    return next(s for s in jobs("drift")["stacks"]["steps"] if s.get("id") == "matrix")
+
+
+def run_drift_matrix(tmp_path: Path, stacks_input: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    project = copy_project(tmp_path)
+    script = "\n".join(line for line in drift_matrix_step()["run"].splitlines() if "pip install" not in line)
+    output = tmp_path / "github-output"
+    output.write_text("")
+    result = subprocess.run(
+        [BASH, "-e", "-c", script],
+        cwd=project,
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "GITHUB_OUTPUT": str(output),
+            "STACKS_INPUT": stacks_input,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return result, output
+
+
+@pytest.mark.parametrize(
+    "stacks_input",
+    [
+        "--project-dir /tmp",
+        "--help",
+        "-h",
+        "acme-prod --github-output",
+        "acme-prod\n--help",
+    ],
+)
+def test_the_drift_input_cannot_become_an_option(tmp_path, stacks_input):
+    assert "${{" not in drift_matrix_step()["run"]
+    assert drift_matrix_step()["env"] == {"STACKS_INPUT": "${{ inputs.stacks }}"}
+    result, output = run_drift_matrix(tmp_path, stacks_input)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert output.read_text() == ""  # no stacks= line: the job fails, nothing runs
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("stack_matrix: ")
 
 
 def drift_step() -> dict[str, Any]:
@@ -287,6 +409,17 @@ def test_no_drift_is_green_and_says_so(tmp_path, drift_env):
 # -- stacks, credentials, permissions, pins ---------------------------------------------------------------
 
 
+def copy_project(tmp_path: Path) -> Path:
+    """What the stacks step needs: fleet/, scripts/, a project file and two stack files."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "fleet", project / "fleet", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "Pulumi.yaml").write_text("name: x\nruntime: python\n")
+    (project / "Pulumi.acme-prod.yaml").write_text("config: {}\n")
+    (project / "Pulumi.local.yaml").write_text("config:\n  bitmovin:apiUrl: http://127.0.0.1:8080/v1\n")
+    return project
+
+
 @pytest.mark.parametrize("workflow", ["preview", "deploy", "drift"])
 def test_the_matrix_comes_from_the_stack_files(workflow, tmp_path):
     workflow_jobs = jobs(workflow)
@@ -301,12 +434,7 @@ def test_the_matrix_comes_from_the_stack_files(workflow, tmp_path):
     step = next(s for s in workflow_jobs["stacks"]["steps"] if s.get("id") == "matrix")
     assert "scripts/stack_matrix.py --github-output" in step["run"]
     # run the step's script (minus the pip install, PyYAML is here) in a copy of the project
-    project = tmp_path / "project"
-    shutil.copytree(REPO / "fleet", project / "fleet", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
-    (project / "Pulumi.yaml").write_text("name: x\nruntime: python\n")
-    (project / "Pulumi.acme-prod.yaml").write_text("config: {}\n")
-    (project / "Pulumi.local.yaml").write_text("config:\n  bitmovin:apiUrl: http://127.0.0.1:8080/v1\n")
+    project = copy_project(tmp_path)
     script = "\n".join(line for line in step["run"].splitlines() if "pip install" not in line)
     output = tmp_path / "github-output"
     env = {"GITHUB_OUTPUT": str(output), "STACKS_INPUT": ""}
@@ -357,18 +485,59 @@ def test_every_job_has_least_permissions(workflow):
         writes = {scope for scope, level in permissions.items() if level == "write"}
         assert writes == WRITE_ALLOWED.get((workflow, job_id), set()), f"{workflow}.{job_id}"
         assert set(permissions.values()) <= {"read", "write"}
-        assert set(permissions) <= {"contents", "id-token", "pull-requests"}
+        assert set(permissions) <= {"contents", "id-token", "pull-requests", "actions"}
+        # reading environments' protection rules: only the stacks jobs that check them
+        assert ("actions" in permissions) == (
+            (workflow, job_id) in {("deploy", "stacks"), ("drift", "stacks")}
+        )
 
 
 @pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
-def test_actions_are_pinned_to_a_major_version_or_a_commit(workflow):
+def test_actions_are_pinned_to_a_commit_with_the_release_in_a_comment(workflow):
     uses = [
         step["uses"] for job in jobs(workflow).values() for step in job.get("steps", []) if "uses" in step
     ] + [job["uses"] for job in jobs(workflow).values() if "uses" in job]
     assert uses
+    lines = {
+        match["ref"]: match["version"]
+        for match in map(PINNED_LINE.match, (WORKFLOWS / f"{workflow}.yml").read_text().splitlines())
+        if match
+    }
     for ref in uses:
-        local = ref.startswith("./.github/workflows/")
-        assert local or PINNED.match(ref) or PINNED_DOCKER.match(ref), ref
+        if ref.startswith("./.github/workflows/"):
+            continue
+        assert PINNED.match(ref) or PINNED_DOCKER.match(ref), ref
+        assert ref in lines, f"{ref}: no `# vX.Y.Z` comment naming the release"
+
+
+def test_one_action_is_pinned_to_one_commit_everywhere():
+    """The same action at the same release in every workflow (what dependabot bumps together)."""
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for workflow in all_workflows():
+        for match in map(PINNED_LINE.match, (WORKFLOWS / f"{workflow}.yml").read_text().splitlines()):
+            if match and not match["ref"].startswith("docker://"):
+                action, sha = match["ref"].split("@")
+                pins.setdefault(action, set()).add((sha, match["version"]))
+    assert set(pins) == {
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/setup-go",
+        "aws-actions/configure-aws-credentials",
+        "pulumi/actions",
+    }
+    assert all(len(found) == 1 for found in pins.values()), pins
+
+
+def test_dependabot_keeps_actions_python_and_go_tools_current_weekly():
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    assert config["version"] == 2
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(updates) == {"github-actions", "pip", "gomod"}
+    assert all(update["schedule"]["interval"] == "weekly" for update in updates.values())
+    assert updates["github-actions"]["directory"] == "/"
+    assert updates["pip"]["directory"] == "/"
+    assert updates["gomod"]["directories"] == ["/tools/*"]
+    assert sorted(path.parent.name for path in (REPO / "tools").glob("*/go.mod"))  # what /tools/* matches
 
 
 @pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
@@ -394,7 +563,9 @@ def test_test_workflow_lints_tests_and_runs_the_cli_tests_for_real():
     assert {"push", "pull_request", "workflow_call"} <= set(test["on"])
     main = test["jobs"]["test"]
     assert any(step.get("run") == "bash .ci/run" for step in main["steps"])
-    assert any(str(step.get("uses", "")).startswith("docker://rhysd/actionlint:") for step in main["steps"])
+    assert any(
+        str(step.get("uses", "")).startswith("docker://rhysd/actionlint@sha256:") for step in main["steps"]
+    )
     cli = test["jobs"]["cli"]
     assert steps_using(cli, "actions/setup-go")
     runs = [step.get("run", "") for step in cli["steps"]]
@@ -510,8 +681,11 @@ def test_actionlint_is_pinned_once_and_the_github_job_runs_the_same_version():
     assert not re.search(r"\d+\.\d+\.\d+", script)
     assert os.access(ACTIONLINT, os.X_OK)
     steps = jobs("test")["test"]["steps"]
-    (native,) = [s for s in steps if str(s.get("uses", "")).startswith("docker://rhysd/actionlint:")]
-    assert native["uses"] == f"docker://rhysd/actionlint:{version.removeprefix('v')}"
+    (native,) = [s for s in steps if str(s.get("uses", "")).startswith("docker://rhysd/actionlint@")]
+    (line,) = [line for line in (WORKFLOWS / "test.yml").read_text().splitlines() if native["uses"] in line]
+    match = PINNED_LINE.match(line)
+    assert match, line
+    assert match["version"] == version.removeprefix("v")  # the image digest is the release go.mod pins
 
 
 def test_ci_builds_actionlint_from_go_modules_and_the_job_sets_up_go():
