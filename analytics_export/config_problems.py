@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analytics_export import naming
 from providers import validation as rules
+from providers.provider_config import SECRET_PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -43,35 +45,67 @@ class ConfigError(ValueError):
 
 
 def set_command(key: str, value: str) -> str:
-    return f"pulumi config set {key} {shlex.quote(value)}"
+    """``pulumi config set key value``, the value quoted for a shell. A value a terminal would not
+    show faithfully (a control character, or text too long to be a fix) becomes ``<value>``."""
+    return f"pulumi config set {key} {shown_value(value) or shlex.quote('<value>')}"
 
 
 def rm_command(key: str) -> str:
     return f"pulumi config rm {key}"
 
 
+# Longest value a fix command shows; a longer one is described in words instead.
+MAX_SHOWN_VALUE = 120
+
+
+def shown_value(value: str) -> str | None:
+    """``value`` quoted for a shell (``shlex.quote``), or None if it cannot be shown as it is: a
+    control or non-printable character (shown raw it would break the command or the terminal), or
+    longer than :data:`MAX_SHOWN_VALUE`."""
+    if not value.isprintable() or len(value) > MAX_SHOWN_VALUE:
+        return None
+    return shlex.quote(value)
+
+
 # ---------------------------------------------------------------------------------------------
-# Suggestions for fix commands
+# Suggestions for fix commands. A suggestion only undoes a mistake whose intent is clear (spaces
+# or a newline around the value, uppercase in a bucket name, an accent, a missing or doubled
+# slash); it never drops characters that carry meaning (wildcards, variables, '..', a too-long
+# tail). Every suggestion passes the rule it is suggested for, else there is none (None) and the
+# caller shows a placeholder or the default.
+
+
+def _ascii_folded(value: str) -> str:
+    """Accented letters without their accents (rôle -> role); other characters unchanged."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded if folded.isascii() else value
 
 
 def suggest_bucket_name(value: str, stack: str) -> str:
-    candidate = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", value.lower())).strip("-")[:63].strip("-")
+    candidate = re.sub(r"\.{2,}", ".", re.sub(r"[\s_]+", "-", _ascii_folded(value.strip()).lower()))
     if rules.new_bucket_name_problem(candidate) is None:
         return candidate
     return f"{naming.BUCKET_NAME_PREFIX}{naming.stack_slug(stack, 30)}-<your account id>"
 
 
 def suggest_role_name(value: str, stack: str) -> str:
-    candidate = re.sub(r"[^A-Za-z0-9_+=,.@-]", "-", value)[:64]
+    candidate = re.sub(r"\s+", "-", _ascii_folded(value.strip()))
     return candidate if rules.role_name_problem(candidate) is None else naming.default_role_name(stack)
 
 
+PREFIX_PLACEHOLDER = "<literal folder>/"
+
+
 def suggest_prefix(value: str) -> str:
-    """The literal folder the user most likely meant: no wildcards, variables or dot segments."""
-    cleaned = re.sub(r"[^A-Za-z0-9!_.'()/-]", "", re.sub(r"\s+", "-", value.strip()))
-    segments = [segment for segment in cleaned.split("/") if segment not in ("", ".", "..")]
+    """The literal folder the user meant, when that is clear: surrounding spaces or newlines,
+    a leading, doubled or missing slash and '.' segments are undone; a wildcard, a policy
+    variable, '..' or any other refused character has no faithful fix (a placeholder)."""
+    segments = [segment for segment in value.strip().split("/") if segment not in ("", ".")]
     candidate = "/".join(segments) + "/" if segments else ""
-    return candidate if candidate and rules.export_prefix_problem(candidate) is None else "analytics/"
+    if candidate and rules.export_prefix_problem(candidate) is None:
+        return candidate
+    return PREFIX_PLACEHOLDER
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,17 +126,30 @@ def without_secret_values(problems: list[ConfigProblem], secrets: Mapping[str, s
         reason, fix, plain_set = problem.reason, problem.fix, f"pulumi config set {problem.key} "
         for value in secrets.values():
             reason = _mask(reason, value)
+        visible = fix.replace(_SECRET_MASK, "").replace("--secret ", "")
         if not fix.startswith("pulumi config set --secret ") and any(
-            _shares_piece(fix, value) for value in secrets.values()
+            _shares_piece(visible, value) for value in secrets.values()
         ):
-            fix = f"pulumi config set {'--secret ' if problem.key in secrets else ''}{problem.key} <value>"
+            fix = _without_value(fix, problem.key, secret=problem.key in secrets)
         elif problem.key in secrets and fix.startswith(plain_set):
             fix = f"pulumi config set --secret {problem.key} " + fix.removeprefix(plain_set)
         cleaned.append(ConfigProblem(problem.key, reason, fix))
     return cleaned
 
 
-_SECRET_MASK = "<secret value>"
+_SECRET_MASK = SECRET_PLACEHOLDER
+
+
+def _without_value(fix: str, key: str, *, secret: bool) -> str:
+    """``fix`` with the value it sets replaced by a placeholder: a move (``rm`` then ``set``) keeps
+    the key it moves to and becomes ``--secret``; any other fix sets ``key``."""
+    head, sep, last = fix.rpartition(" && ")
+    words = last.split(" ")
+    if sep and words[:3] == ["pulumi", "config", "set"] and len(words) >= 5:
+        return f"{head}{sep}pulumi config set --secret {words[-2]} {shlex.quote(_SECRET_MASK)}"
+    return f"pulumi config set {'--secret ' if secret else ''}{key} <value>"
+
+
 _PIECE = 4
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
 

@@ -31,6 +31,7 @@ from analytics_export.config_problems import (
     ConfigProblem,
     rm_command,
     set_command,
+    shown_value,
     suggest_bucket_name,
     suggest_prefix,
     suggest_role_name,
@@ -38,6 +39,7 @@ from analytics_export.config_problems import (
 )
 from analytics_export.config_schema import ConfigKey, project_keys
 from analytics_export.policies import BITMOVIN_PRINCIPAL
+from providers import provider_config
 from providers import validation as rules
 
 # ---------------------------------------------------------------------------------------------
@@ -47,8 +49,13 @@ PROJECT_KEYS: dict[str, ConfigKey] = project_keys()
 DEFAULTS: dict[str, Any] = {name: key.default for name, key in PROJECT_KEYS.items()}
 
 REGION_KEY = "aws:region"
-TENANT_ORG_ID_KEY = "bitmovin:tenantOrgId"
-API_KEY_KEY = "bitmovin:apiKey"  # documented here only so that nothing here ever reads it
+TENANT_ORG_ID_KEY = provider_config.TENANT_ORG_ID_CONFIG
+API_KEY_KEY = provider_config.API_KEY_CONFIG  # documented here only so that nothing here ever reads it
+# The example organization id of the Bitmovin API documentation (and of many copied snippets): a
+# stack that names it would deploy into whatever organization that is, or fail with a 403.
+EXAMPLE_TENANT_ORG_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+# Keys of other namespaces that people set in the project namespace by mistake.
+_PROVIDER_KEYS = (*provider_config.KNOWN_KEYS, "aws:region")
 
 # Keys people may reach for that deliberately do not exist.
 _REFUSED_KEYS = {
@@ -56,7 +63,6 @@ _REFUSED_KEYS = {
     "all public access",
     "aclPermission": "the output's ACL is always PRIVATE; PUBLIC_READ is not offered because the bucket "
     "blocks all public access",
-    "apiKey": "the Bitmovin API key belongs to the provider namespace and must be a secret",
 }
 # Stack config key of each field that cannot be combined with existingBucketName or existingOutputId.
 _CONFIG_KEY_OF_FIELD = {
@@ -176,21 +182,38 @@ def _region_rule(raw: _RawConfig, chosen: Chosen) -> None:
     """aws:region is a provider key: only validated and used for cross-checks."""
     region = raw.other.get(REGION_KEY) or None
     if region is not None and (reason := rules.region_problem(region)):
-        raw.problem(REGION_KEY, reason, set_command(REGION_KEY, "eu-central-1"))
+        stripped = region.strip() if isinstance(region, str) else ""
+        raw.problem(
+            REGION_KEY,
+            reason,
+            set_command(REGION_KEY, stripped if rules.region_problem(stripped) is None else "eu-central-1"),
+        )
         region = None
     chosen["region"] = region
 
 
+def tenant_org_id_problem(value: Any) -> str | None:
+    """The rule for ``bitmovin:tenantOrgId``: a canonical UUID, and not the API docs' example."""
+    if isinstance(value, str) and rules.canonical_uuid(value) == EXAMPLE_TENANT_ORG_ID:
+        return (
+            f"{value!r} is the example organization id of the Bitmovin API documentation, not your "
+            "organization: set your organization's id (Bitmovin dashboard, organization settings)"
+        )
+    return rules.tenant_org_id_problem(value)
+
+
 def _tenant_org_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
     tenant_org_id = raw.other.get(TENANT_ORG_ID_KEY) or None
-    reason = rules.tenant_org_id_problem(tenant_org_id) if tenant_org_id is not None else None
+    reason = tenant_org_id_problem(tenant_org_id) if tenant_org_id is not None else None
     if reason:
+        canonical = rules.canonical_uuid(tenant_org_id)
         raw.problem(
             TENANT_ORG_ID_KEY,
             f"{reason} (or remove it with `{rm_command(TENANT_ORG_ID_KEY)}` to use the API key's own "
             "organization)",
             set_command(
-                TENANT_ORG_ID_KEY, rules.canonical_uuid(tenant_org_id) or "<your Bitmovin organization id>"
+                TENANT_ORG_ID_KEY,
+                canonical if tenant_org_id_problem(canonical) is None else "<your Bitmovin organization id>",
             ),
         )
         tenant_org_id = None
@@ -384,7 +407,12 @@ def _output_name_rule(raw: _RawConfig, chosen: Chosen) -> None:
     name = raw.text("outputName")
     limit = rules.MAX_OUTPUT_NAME_LENGTH
     if name is not None and (reason := rules.text_problem(name, limit)):
-        raw.problem("outputName", reason, set_command("outputName", name[:limit]))
+        default = naming.default_output_name(raw.project, raw.stack)
+        raw.problem(
+            "outputName",
+            f"{reason}; shorten it, or use the default name {default}",
+            set_command("outputName", default),
+        )
     if name is None and chosen["existing_output_id"] is not None:
         chosen["output_name"] = None  # the existing output keeps its own name
         return
@@ -396,10 +424,15 @@ def _principal_rule(raw: _RawConfig, chosen: Chosen) -> None:
     principal, region = raw.text("bitmovinPrincipalArn") or BITMOVIN_PRINCIPAL, chosen["region"]
     reason = rules.principal_arn_problem(principal)
     if reason:
+        fits = region is None or rules.arn_partition(BITMOVIN_PRINCIPAL) == rules.region_partition(region)
         raw.problem(
             "bitmovinPrincipalArn",
             f"{reason}; leave it unset for Bitmovin's own user",
-            set_command("bitmovinPrincipalArn", BITMOVIN_PRINCIPAL),
+            set_command("bitmovinPrincipalArn", BITMOVIN_PRINCIPAL)
+            if fits
+            else set_command(
+                "bitmovinPrincipalArn", f"arn:{rules.region_partition(region)}:iam::<account id>:user/<name>"
+            ),
         )
         principal = BITMOVIN_PRINCIPAL
     elif region is not None and rules.arn_partition(principal) != rules.region_partition(region):
@@ -446,15 +479,21 @@ def settings_from_config(
 
     ``raw`` maps config keys to values as Pulumi hands them to the program (strings, or already
     typed values). Project keys may be given bare (``exportPrefix``) or namespaced
-    (``<project>:exportPrefix``); ``aws:region`` and ``bitmovin:tenantOrgId`` are read too, any other
-    namespace is ignored. Raises :class:`ConfigError` listing every problem.
+    (``<project>:exportPrefix``); ``aws:region`` and ``bitmovin:tenantOrgId`` are read too, and any
+    ``bitmovin:`` key the provider does not read is a problem (the namespace is this project's);
+    other namespaces are ignored. Raises :class:`ConfigError` listing every problem.
     """
     values: dict[str, Any] = {}
     other: dict[str, Any] = {}
     unknown: list[ConfigProblem] = []
     for key, value in raw.items():
         namespace, name = _split_key(key, project)
-        if namespace != project:
+        if provider_config.is_unknown_key(f"{namespace}:{name}"):
+            full = f"{namespace}:{name}"
+            unknown.append(
+                _unknown_provider_key_problem(full, full, value, _is_secret(key, project, secret_keys))
+            )
+        elif namespace != project:
             other[f"{namespace}:{name}"] = value
         elif name in PROJECT_KEYS:
             values[name] = value
@@ -478,6 +517,9 @@ def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> Conf
         return ConfigProblem(
             name, f"is not a setting of this project: {_REFUSED_KEYS[name]}", rm_command(name)
         )
+    provider_key = _provider_key_spelled(name)
+    if provider_key is not None:
+        return _unknown_provider_key_problem(name, provider_key, value, secret)
     close = difflib.get_close_matches(name, PROJECT_KEYS, n=1, cutoff=0.6) or [
         known for known in PROJECT_KEYS if known.lower() == name.lower()
     ]
@@ -500,6 +542,55 @@ def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> Conf
         f"is not a setting of this project (known: {', '.join(PROJECT_KEYS)})",
         rm_command(name),
     )
+
+
+def _provider_key_spelled(name: str) -> str | None:
+    """The provider key (``bitmovin:tenantOrgId``, ``aws:region``) a project-namespace key spells,
+    up to case, ``_`` and ``-``; a close project key wins over a close provider key."""
+    form = re.sub(r"[^a-z0-9]", "", name.lower())
+    for key in _PROVIDER_KEYS:
+        if re.sub(r"[^a-z0-9]", "", key.partition(":")[2].lower()) == form:
+            return key
+    return None
+
+
+def _unknown_provider_key_problem(key: str, target_of: str, value: Any, secret: bool) -> ConfigProblem:
+    """``key`` is set, but nothing reads it: it is a ``bitmovin:`` key nothing reads (``target_of``
+    is the key itself) or a provider key set in the project namespace (``target_of`` is that key).
+    The fix moves the value, shown only if it is not secret, printable and valid where it goes."""
+    target = provider_config.closest_known_key(target_of) if target_of.startswith("bitmovin:") else target_of
+    hidden = secret or provider_config.looks_secret(key) or target == API_KEY_KEY
+    shown = None if hidden or target is None else _valid_shown_value(target, value)
+    if target_of == key:
+        reason, fix = provider_config.unknown_key_problem(key, shown, secret=secret)
+        return ConfigProblem(key, reason, fix)
+    reason = (
+        f"is not a setting of this project: it belongs to the provider namespace; did you mean `{target}`?"
+    )
+    if hidden:
+        return ConfigProblem(
+            key,
+            f"{reason} (its value is not shown, and must be a secret)",
+            f"{rm_command(key)} && pulumi config set --secret {target} "
+            f"{shlex.quote(provider_config.SECRET_PLACEHOLDER)}",
+        )
+    return ConfigProblem(
+        key, reason, f"{rm_command(key)} && pulumi config set {target} {shown or shlex.quote('<value>')}"
+    )
+
+
+def _valid_shown_value(target: str, value: Any) -> str | None:
+    """``value`` as a fix for ``target`` may show it (shell-quoted), or None: not printable, too
+    long, or not valid there (a non-canonical organization id is shown in its canonical form)."""
+    text = str(value).strip() if value is not None else ""
+    if target == TENANT_ORG_ID_KEY:
+        canonical = rules.canonical_uuid(text)
+        return shown_value(canonical) if canonical and tenant_org_id_problem(canonical) is None else None
+    if target == REGION_KEY:
+        return shown_value(text) if rules.region_problem(text) is None else None
+    if not text or provider_config.value_problem(target, text) is not None:
+        return None
+    return shown_value(text)
 
 
 def _is_secret(key: str, project: str, secret_keys: frozenset[str]) -> bool:
@@ -527,8 +618,9 @@ def _without_secret_values(
 def raw_config(project: str) -> tuple[dict[str, Any], frozenset[str]]:
     """The raw values :func:`settings_from_config` needs, and which of them are secrets.
 
-    Reads every key of the project namespace (so that typos are reported), ``aws:region`` and
-    ``bitmovin:tenantOrgId``; never ``bitmovin:apiKey``.
+    Reads every key of the project namespace (so that typos are reported), ``aws:region``,
+    ``bitmovin:tenantOrgId`` and every ``bitmovin:`` key the provider does not read (typos too);
+    never ``bitmovin:apiKey``, nor a key that looks like it.
     """
     import pulumi.runtime
     from pulumi.runtime import config as runtime_config
@@ -536,8 +628,17 @@ def raw_config(project: str) -> tuple[dict[str, Any], frozenset[str]]:
     keys = {f"{project}:{name}" for name in PROJECT_KEYS} | {REGION_KEY, TENANT_ORG_ID_KEY}
     configured = set(runtime_config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
     keys |= {key for key in configured if key.startswith(f"{project}:")}
+    unknown = {key for key in configured if provider_config.is_unknown_key(key)}
     keys.discard(API_KEY_KEY)
     raw = {key: value for key in sorted(keys) if (value := pulumi.runtime.get_config(key)) is not None}
+    # A bitmovin: key nothing reads is reported (its value moved to the key meant); one that may hold
+    # the API key (apikey, api_key...) is reported without its value ever being read.
+    raw |= {
+        key: provider_config.SECRET_PLACEHOLDER
+        if provider_config.looks_secret(key)
+        else pulumi.runtime.get_config(key)
+        for key in sorted(unknown)
+    }
     env_secrets = set(pulumi.runtime.get_config_secret_keys_env())
     secrets = frozenset(key for key in raw if pulumi.runtime.is_config_secret(key) or key in env_secrets)
     return raw, secrets

@@ -128,19 +128,19 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         "stack config",
         "bitmovin:tenantOrgId",
-        "{3FA85F64-5717-4562-B3FC-2C963F66AFA6}",
+        "{9C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D5}",
         "non-canonical UUID (braces, uppercase)",
     ),
     BadInput(
         "stack config",
         "bitmovin:tenantOrgId",
-        "urn:uuid:3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "urn:uuid:9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
         "non-canonical UUID (URN)",
     ),
     BadInput(
         "stack config",
         "bitmovin:tenantOrgId",
-        "3fa85f6457174562b3fc2c963f66afa6",
+        "9c1d2e3f4a5b4c6d8e7f8091a2b3c4d5",
         "non-canonical UUID (no dashes)",
     ),
     BadInput("stack config", "retentionDays", "2147483648", "beyond the S3 lifecycle limit"),
@@ -169,6 +169,34 @@ CASES: tuple[BadInput, ...] = (
         "stack config", "bitmovinPrincipalArn", "arn:aws:iam::630681592166:user/*", "wildcard principal"
     ),
     BadInput("stack config", "externalID", "s3cr3t-ext-id-value", "misspelled secret key", secret=True),
+    # -- the bitmovin: namespace is this project's: a key nothing reads is a typo, never ignored
+    BadInput(
+        "stack config",
+        "bitmovin:tenantOrgID",
+        "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
+        "misspelt key: the output would land in the key's own organization",
+    ),
+    BadInput(
+        "stack config", "bitmovin:tenant_org_id", "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "snake_case key"
+    ),
+    BadInput("stack config", "bitmovin:apiURL", "https://api.bitmovin.com/v1", "misspelt key (case)"),
+    BadInput("stack config", "bitmovin:readTimeoutSecond", "45", "misspelt key (missing s)"),
+    BadInput("stack config", "bitmovin:apikey", "bmv-plain-key-0a1b", "misspelt API key, in plain text"),
+    BadInput(
+        "stack config", "bitmovin:api_key", "bmv-secret-key-2c3d", "misspelt API key, a secret", secret=True
+    ),
+    BadInput(
+        "stack config",
+        "tenantOrgId",
+        "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
+        "provider key in the project namespace",
+    ),
+    BadInput(
+        "stack config",
+        "bitmovin:tenantOrgId",
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "the API documentation's example organization id",
+    ),
     # -- resource inputs of AnalyticsS3RoleBasedOutput, checked by the provider's `check`
     BadInput("resource input", "bucket_name", "Bad_Bucket", "invalid bucket name"),
     BadInput(
@@ -189,7 +217,7 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         "resource input",
         "tenant_org_id",
-        "3FA85F64-5717-4562-B3FC-2C963F66AFA6",
+        "9C1D2E3F-4A5B-4C6D-8E7F-8091A2B3C4D5",
         "uppercase UUID would be sent verbatim",
     ),
     BadInput("resource input", "bucket_name", "sthree-exports", "reserved bucket prefix"),
@@ -204,6 +232,13 @@ CASES: tuple[BadInput, ...] = (
     BadInput("provider config", "bitmovin:apiKey", None, "no API key anywhere"),
     BadInput("provider config", "bitmovin:apiKey", "key\twith-tab", "control character in the key"),
     BadInput("provider config", "bitmovin:readTimeoutSeconds", "soon", "timeout is not a number"),
+    BadInput(
+        "provider config",
+        "bitmovin:tenantOrgID",
+        "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
+        "misspelt key nothing reads (a component used from another project)",
+    ),
+    BadInput("provider config", "bitmovin:readTimeoutSecond", "45", "misspelt key nothing reads"),
     BadInput(
         "provider config", "bitmovin:apiUrl", "http://api.bitmovin.com/v1", "plain HTTP to a remote API"
     ),

@@ -6,6 +6,9 @@ It carries what a user needs to act (HTTP status, Bitmovin ``code``, ``message``
 
 from __future__ import annotations
 
+import http.client
+import socket
+import ssl
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -199,28 +202,108 @@ def error_from_redirect(method: str, path: str, response: requests.Response) -> 
 
 
 def error_from_exception(method: str, path: str, exc: Exception) -> BitmovinApiError:
-    """A transport failure. Only a failed connect, or a request that could not even be built,
-    proves the request never reached the server.
+    """A transport failure, named for what happened (:func:`transport_summary`). Only a failed
+    connect, or a request that could not even be built, proves the request never reached the server.
 
     The text of transport errors (host, port, timeout) is kept; any other error may quote a header
     value, the API key included, so only its type is reported.
     """
-    transport = isinstance(exc, requests.ConnectionError | requests.Timeout)
+    transport = isinstance(exc, requests.ConnectionError | requests.Timeout | requests.exceptions.RetryError)
     # With a Retry mounted, requests reports an exhausted read timeout as ConnectionError(MaxRetryError).
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    timed_out = isinstance(exc, requests.Timeout) or isinstance(reason, urllib3_exceptions.TimeoutError)
     never_sent = (
         not transport
         or isinstance(exc, requests.ConnectTimeout)
         or isinstance(reason, urllib3_exceptions.ConnectTimeoutError | urllib3_exceptions.NewConnectionError)
         or "NewConnectionError" in repr(exc)
     )
-    if timed_out:
-        summary = f"timed out ({type(exc).__name__}: {str(exc)[:300]})"
-    elif transport:
-        summary = f"connection failed ({type(exc).__name__}: {str(exc)[:300]})"
+    if transport:
+        summary = f"{transport_summary(exc)} ({type(exc).__name__}: {str(exc)[:300]})"
     else:
         summary = (
             f"the request could not be sent ({type(exc).__name__}); check bitmovin:apiUrl and bitmovin:apiKey"
         )
     return BitmovinApiError(summary, method=method, path=path, outcome_unknown=not never_sent)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it wraps: ``MaxRetryError.reason``, exception arguments (requests
+    wraps urllib3's errors, ``ProtocolError`` the socket's), ``__cause__`` and ``__context__``."""
+    found: list[BaseException] = []
+    pending: list[object] = [exc]
+    while pending and len(found) < 32:
+        item = pending.pop(0)
+        if not isinstance(item, BaseException) or any(item is seen for seen in found):
+            continue
+        found.append(item)
+        pending += [getattr(item, "reason", None), *item.args, item.__cause__, item.__context__]
+    return found
+
+
+# (what happened, the exception types that say so), most specific first. urllib3 2's
+# NewConnectionError (refused, unreachable) and NameResolutionError (DNS) are subclasses of
+# ConnectTimeoutError, so they must be told apart before any timeout.
+_PROXY = (requests.exceptions.ProxyError, urllib3_exceptions.ProxyError)
+_SSL = (requests.exceptions.SSLError, urllib3_exceptions.SSLError, ssl.SSLError)
+_DNS = (urllib3_exceptions.NameResolutionError, socket.gaierror)
+_CONNECT_TIMEOUT = (requests.exceptions.ConnectTimeout, urllib3_exceptions.ConnectTimeoutError)
+_READ_TIMEOUT = (requests.exceptions.ReadTimeout, urllib3_exceptions.ReadTimeoutError, TimeoutError)
+_DROPPED = (
+    http.client.RemoteDisconnected,
+    http.client.IncompleteRead,
+    ConnectionAbortedError,
+    BrokenPipeError,
+    ConnectionResetError,
+    urllib3_exceptions.ProtocolError,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+def transport_summary(exc: BaseException) -> str:
+    """What went wrong on the way to the API, in words a user can act on (no exception text)."""
+    causes = _causes(exc)
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(cause, kinds) for cause in causes)
+
+    new_connection = [c for c in causes if isinstance(c, urllib3_exceptions.NewConnectionError)]
+    if has(*_PROXY):
+        return (
+            "proxy error: the HTTP(S) proxy from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY could not be used; "
+            "check the proxy settings (or NO_PROXY)"
+        )
+    if has(*_SSL):
+        return (
+            "TLS/SSL error: the TLS handshake with the API failed (a certificate that is not trusted, "
+            "or a server that does not speak TLS); check `bitmovin:apiUrl` and REQUESTS_CA_BUNDLE"
+        )
+    if has(*_DNS):
+        return (
+            "DNS lookup failed: the host of `bitmovin:apiUrl` could not be resolved; check `bitmovin:apiUrl`"
+        )
+    if has(ConnectionRefusedError) or any("refused" in str(c).lower() for c in new_connection):
+        return (
+            "connection refused: check `bitmovin:apiUrl` (nothing accepts connections at that host and port)"
+        )
+    if new_connection:
+        return "could not connect: check `bitmovin:apiUrl` and the network (host unreachable)"
+    if has(*_CONNECT_TIMEOUT):
+        return (
+            "timed out connecting: no connection within bitmovin:connectTimeoutSeconds; check "
+            "`bitmovin:apiUrl` and the network"
+        )
+    if has(*_READ_TIMEOUT):
+        return (
+            "timed out waiting for the answer: none within bitmovin:readTimeoutSeconds (the request "
+            "may have been processed)"
+        )
+    if has(*_DROPPED):
+        return (
+            "connection dropped: the server closed or reset it before answering (the request may have "
+            "been processed)"
+        )
+    if has(requests.exceptions.RetryError, urllib3_exceptions.ResponseError):
+        return "too many retries: the API kept answering with errors until the retries ran out"
+    if has(urllib3_exceptions.MaxRetryError):
+        return "too many retries: every attempt failed"
+    return "connection failed"

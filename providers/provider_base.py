@@ -35,7 +35,11 @@ class BitmovinProviderBase(ResourceProvider):
         pass
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._config = resolve(req.config.get)
+        # Config offers only get(); the keys it holds (the whole stack config) are its _props.
+        configured = getattr(req.config, "_props", None)
+        self._config = resolve(
+            req.config.get, configured_keys=configured if isinstance(configured, dict) else ()
+        )
         self._session = None
 
     def _resolved_config(self) -> ProviderConfig:

@@ -7,15 +7,23 @@ through the program, the resource inputs or the serialized provider.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
-from collections.abc import Callable, Mapping
+import re
+import shlex
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from providers.api_url import DEFAULT_API_URL, api_url_problem, display_url
 from providers.http_policy import HttpPolicy
 
+NAMESPACE = "bitmovin"
 API_KEY_CONFIG = "bitmovin:apiKey"
+API_URL_CONFIG = "bitmovin:apiUrl"
+TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"  # read by the program (the output's organization)
+# What a message shows instead of a value that must stay secret (the API key, any secret value).
+SECRET_PLACEHOLDER = "<secret value>"
 API_KEY_ENV = "BITMOVIN_API_KEY"
 MISSING_API_KEY = (
     "No Bitmovin API key is configured. Set it as a secret for this stack with "
@@ -30,6 +38,16 @@ _NUMERIC_SETTINGS: tuple[tuple[str, str, str, float, float], ...] = (
     ("bitmovin:maxRetries", "BITMOVIN_MAX_RETRIES", "max_retries", 0, 20),
     ("bitmovin:createSettleSeconds", "BITMOVIN_CREATE_SETTLE_SECONDS", "create_settle_seconds", 0, 600),
 )
+# Every key of the ``bitmovin:`` namespace this project reads. Nothing else reads that namespace,
+# so any other key in it is a typo whose value would be silently ignored (e.g. ``tenantOrgID``
+# leaves the output in the API key's own organization): the program and ``check`` both refuse it.
+KNOWN_KEYS: tuple[str, ...] = (
+    API_KEY_CONFIG,
+    API_URL_CONFIG,
+    TENANT_ORG_ID_CONFIG,
+    *(key for key, *_ in _NUMERIC_SETTINGS),
+)
+_SECRET_WORDS = ("key", "token", "secret", "pass", "auth", "cred")
 
 
 @dataclass(frozen=True)
@@ -43,15 +61,29 @@ class ProviderConfig:
     problems: tuple[str, ...] = ()
 
 
-def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None = None) -> ProviderConfig:
-    """Stack config wins over the environment; bad numbers are reported, not silently ignored."""
+def resolve(
+    config_get: Callable[[str], Any],
+    environ: Mapping[str, str] | None = None,
+    configured_keys: Iterable[str] = (),
+) -> ProviderConfig:
+    """Stack config wins over the environment; bad numbers are reported, not silently ignored.
+
+    ``configured_keys`` are every key of the stack config (all namespaces, as ``configure()`` gets
+    them); a ``bitmovin:`` key this project does not read is reported, never its value.
+    """
     env = os.environ if environ is None else environ
 
     def lookup(key: str, env_name: str) -> Any:
         value = config_get(key)
         return value if value not in (None, "") else env.get(env_name) or None
 
-    problems: list[str] = []
+    # The provider cannot tell a secret value from a plain one: no value is ever shown.
+    problems: list[str] = [
+        f"{key} {reason}{' Fix' if reason.endswith(('?', '.')) else '; fix'} it with `{fix}`"
+        for key in sorted(set(configured_keys))
+        if is_unknown_key(key)
+        for reason, fix in [unknown_key_problem(key, None, secret=False)]
+    ]
     overrides: dict[str, Any] = {}
     for key, env_name, attr, low, high in _NUMERIC_SETTINGS:
         raw = lookup(key, env_name)
@@ -72,7 +104,7 @@ def resolve(config_get: Callable[[str], Any], environ: Mapping[str, str] | None 
     url_problem = api_url_problem(api_url)
     if url_problem is not None:
         problems.append(
-            f"bitmovin:apiUrl (or BITMOVIN_API_URL) {url_problem}, got {display_url(api_url)}: fix it with "
+            f"bitmovin:apiUrl (or BITMOVIN_API_URL) is {display_url(api_url)}: it {url_problem}; fix it with "
             f"`pulumi config set bitmovin:apiUrl {DEFAULT_API_URL}` (or remove it with "
             "`pulumi config rm bitmovin:apiUrl`)"
         )
@@ -112,3 +144,78 @@ def check_problems(config: ProviderConfig, environ: Mapping[str, str] | None = N
     if env.get(PREVIEW_WITHOUT_KEY_ENV) == "true":
         problems = [problem for problem in problems if problem != MISSING_API_KEY]
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys of the bitmovin: namespace this project does not read
+
+
+def is_unknown_key(key: str) -> bool:
+    """A key of the ``bitmovin:`` namespace that nothing reads (other namespaces are not ours)."""
+    namespace, sep, _name = key.partition(":")
+    return bool(sep) and namespace == NAMESPACE and key not in KNOWN_KEYS
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def closest_known_key(name: str) -> str | None:
+    """The ``bitmovin:`` key ``name`` (with or without a namespace) most likely means: the same
+    letters in another case or with ``_``/``-`` (``tenant_org_id``), else a close spelling."""
+    wanted = _normalized(name.rpartition(":")[2])
+    by_form = {_normalized(key.partition(":")[2]): key for key in KNOWN_KEYS}
+    if wanted in by_form:
+        return by_form[wanted]
+    close = difflib.get_close_matches(wanted, by_form, n=1, cutoff=0.75)
+    return by_form[close[0]] if close else None
+
+
+def looks_secret(name: str) -> bool:
+    """A key whose value may be a credential (``apikey``, ``api_key``, ``token``...): never shown."""
+    target = closest_known_key(name)
+    return target == API_KEY_CONFIG or any(word in _normalized(name) for word in _SECRET_WORDS)
+
+
+def value_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` is not usable for the known ``key`` (None: usable). The API key is never judged
+    here, so it never counts as usable to show."""
+    if key == API_URL_CONFIG:
+        return api_url_problem(str(value))
+    for numeric_key, _env, _attr, low, high in _NUMERIC_SETTINGS:
+        if key == numeric_key:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                return f"must be a number from {low:g} to {high:g}"
+            return None if low <= number <= high else f"must be a number from {low:g} to {high:g}"
+    if key == API_KEY_CONFIG:
+        return "is a secret"
+    return None
+
+
+def unknown_key_problem(key: str, shown_value: str | None, *, secret: bool) -> tuple[str, str]:
+    """``(reason, fix)`` for ``key``, a ``bitmovin:`` key nothing reads.
+
+    The fix moves the value to the key it most likely means. ``shown_value`` is the value as it may
+    appear in the fix (already shell-quoted), or None to show a placeholder instead: the caller
+    decides whether the value may be shown. A key that looks like the API key, or a secret, is moved
+    with ``--secret`` and never shown.
+    """
+    target = closest_known_key(key)
+    known = ", ".join(KNOWN_KEYS)
+    ignored = f"is not a key of the {NAMESPACE}: namespace this project reads, so its value is ignored"
+    if target is None:
+        return f"{ignored} (known: {known})", f"pulumi config rm {key}"
+    hidden = secret or looks_secret(key) or target == API_KEY_CONFIG
+    reason = f"{ignored}; did you mean `{target}`?"
+    if hidden and not secret:
+        reason += (
+            " Its value is stored in plain text in Pulumi.<stack>.yaml: set it again as a secret, and "
+            "rotate it if a `pulumi up` already ran with it"
+        )
+    if hidden:
+        placeholder = shlex.quote(SECRET_PLACEHOLDER)
+        return reason, f"pulumi config rm {key} && pulumi config set --secret {target} {placeholder}"
+    value = shown_value if shown_value is not None else shlex.quote("<value>")
+    return reason, f"pulumi config rm {key} && pulumi config set {target} {value}"

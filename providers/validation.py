@@ -192,7 +192,7 @@ def role_name_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return "must be a non-empty IAM role name such as 'bitmovin-analytics-export'"
     if len(value) > MAX_ROLE_NAME_LENGTH:
-        return f"IAM role names are at most 64 characters, '{value}' has {len(value)}"
+        return f"IAM role names are at most 64 characters, got {len(value)}"
     if not _ROLE_NAME.fullmatch(value):
         return f"{value!r} is not a valid IAM role name: use ASCII letters, digits and +=,.@_- only"
     return None
@@ -285,7 +285,7 @@ def _uuid_problem(value: Any, what: str, example: str) -> str | None:
 
 def tenant_org_id_problem(value: Any) -> str | None:
     """The organization selected with ``X-Tenant-Org-Id``."""
-    return _uuid_problem(value, "Bitmovin organization id", "3fa85f64-5717-4562-b3fc-2c963f66afa6")
+    return _uuid_problem(value, "Bitmovin organization id", "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
 
 
 def external_id_problem(value: Any) -> str | None:
@@ -313,18 +313,27 @@ def export_prefix_problem(value: Any) -> str | None:
     if "$" in value:
         return f"{value!r} contains '$', which starts an IAM policy variable (${{...}}) in the role policy"
     if value.startswith("/"):
-        suggestion = value.lstrip("/").rstrip("/") + "/"
-        return f"'{value}' must not start with '/': S3 keys have no leading slash, use '{suggestion}'"
+        return f"{value!r} must not start with '/': S3 keys have no leading slash{_prefix_example(value)}"
     if not value.endswith("/"):
-        return f"{value!r} must end with '/' so that it names a folder, e.g. '{value.rstrip()}/'"
+        return f"{value!r} must end with '/' so that it names a folder{_prefix_example(value)}"
     if any(segment in (".", "..") for segment in value[:-1].split("/")):
         return (
-            f"'{value}' has a '.' or '..' segment: clients resolve those as relative paths (RFC 3986), so "
+            f"{value!r} has a '.' or '..' segment: clients resolve those as relative paths (RFC 3986), so "
             "keys would not be where the policy and the lifecycle rule expect them"
         )
     if "//" in value or not _PREFIX_CHARS.fullmatch(value) or len(value) > MAX_EXPORT_PREFIX_LENGTH:
         return f"{value!r} may only hold letters, digits, '/' and !_.'()- (no '//'), at most 512 characters"
     return None
+
+
+def _prefix_example(value: str) -> str:
+    """ ", use 'x/'" for the prefix ``value`` means without its slashes and surrounding spaces, if
+    that prefix is valid; else nothing (a message never suggests a value its rule refuses)."""
+    segments = [segment for segment in value.strip().split("/") if segment]
+    candidate = "/".join(segments) + "/"
+    if segments and candidate != value and export_prefix_problem(candidate) is None:
+        return f", use {candidate!r}"
+    return ""
 
 
 def retention_days_problem(value: Any) -> str | None:

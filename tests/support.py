@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 # Example values that mean the same in every test module.
-ORG_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # a Bitmovin organization (X-Tenant-Org-Id)
+ORG_ID = "5d7c3b1a-8e4f-4a2b-9c6d-0e1f2a3b4c5d"  # a Bitmovin organization (X-Tenant-Org-Id)
 OTHER_ORG_ID = "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5"  # a second organization, for isolation tests
 KMS_KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 BUCKET = "acme-analytics"

@@ -42,7 +42,7 @@ def test_bad_stack_config_names_key_and_fix(case):
     assert "pulumi config set" in message or "pulumi config rm" in message
     if case.secret:
         assert case.value not in message
-        assert "Fix: `pulumi config set --secret " in message
+        assert "pulumi config set --secret " in message.partition("Fix: `")[2]
 
 
 def test_catalogue_has_a_secret_stack_config_case():
@@ -57,8 +57,21 @@ def test_bad_provider_input_fails_before_any_request_naming_key_and_fix(case, em
     assert TEST_API_KEY not in message
     if case.kind == "provider config":
         assert (
-            f"pulumi config set --secret {case.key}" in message or f"pulumi config set {case.key}" in message
+            f"pulumi config set --secret {case.key}" in message
+            or f"pulumi config set {case.key}" in message
+            or f"pulumi config rm {case.key} && pulumi config set" in message
         )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in STACK_CONFIG_CASES if c.key.lower().replace("_", "") == "bitmovin:apikey"],
+    ids=_case_id,
+)
+def test_a_misspelt_api_key_is_never_shown_and_is_moved_as_a_secret(case):
+    message = error_for(case, UNUSED_API_URL)
+    assert case.value not in message
+    assert "pulumi config set --secret bitmovin:apiKey" in message
 
 
 def test_docs_table_is_generated_from_the_current_messages():

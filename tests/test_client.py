@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
+from urllib3.exceptions import MaxRetryError, ResponseError
 
 from bitmovin_emulator.options import DEFAULT_ORG_ID
 from providers.bitmovin_client import OUTPUTS_PATH, BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
+from providers.bitmovin_errors import BitmovinApiError, error_from_exception
 from providers.http_policy import HttpPolicy
-from tests.support import ORG_ID, OTHER_ORG_ID
+from tests.support import ORG_ID, OTHER_ORG_ID, RecordingClock
 
 pytestmark = pytest.mark.layer2
 
@@ -228,3 +234,145 @@ def test_ids_cannot_change_the_path(emulator):
 def test_default_organization_is_used_without_header(emulator):
     created = client_for(emulator).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     assert emulator.outputs.get(created["id"], DEFAULT_ORG_ID) is not None
+
+
+# -- transport failures: each says what happened, tested against real sockets ----------------------
+
+
+def _closed_port() -> int:
+    """A port nothing listens on: bound once, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def _listener_that_never_accepts() -> Iterator[int]:
+    """A port whose accept queue is full, so a new connect hangs until the connect timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for sock in [*fillers, server]:
+            sock.close()
+
+
+@contextmanager
+def _server_that_is_not_tls() -> Iterator[int]:
+    """Answers every connection with plain text, as an HTTP server does to a TLS client hello."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(5)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        server.close()
+        thread.join(5)
+
+
+def _failure(base_url: str, http: HttpPolicy) -> BitmovinApiError:
+    with pytest.raises(BitmovinApiError) as caught:
+        BitmovinClient(KEY, base_url=base_url, http=http).list_outputs()
+    assert_key_hidden(caught.value)
+    return caught.value
+
+
+NO_RETRY = HttpPolicy(connect_timeout=0.5, read_timeout=0.3, max_retries=0)
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_a_refused_connection_is_reported_as_refused_not_as_a_timeout(retries):
+    """urllib3 2's NewConnectionError is a subclass of ConnectTimeoutError; a refusal is no timeout."""
+    http = HttpPolicy(max_retries=retries, backoff_factor=0.01, clock=RecordingClock())
+    error = _failure(f"http://127.0.0.1:{_closed_port()}/v1", http)
+    assert error.summary.startswith("connection refused: check `bitmovin:apiUrl`")
+    assert "timed out" not in error.summary.split("(")[0]
+    assert error.outcome_unknown is False
+
+
+def test_a_host_that_does_not_resolve_is_reported_as_a_dns_failure():
+    error = _failure("https://no-such-host.invalid/v1", NO_RETRY)  # .invalid never resolves (RFC 6761)
+    assert error.summary.startswith("DNS lookup failed")
+    assert "bitmovin:apiUrl" in error.summary
+    assert "timed out" not in error.summary.split("(")[0]
+    assert error.outcome_unknown is False
+
+
+def test_a_connect_that_hangs_is_reported_as_a_connect_timeout():
+    with _listener_that_never_accepts() as port:
+        error = _failure(f"http://127.0.0.1:{port}/v1", NO_RETRY)
+    assert error.summary.startswith("timed out connecting")
+    assert "bitmovin:connectTimeoutSeconds" in error.summary
+    assert error.outcome_unknown is False
+
+
+@pytest.mark.parametrize("retries", [0, 1])
+def test_an_answer_that_is_late_is_reported_as_a_read_timeout(emulator, retries):
+    emulator.delay("list", 1.5, times=None)
+    http = HttpPolicy(connect_timeout=1, read_timeout=0.3, max_retries=retries, clock=RecordingClock())
+    error = _failure(emulator.base_url, http)
+    assert error.summary.startswith("timed out waiting for the answer")
+    assert "bitmovin:readTimeoutSeconds" in error.summary
+    assert error.outcome_unknown is True
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_a_dropped_connection_is_reported_as_dropped(emulator, retries):
+    emulator.drop_connection("list", times=None)
+    http = HttpPolicy(max_retries=retries, backoff_factor=0.01, clock=RecordingClock())
+    error = _failure(emulator.base_url, http)
+    assert error.summary.startswith("connection dropped")
+    assert "timed out" not in error.summary
+    assert error.outcome_unknown is True
+    assert len(emulator.requests) == retries + 1
+
+
+def test_a_tls_handshake_failure_is_reported_as_a_tls_error():
+    with _server_that_is_not_tls() as port:
+        error = _failure(f"https://127.0.0.1:{port}/v1", NO_RETRY)
+    assert error.summary.startswith("TLS/SSL error")
+    assert "bitmovin:apiUrl" in error.summary
+
+
+def test_a_proxy_that_cannot_be_reached_is_reported_as_a_proxy_error(monkeypatch):
+    proxy = f"http://127.0.0.1:{_closed_port()}"
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    error = _failure("https://api.example.com/v1", NO_RETRY)
+    assert error.summary.startswith("proxy error")
+    assert "connection refused" not in error.summary.split("(")[0]
+
+
+def test_retries_that_ran_out_on_error_answers_are_reported_as_too_many_retries():
+    # Not reachable through this client's session (it returns the last answer instead), but requests
+    # raises it for a Retry with raise_on_status; the summary must still say what happened.
+    cause = MaxRetryError(None, "/v1/analytics/outputs", ResponseError("too many 503 error responses"))
+    error = error_from_exception("GET", "/analytics/outputs", requests.exceptions.RetryError(cause))
+    assert error.summary.startswith("too many retries")

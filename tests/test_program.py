@@ -30,10 +30,11 @@ from tests.program_harness import (
     fake_output_id,
     run_program,
 )
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer4
 
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+ORG = ORG_ID
 API_KEY_MARKER = "bmv-API-KEY-MARKER-6f1d2c"
 KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ROLE_NAME = "bitmovin-analytics-export-dev"

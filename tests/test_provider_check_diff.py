@@ -92,6 +92,60 @@ def test_check_reports_bad_http_settings():
     assert "pulumi config set bitmovin:readTimeoutSeconds" in reasons[0]
 
 
+def _provider_with_stack_config(config: dict) -> object:
+    """A provider configured as the engine does it: with the whole stack config, every namespace."""
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
+
+    provider = AnalyticsS3RoleBasedOutputProvider()
+    provider.configure(ConfigureRequest(Config({"bitmovin:apiKey": "k", **config}, "consumer-project")))
+    return provider
+
+
+OTHER_NAMESPACES = {
+    "aws:region": "eu-central-1",
+    "aws:tenantOrgID": "x",
+    "consumer-project:exportPrefix": "analytics/",
+    "consumer-project:tenantOrgID": "x",
+    "bitmovin:tenantOrgId": "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
+    "bitmovin:readTimeoutSeconds": "20",
+}
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("bitmovin:tenantOrgID", "bitmovin:tenantOrgId"),
+        ("bitmovin:tenant_org_id", "bitmovin:tenantOrgId"),
+        ("bitmovin:apiURL", "bitmovin:apiUrl"),
+        ("bitmovin:readTimeoutSecond", "bitmovin:readTimeoutSeconds"),
+        ("bitmovin:apikey", "bitmovin:apiKey"),
+    ],
+)
+def test_check_refuses_a_bitmovin_key_nothing_reads_and_never_shows_its_value(typo, meant):
+    value = "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5" if "org" in typo.lower() else "value-7d1e"
+    # Only the bitmovin: namespace is ours: the other keys of the whole stack config are no typos.
+    failures = _provider_with_stack_config({typo: value, **OTHER_NAMESPACES}).check({}, GOOD).failures
+    assert len(failures) == 1
+    reason = failures[0].reason
+    assert typo in reason
+    assert f"did you mean `{meant}`?" in reason
+    assert f"pulumi config rm {typo} && pulumi config set " in reason
+    assert value not in reason  # the provider cannot tell a secret from a plain value
+    if meant == "bitmovin:apiKey":
+        assert f"pulumi config set --secret {meant}" in reason
+
+
+def test_check_names_a_bad_api_url_once():
+    reasons = [
+        f.reason for f in configured_provider("https://api.bitmovin.com", "k").check({}, GOOD).failures
+    ]
+    assert len(reasons) == 1
+    assert reasons[0].count("got") <= 1
+    assert "pulumi config set bitmovin:apiUrl https://api.bitmovin.com/v1" in reasons[0]
+
+
 def _state(**overrides):
     """State as create() leaves it for GOOD inputs in GLOBAL mode."""
     state = {

@@ -11,6 +11,7 @@ database) and bounded by ``max_examples``; ``python -m pytest tests/test_rules_p
 
 from __future__ import annotations
 
+import shlex
 import string
 import uuid
 
@@ -19,6 +20,8 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from analytics_export.policies import write_policy
+from analytics_export.settings import ConfigError, settings_from_config
+from devsupport.bad_inputs import BASE_STACK_CONFIG, CASES
 from providers import validation as rules
 from tests import iam_model
 from tests.support import EXTERNAL_ID, ORG_ID
@@ -508,3 +511,107 @@ def test_policy_covers_exactly_the_literal_prefix(prefix, data):
     expected = key.startswith(prefix)
     event("inside" if expected else "outside")
     assert iam_model.put_object_allowed(document, f"arn:aws:s3:::acme-analytics/{key}", {}) is expected, key
+
+
+# -- every suggested fix passes the rule it is suggested for ------------------------------------------
+# A problem's fix is a shell command (`pulumi config rm K`, `pulumi config set [--secret] K V`, joined
+# by `&&`). Applied to the config, a suggested value (not a `<placeholder>` nor a `$(command)`) must
+# leave its key without any problem: a suggestion that is itself invalid is a gap.
+
+PROJECT = "bitmovin-analytics-export"
+MAX_FIX_LENGTH = 200  # a fix is a command to read and paste, not a 255-character value
+CONFIG_VALUES: dict[str, st.SearchStrategy] = {
+    "bucketName": BUCKETS,
+    "existingBucketName": BUCKETS,
+    "roleName": IAM_NAMES,
+    "exportPrefix": PREFIXES,
+    "outputName": st.one_of(st.text(max_size=20), st.integers(250, 400).map("n".__mul__)),
+    "bitmovin:tenantOrgId": st.one_of(UUID_SPELLINGS, st.just("3fa85f64-5717-4562-b3fc-2c963f66afa6")),
+    "existingOutputId": UUID_SPELLINGS,
+    "aws:region": REGIONS,
+    "kmsKeyArn": KMS_ARNS,
+    "retentionDays": st.one_of(st.integers(-(2**40), 2**40).map(str), st.text(max_size=8)),
+    "bitmovinPrincipalArn": iam_arns(st.sampled_from(["user", "role", "group"])),
+    "objectOwnership": st.sampled_from(["ObjectWriter", "bucketownerenforced", "x"]),
+    # keys nothing reads: misspelt bitmovin keys and provider keys in the project namespace
+    "bitmovin:tenantOrgID": st.one_of(UUID_SPELLINGS, st.text(max_size=12)),
+    "bitmovin:tenant_org_id": UUID_SPELLINGS,
+    "bitmovin:apiURL": st.sampled_from(["https://api.bitmovin.com/v1", "http://api.bitmovin.com/v1", "x\n"]),
+    "bitmovin:readTimeoutSecond": st.one_of(st.integers(-5, 900).map(str), st.text(max_size=6)),
+    "bitmovin:apikey": st.text(min_size=1, max_size=20),
+    "tenantOrgId": UUID_SPELLINGS,
+    "region": REGIONS,
+}
+BAD_CONFIGS = st.lists(st.sampled_from(sorted(CONFIG_VALUES)), min_size=1, max_size=3, unique=True).flatmap(
+    lambda keys: st.fixed_dictionaries({key: CONFIG_VALUES[key] for key in keys})
+)
+
+
+def _apply_fix(config: dict, fix: str) -> tuple[dict, list[str]]:
+    """``config`` after ``fix`` and the keys it sets to a suggested value."""
+    changed, suggested = dict(config), []
+    for command in fix.split(" && "):
+        words = shlex.split(command)
+        assert words[:2] == ["pulumi", "config"], fix
+        if words[2] == "rm":
+            changed.pop(words[3], None)
+            changed.pop(f"{PROJECT}:{words[3]}", None)
+            continue
+        assert words[2] == "set", fix
+        assert len(words) in (5, 6), fix
+        key, value = words[-2], words[-1]
+        if "<" in value or value.startswith("$("):
+            continue  # a placeholder or a command: no value is suggested
+        changed[key] = value
+        suggested.append(key)
+    return changed, suggested
+
+
+def assert_suggestions_pass_their_rules(config: dict, secret_keys: frozenset[str] = frozenset()) -> int:
+    """Checks every problem's fix; returns how many values were suggested."""
+    try:
+        settings_from_config(config, project=PROJECT, stack="dev", secret_keys=secret_keys)
+    except ConfigError as error:
+        problems = error.problems
+    else:
+        return 0
+    count = 0
+    for problem in problems:
+        assert problem.fix.isprintable(), problem
+        assert len(problem.fix) <= MAX_FIX_LENGTH, problem
+        changed, suggested = _apply_fix(config, problem.fix)
+        count += len(suggested)
+        still_bad = _keys_with_problems(changed)
+        for key in suggested:
+            assert key not in still_bad, f"{problem}\nsuggests a value that fails: {still_bad[key]}"
+    return count
+
+
+def _keys_with_problems(config: dict) -> dict[str, str]:
+    try:
+        settings_from_config(config, project=PROJECT, stack="dev")
+    except ConfigError as error:
+        return {problem.key: str(problem) for problem in error.problems}
+    return {}
+
+
+@PROPERTY
+@given(BAD_CONFIGS)
+@example({"exportPrefix": "analytics/\n"})
+@example({"exportPrefix": "${aws:username}/"})
+@example({"roleName": "bitmovin-writer\n"})
+@example({"roleName": "bitmovin-r\u00f4le"})
+@example({"outputName": "n" * 300})
+@example({"tenantOrgId": ORG_ID})
+@example({"bitmovin:tenantOrgId": "{3FA85F64-5717-4562-B3FC-2C963F66AFA6}"})
+@example({"bitmovinPrincipalArn": "arn:aws:iam::630681592166:user/*", "aws:region": "cn-north-1"})
+def test_every_suggested_value_passes_the_rule_it_is_suggested_for(config):
+    event("suggested" if assert_suggestions_pass_their_rules(config) else "no suggestion")
+
+
+def test_every_catalogued_suggestion_passes_its_rule_and_is_short():
+    for case in (c for c in CASES if c.kind == "stack config"):
+        secret_keys = frozenset({case.key}) if case.secret else frozenset()
+        assert_suggestions_pass_their_rules(
+            {**BASE_STACK_CONFIG, **case.extra, case.key: case.value}, secret_keys
+        )

@@ -23,12 +23,13 @@ from analytics_export.settings import (
     raw_config,
     settings_from_config,
 )
+from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer1
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = "bitmovin-analytics-export"
-ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+ORG = ORG_ID
 KMS_KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -148,7 +149,7 @@ def test_dev_stack_is_valid_and_holds_no_api_key():
     assert "pulumi config set --secret bitmovin:apiKey" in text
     settings = load(stack_config, stack="dev")
     assert settings.region == "eu-central-1"
-    assert settings.tenant_org_id == ORG
+    assert settings.tenant_org_id is None  # the API key's own organization, until one is set
     assert settings.export_prefix == "analytics/"
     assert settings.role_name == "bitmovin-analytics-export-dev"
 
@@ -227,7 +228,7 @@ def test_bucket_name():
 
 @pytest.mark.parametrize(
     ("value", "suggestion"),
-    [("Acme_Analytics", "acme-analytics"), ("ab", None), ("192.168.1.1", None), ("a..b", "a-b")],
+    [("Acme_Analytics", "acme-analytics"), ("ab", None), ("192.168.1.1", None), ("a..b", "a.b")],
 )
 def test_bad_bucket_name(value, suggestion):
     message = only_problem({"bucketName": value}, "bucketName")
@@ -374,6 +375,9 @@ def test_export_prefix(prefix):
     assert load({"exportPrefix": prefix}).export_prefix == prefix
 
 
+NO_FAITHFUL_PREFIX = "'<literal folder>/'"  # a placeholder: no value the user meant is known
+
+
 @pytest.mark.parametrize(
     ("prefix", "fix"),
     [
@@ -381,15 +385,16 @@ def test_export_prefix(prefix):
         ("/analytics/", "analytics/"),
         ("/analytics", "analytics/"),
         ("a//b/", "a/b/"),
-        ("with space/", "with-space/"),
-        ("a*/", "a/"),
-        ("exports/?/", "exports/"),
-        ("${aws:username}/", "awsusername/"),
-        ("a/../b/", "a/b/"),
         ("./a/", "a/"),
         ("analytics/\n", "analytics/"),
-        ("analytiké/", "analytik/"),
-        ("*/", "analytics/"),
+        # Dropping or replacing a character that carries meaning would be a guess: no suggestion.
+        ("with space/", NO_FAITHFUL_PREFIX),
+        ("a*/", NO_FAITHFUL_PREFIX),
+        ("exports/?/", NO_FAITHFUL_PREFIX),
+        ("${aws:username}/", NO_FAITHFUL_PREFIX),
+        ("a/../b/", NO_FAITHFUL_PREFIX),
+        ("analytiké/", NO_FAITHFUL_PREFIX),
+        ("*/", NO_FAITHFUL_PREFIX),
     ],
 )
 def test_bad_export_prefix(prefix, fix):
@@ -700,3 +705,196 @@ def test_existing_output_refuses_what_the_output_already_fixes(key):
     found = problems({"existingOutputId": EXISTING_OUTPUT, key: values[key]})
     assert any("cannot be combined with existingOutputId" in line for line in found[key])
     assert any(f"pulumi config rm {key}" in line for line in found[key])
+
+
+# -- the bitmovin: namespace is this project's: a key nothing reads is a typo ---------------------
+
+
+def _problem_of(raw: dict, key: str, secret_keys: frozenset[str] = frozenset()):
+    with pytest.raises(ConfigError) as caught:
+        load(raw, secret_keys=secret_keys)
+    found = [problem for problem in caught.value.problems if problem.key == key]
+    assert len(found) == 1, caught.value.problems
+    return found[0]
+
+
+def _moved(fix: str, typo: str, meant: str) -> str:
+    """The value the fix moves from ``typo`` to ``meant`` (it must remove the typo and set ``meant``)."""
+    remove, _, add = fix.partition(" && ")
+    assert shlex.split(remove) == ["pulumi", "config", "rm", typo]
+    words = shlex.split(add)
+    assert words[:3] == ["pulumi", "config", "set"]
+    assert words[-2] == meant
+    return words[-1]
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant", "value"),
+    [
+        ("bitmovin:tenantOrgID", "bitmovin:tenantOrgId", ORG_ID),
+        ("bitmovin:tenant_org_id", "bitmovin:tenantOrgId", ORG_ID),
+        ("bitmovin:TenantOrgId", "bitmovin:tenantOrgId", ORG_ID),
+        ("bitmovin:apiURL", "bitmovin:apiUrl", "https://api.bitmovin.com/v1"),
+        ("bitmovin:api_url", "bitmovin:apiUrl", "https://api.bitmovin.com/v1"),
+        ("bitmovin:readTimeoutSecond", "bitmovin:readTimeoutSeconds", "45"),
+        ("bitmovin:maxretries", "bitmovin:maxRetries", "3"),
+        ("bitmovin:connectTimeout", "bitmovin:connectTimeoutSeconds", "5"),
+    ],
+)
+def test_a_bitmovin_key_nothing_reads_stops_the_run_and_its_fix_moves_the_value(typo, meant, value):
+    problem = _problem_of({typo: value}, typo)
+    assert f"did you mean `{meant}`?" in problem.reason
+    assert _moved(problem.fix, typo, meant) == value
+    # Once moved, the value is read where it belongs.
+    if meant == TENANT_ORG_ID_KEY:
+        assert load({meant: value}).tenant_org_id == value
+
+
+@pytest.mark.parametrize(
+    "typo", ["bitmovin:apikey", "bitmovin:api_key", "bitmovin:apiKEY", "bitmovin:ApiKey"]
+)
+@pytest.mark.parametrize("secret", [False, True])
+def test_a_key_that_looks_like_the_api_key_is_moved_as_a_secret_and_its_value_never_shown(typo, secret):
+    value = "bmv-key-7f3a9c2e41d8"
+    problem = _problem_of({typo: value}, typo, frozenset({typo}) if secret else frozenset())
+    assert "did you mean `bitmovin:apiKey`?" in problem.reason
+    assert value not in str(problem)
+    assert value[:6] not in str(problem)
+    remove, _, add = problem.fix.partition(" && ")
+    assert shlex.split(remove) == ["pulumi", "config", "rm", typo]
+    assert shlex.split(add)[:5] == ["pulumi", "config", "set", "--secret", "bitmovin:apiKey"]
+    assert ("plain text" in problem.reason) is not secret
+
+
+@pytest.mark.parametrize("value", [f"{ORG_ID}\n", "acme\x1b[31m", "x" * 300, "not-an-org"])
+def test_a_moved_value_is_shown_only_when_it_is_printable_and_valid_where_it_goes(value):
+    problem = _problem_of({"bitmovin:tenantOrgID": value}, "bitmovin:tenantOrgID")
+    moved = _moved(problem.fix, "bitmovin:tenantOrgID", TENANT_ORG_ID_KEY)
+    assert moved.isprintable()
+    assert moved == rules_canonical(value) or moved.startswith("<")
+    assert all(char.isprintable() for char in str(problem))
+
+
+def rules_canonical(value: str) -> str | None:
+    from providers.validation import canonical_uuid
+
+    return canonical_uuid(value.strip())
+
+
+def test_a_secret_misspelt_bitmovin_key_is_moved_without_showing_it():
+    problem = _problem_of(
+        {"bitmovin:tenantOrgID": ORG_ID}, "bitmovin:tenantOrgID", frozenset({"bitmovin:tenantOrgID"})
+    )
+    assert ORG_ID not in str(problem)
+    assert "--secret" in shlex.split(problem.fix.partition(" && ")[2])
+
+
+def test_a_bitmovin_key_without_any_close_key_is_refused_and_the_known_keys_listed():
+    problem = _problem_of({"bitmovin:region": "eu-central-1"}, "bitmovin:region")
+    assert problem.fix == "pulumi config rm bitmovin:region"
+    assert "bitmovin:tenantOrgId" in problem.reason
+
+
+def test_only_the_bitmovin_namespace_is_this_projects():
+    with pytest.raises(ConfigError) as caught:
+        load(
+            {
+                "aws:region": "eu-central-1",
+                "aws:profile": "x",
+                "other:tenantOrgID": ORG_ID,
+                "bitmovin:orgId": "x",
+            }
+        )
+    assert caught.value.keys == ["bitmovin:orgId"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "meant"),
+    [
+        ("roleName", "bitmovin-writer\n", "bitmovin-writer"),  # a YAML block scalar's newline
+        ("roleName", "bitmovin-r\u00f4le", "bitmovin-role"),  # the accent, not the letter, is the mistake
+        ("roleName", "r" * 70, naming.default_role_name("dev")),  # no truncation: the default
+        ("outputName", "n" * 300, naming.default_output_name(PROJECT, "dev")),  # no 255-character command
+        ("exportPrefix", "analytics/\n", "analytics/"),
+    ],
+)
+def test_a_suggestion_undoes_the_mistake_and_never_mangles_the_value(key, value, meant):
+    problem = _problem_of({key: value}, key)
+    assert shlex.split(problem.fix) == ["pulumi", "config", "set", key, meant]
+    assert load({key: meant})  # and it is valid
+    assert "analytics//" not in problem.reason
+
+
+@pytest.mark.parametrize(
+    ("key", "meant", "value"),
+    [
+        ("tenantOrgId", "bitmovin:tenantOrgId", ORG_ID),
+        ("tenant_org_id", "bitmovin:tenantOrgId", ORG_ID),
+        (f"{PROJECT}:tenantOrgId", "bitmovin:tenantOrgId", ORG_ID),
+        ("apiUrl", "bitmovin:apiUrl", "https://api.bitmovin.com/v1"),
+        ("region", "aws:region", "eu-west-1"),
+    ],
+)
+def test_a_provider_key_set_in_the_project_namespace_is_pointed_to_its_namespace_and_moved(key, meant, value):
+    bare = key.removeprefix(f"{PROJECT}:")
+    problem = _problem_of({key: value}, bare)
+    assert f"did you mean `{meant}`?" in problem.reason
+    assert _moved(problem.fix, bare, meant) == value
+
+
+def test_an_api_key_set_in_the_project_namespace_is_moved_as_a_secret_without_its_value():
+    problem = _problem_of({"apiKey": "bmv-key-7f3a9c2e41d8"}, "apiKey")
+    assert "bmv-key" not in str(problem)
+    assert shlex.split(problem.fix.partition(" && ")[2])[:5] == [
+        "pulumi", "config", "set", "--secret", "bitmovin:apiKey"
+    ]  # fmt: skip
+
+
+def test_raw_config_reads_misspelt_bitmovin_keys_but_never_a_value_that_may_be_the_api_key(monkeypatch):
+    import pulumi.runtime
+
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps(
+            {
+                "bitmovin:tenantOrgID": ORG_ID,
+                "bitmovin:apikey": "MARKER-API-KEY",
+                "aws:region": "eu-central-1",
+            }
+        ),
+    )
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps([]))
+    pulumi.runtime.set_all_config({}, [])
+    raw, _secrets = raw_config(PROJECT)
+    assert raw["bitmovin:tenantOrgID"] == ORG_ID
+    assert "bitmovin:apikey" in raw
+    assert "MARKER-API-KEY" not in repr(raw)
+    with pytest.raises(ConfigError) as caught:
+        load(raw)
+    assert {"bitmovin:tenantOrgID", "bitmovin:apikey"} <= set(caught.value.keys)
+
+
+# -- the API documentation's example organization ------------------------------------------------
+
+EXAMPLE_ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # the id the Bitmovin API reference shows
+
+
+@pytest.mark.parametrize(
+    "spelling", [EXAMPLE_ORG, EXAMPLE_ORG.upper(), "{" + EXAMPLE_ORG + "}", EXAMPLE_ORG.replace("-", "")]
+)
+def test_the_api_documentations_example_organization_is_refused(spelling):
+    problem = _problem_of({TENANT_ORG_ID_KEY: spelling}, TENANT_ORG_ID_KEY)
+    assert "example" in problem.reason
+    assert f"pulumi config rm {TENANT_ORG_ID_KEY}" in problem.reason  # or leave it unset
+    assert EXAMPLE_ORG not in problem.fix
+
+
+def test_the_example_organization_is_not_moved_from_a_misspelt_key():
+    problem = _problem_of({"bitmovin:tenantOrgID": EXAMPLE_ORG}, "bitmovin:tenantOrgID")
+    assert EXAMPLE_ORG not in problem.fix
+
+
+def test_the_dev_stack_names_no_placeholder_organization():
+    stack_config = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]
+    assert TENANT_ORG_ID_KEY not in stack_config
+    assert EXAMPLE_ORG not in (REPO / "Pulumi.dev.yaml").read_text()
