@@ -35,7 +35,7 @@ from .exports import ExportTasks
 from .faults import FaultRegistry
 from .options import DEFAULT_ORG_ID, EmulatorOptions
 from .requestlog import RequestLog
-from .state_file import StateFile
+from .state_file import StateFile, StateWriteError
 from .store import OutputStore
 from .validation import is_org_id, parse_paging, validate_create
 
@@ -223,6 +223,9 @@ class EmulatorApp:
                     headers={"Allow": allowed},
                 )
             return self._handlers[match.route](request, org_id, match.output_id, body)
+        except StateWriteError as error:  # the change was not made: memory still equals the file
+            logger.error("%s %s: %s", request.method, request.path, error)
+            return error_response(500, CODE_UNDEFINED, "Internal server error", str(error))
         except Exception:
             logger.exception("emulator error while handling %s %s", request.method, request.path)
             return error_response(500, CODE_UNDEFINED, "Internal server error", "Unexpected emulator error")

@@ -3,7 +3,8 @@
 The local sandbox starts the emulator with ``--state-file``: Pulumi's state then keeps matching the
 emulator across a restart between ``up`` and ``down``. Every write is atomic (a temporary file in the
 same directory, flushed to disk, then ``os.replace``): a kill during a write leaves the previous
-file, never a half-written one.
+file, never a half-written one. The store writes a change before it serves it (``OutputStore``): a
+failed write answers 500 and changes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ FORMAT_VERSION = 1
 
 class StateFileError(Exception):
     """The state file cannot be used; the message names the file and how to recover."""
+
+
+class StateWriteError(StateFileError):
+    """Writing the state file failed: the change it carried was not made (see ``OutputStore``)."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        reason = cause.strerror or str(cause) or type(cause).__name__
+        super().__init__(f"emulator state file {path} could not be written ({reason}); nothing was changed")
+        self.path = path
 
 
 class StateFile:

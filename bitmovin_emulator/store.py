@@ -2,8 +2,10 @@
 
 Thread-safe because the threaded server handles requests concurrently. Reads
 return deep copies so callers (tests included) cannot change stored state by accident.
-With a ``StateFile`` every change is written through (under the lock, so writes never interleave)
-and a new store starts from what the file holds.
+With a ``StateFile`` every change is transactional: the new state is built beside the current one,
+written to the file (under the lock, so writes never interleave), and only then swapped into memory.
+A failed write raises ``StateWriteError`` and leaves memory as it was, so what is served always equals
+what a restart would load. A new store starts from what the file holds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from .envelopes import utc_now
 from .options import DEFAULT_ORG_ID
-from .state_file import StateFile
+from .state_file import StateFile, StateWriteError
 from .validation import OUTPUT_TYPE
 
 READ_ONLY_FIELDS = ("id", "createdAt", "modifiedAt", "type")
@@ -44,8 +46,9 @@ class OutputStore:
         body = {k: copy.deepcopy(v) for k, v in fields.items() if k not in READ_ONLY_FIELDS and v is not None}
         mode = body.setdefault("externalIdMode", "CUSTOM")
         with self._lock:
+            by_org, global_ids = self._draft()
             if mode == "GLOBAL":
-                body["externalId"] = self._global_id(org_id)
+                body["externalId"] = global_ids.setdefault(org_id, str(uuid.uuid4()))
             elif mode == "GENERATED":
                 body["externalId"] = str(uuid.uuid4())
             now = utc_now()
@@ -56,8 +59,8 @@ class OutputStore:
                 "createdAt": now,
                 "modifiedAt": now,
             }
-            self._by_org.setdefault(org_id, {})[output["id"]] = output
-            self._persist()
+            by_org.setdefault(org_id, {})[output["id"]] = output
+            self._commit(by_org, global_ids)
             return copy.deepcopy(output)
 
     def get(self, output_id: str, org_id: str = DEFAULT_ORG_ID) -> dict[str, Any] | None:
@@ -69,10 +72,12 @@ class OutputStore:
     def delete(self, output_id: str, org_id: str = DEFAULT_ORG_ID) -> dict[str, Any] | None:
         """Remove and return the output, or None when this organization has no such id."""
         with self._lock:
-            removed = self._by_org.get(org_id, {}).pop(output_id, None)
-            if removed is not None:
-                self._persist()
-            return removed
+            if output_id not in self._by_org.get(org_id, {}):
+                return None
+            by_org, global_ids = self._draft()
+            removed = by_org[org_id].pop(output_id)
+            self._commit(by_org, global_ids)
+            return copy.deepcopy(removed)
 
     def list(self, org_id: str = DEFAULT_ORG_ID) -> list[dict[str, Any]]:
         """Outputs of one organization in creation order."""
@@ -95,37 +100,41 @@ class OutputStore:
     def global_external_id(self, org_id: str = DEFAULT_ORG_ID) -> str:
         """The organization's GLOBAL external ID, created on first use."""
         with self._lock:
-            known = org_id in self._global_external_ids
-            external_id = self._global_id(org_id)
-            if not known:
-                self._persist()
+            known = self._global_external_ids.get(org_id)
+            if known is not None:
+                return known
+            by_org, global_ids = self._draft()
+            external_id = global_ids[org_id] = str(uuid.uuid4())
+            self._commit(by_org, global_ids)
             return external_id
-
-    def _global_id(self, org_id: str) -> str:
-        return self._global_external_ids.setdefault(org_id, str(uuid.uuid4()))
 
     def clear(self) -> None:
         """Forget all outputs and GLOBAL external IDs."""
         with self._lock:
-            self._by_org.clear()
-            self._global_external_ids.clear()
-            self._persist()
+            self._commit({}, {})
 
     # -- state file ---------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the store knows, as JSON-ready data (what the state file holds)."""
         with self._lock:
-            return copy.deepcopy(
-                {
-                    "outputs": {org: list(items.values()) for org, items in self._by_org.items() if items},
-                    "globalExternalIds": self._global_external_ids,
-                }
-            )
+            return copy.deepcopy(_snapshot(self._by_org, self._global_external_ids))
 
-    def _persist(self) -> None:
+    def _draft(self) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, str]]:
+        """Copies of the state to build a change in; stored outputs are never changed in place."""
+        return {org: dict(items) for org, items in self._by_org.items()}, dict(self._global_external_ids)
+
+    def _commit(self, by_org: dict[str, dict[str, dict[str, Any]]], global_ids: dict[str, str]) -> None:
+        """Write the new state to the state file, then (and only then) make it the served state.
+
+        Called under the lock. If the write fails, ``StateWriteError`` is raised and memory is unchanged.
+        """
         if self._state_file is not None:
-            self._state_file.save(self.snapshot())
+            try:
+                self._state_file.save(_snapshot(by_org, global_ids))
+            except OSError as error:
+                raise StateWriteError(self._state_file.path, error) from error
+        self._by_org, self._global_external_ids = by_org, global_ids
 
     def _restore(self, snapshot: dict[str, Any], state_file: StateFile) -> None:
         outputs, global_ids = snapshot.get("outputs", {}), snapshot.get("globalExternalIds", {})
@@ -144,3 +153,11 @@ class OutputStore:
         """Number of outputs across all organizations."""
         with self._lock:
             return sum(len(items) for items in self._by_org.values())
+
+
+def _snapshot(by_org: Mapping[str, Mapping[str, Any]], global_ids: Mapping[str, str]) -> dict[str, Any]:
+    """The state file's content for this state (shares the outputs: copy before handing it out)."""
+    return {
+        "outputs": {org: list(items.values()) for org, items in by_org.items() if items},
+        "globalExternalIds": dict(global_ids),
+    }

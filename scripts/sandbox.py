@@ -8,13 +8,20 @@
           file backend under ``.sandbox/state`` if it is missing; runs ``pulumi up --stack local
           --yes``; prints the stack outputs.
 ``down``  destroys the ``local`` stack (the output and the role; the bucket is kept, as
-          ``retainBucketOnDestroy`` says), then stops both emulators.
+          ``retainBucketOnDestroy`` says) against the emulators on the ports ``up`` recorded in
+          ``.sandbox/ports.json``, then stops both emulators.
 ``env``   prints the environment for running ``pulumi`` by hand against the sandbox's backend.
 
 Nothing outside the project directory is changed: no ``pulumi login``; the backend, the fixed
 passphrase of the local stack and the emulator endpoints reach Pulumi only through the environment
 and ``Pulumi.local.yaml``. AWS and Bitmovin variables of your shell are not passed on, so nothing
 can reach a real account. Standard library only: this runs before the virtual environment exists.
+
+Only processes this sandbox started are ever signalled. A PID file records the pid, the process's start
+time (``/proc/<pid>/stat`` field 22 on Linux, ``ps -o lstart`` elsewhere), the boot it belongs to, the
+port, the project directory and the exact command line; ``down`` signals a process only while all of
+them still match, and its process group only when that process leads the group (it was started in a
+session of its own). A PID file that does not match is reported and removed, never acted on.
 """
 
 from __future__ import annotations
@@ -52,6 +59,10 @@ MOTO_PORT_ENV = "SANDBOX_MOTO_PORT"
 BITMOVIN_PORT_ENV = "SANDBOX_BITMOVIN_PORT"
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
+# Put into each emulator's command line (``python -X bitmovin_sandbox_project=<dir>``; Python keeps
+# unknown -X options in sys._xoptions) so that the command line names the project that started it.
+PROJECT_TAG = "bitmovin_sandbox_project"
+PID_FILE_FORMAT = 2
 # Modules the program, its dynamic provider and both emulators import (requirements-sandbox.txt).
 REQUIRED_MODULES = ("pulumi", "pulumi_aws", "requests", "urllib3", "werkzeug", "moto", "flask", "flask_cors")
 # Variables never passed to Pulumi: a sandbox run must not pick up real AWS or Bitmovin credentials,
@@ -147,6 +158,11 @@ class Layout:
         return self.work / STACK_CONFIG
 
     @property
+    def ports_file(self) -> Path:
+        """The emulator ports ``up`` used: the endpoints the stack's state records until ``down``."""
+        return self.work / "ports.json"
+
+    @property
     def venv(self) -> Path:
         """The virtual environment ``Pulumi.yaml`` names (``runtime.options.virtualenv``)."""
         text = (self.project / "Pulumi.yaml").read_text(encoding="utf-8")
@@ -213,15 +229,20 @@ class Service:
     port_env: str
     work: Path
     headers: tuple[tuple[str, str], ...] = ()
+    project: Path | None = None  # the project it belongs to; default: the directory holding ``work``
 
     @property
     def url(self) -> str:
         return f"http://{LOCALHOST}:{self.port}"
 
     @property
+    def project_dir(self) -> Path:
+        return (self.project if self.project is not None else self.work.parent).resolve()
+
+    @property
     def module(self) -> str:
-        """The module run with ``python -m``: how a running instance is recognised."""
-        return self.argv[2]
+        """The module run with ``python -m`` (part of how a running instance is recognised)."""
+        return self.argv[self.argv.index("-m") + 1] if "-m" in self.argv else self.name
 
     @property
     def pid_file(self) -> Path:
@@ -232,26 +253,35 @@ class Service:
         return self.work / f"{self.name}.log"
 
 
-def moto_service(python: Path, work: Path, port: int) -> Service:
+def _tag(work: Path, project: Path | None) -> tuple[str, str]:
+    """``-X bitmovin_sandbox_project=<dir>``: the command line names the project that started it."""
+    return "-X", f"{PROJECT_TAG}={(project if project is not None else work.parent).resolve()}"
+
+
+def moto_service(python: Path, work: Path, port: int, project: Path | None = None) -> Service:
     """moto's server mode: S3, IAM and STS on one port, state in memory."""
     return Service(
         name="moto",
         title="moto (AWS S3, IAM, STS)",
-        argv=(str(python), "-m", "moto.server", "-H", LOCALHOST, "-p", str(port)),
+        argv=(str(python), *_tag(work, project), "-m", "moto.server", "-H", LOCALHOST, "-p", str(port)),
         port=port,
         ready_path="/moto-api/",
         port_env=MOTO_PORT_ENV,
         work=work,
+        project=project,
     )
 
 
-def bitmovin_service(python: Path, work: Path, port: int, api_key: str, state_file: Path) -> Service:
+def bitmovin_service(
+    python: Path, work: Path, port: int, api_key: str, state_file: Path, project: Path | None = None
+) -> Service:
     """The project's Bitmovin API emulator, accepting only ``api_key``, outputs kept in ``state_file``."""
     return Service(
         name="bitmovin-emulator",
         title="Bitmovin API emulator",
         argv=(
             str(python),
+            *_tag(work, project),
             "-m",
             "bitmovin_emulator",
             "--host",
@@ -268,6 +298,7 @@ def bitmovin_service(python: Path, work: Path, port: int, api_key: str, state_fi
         port_env=BITMOVIN_PORT_ENV,
         work=work,
         headers=(("X-Api-Key", api_key),),
+        project=project,
     )
 
 
@@ -301,10 +332,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _command_line(pid: int) -> str | None:
-    """The process's command line, or None where it cannot be read."""
+def _command_line(pid: int) -> list[str] | str | None:
+    """The process's argv (Linux), its command line as one string (``ps``), or None if unreadable."""
     with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return [part.decode(errors="surrogateescape") for part in raw.split(b"\0")[:-1]]
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         ps = subprocess.run(
             ["ps", "-o", "command=", "-p", str(pid)],  # noqa: S607 - macOS has no /proc
@@ -312,24 +344,203 @@ def _command_line(pid: int) -> str | None:
             text=True,
             check=False,
         )
-        return ps.stdout if ps.returncode == 0 else None
+        return ps.stdout.strip() if ps.returncode == 0 and ps.stdout.strip() else None
     return None
 
 
-def running_pid(service: Service) -> int | None:
-    """The PID from the service's PID file if that process still runs and is this service.
+def start_time(pid: int) -> str | None:
+    """When ``pid`` started: ``/proc/<pid>/stat`` field 22 (clock ticks since boot), else ``ps``'s lstart.
 
-    A PID file left from before a reboot may name an unrelated process by now: that one is neither
-    reused nor ever signalled.
+    With the pid (and the boot) it names one process: a later process reusing the pid differs.
+    """
+    with contextlib.suppress(OSError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # fields 3, 4, ...
+        return fields[22 - 3]
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        ps = subprocess.run(
+            ["ps", "-o", "lstart=", "-p", str(pid)],  # noqa: S607 - macOS has no /proc
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+        if ps.returncode == 0 and ps.stdout.strip():
+            return "lstart " + " ".join(ps.stdout.split())
+    return None
+
+
+def boot_id() -> str | None:
+    """This boot's id (Linux); start times in clock ticks only compare within one boot."""
+    with contextlib.suppress(OSError):
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    return None
+
+
+@dataclass(frozen=True)
+class PidRecord:
+    """What a PID file records about the process the sandbox started."""
+
+    pid: int
+    start_time: str
+    boot_id: str | None
+    port: int
+    project: str
+    argv: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": PID_FILE_FORMAT,
+                "pid": self.pid,
+                "startTime": self.start_time,
+                "bootId": self.boot_id,
+                "port": self.port,
+                "project": self.project,
+                "argv": list(self.argv),
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PidRecord | None:
+        """The record, or None for anything else (an older sandbox's bare pid included)."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("format") != PID_FILE_FORMAT:
+                return None
+            argv = data["argv"]
+            if not (isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv)):
+                return None
+            record = cls(
+                pid=data["pid"],
+                start_time=data["startTime"],
+                boot_id=data["bootId"],
+                port=data["port"],
+                project=data["project"],
+                argv=tuple(argv),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+        types_ok = (
+            type(record.pid) is int
+            and record.pid > 1
+            and isinstance(record.start_time, str)
+            and record.start_time
+            and (record.boot_id is None or isinstance(record.boot_id, str))
+            and type(record.port) is int
+            and isinstance(record.project, str)
+        )
+        return record if types_ok else None
+
+
+def _names_dir(argv: Sequence[str], directory: str) -> bool:
+    """True if an argument is ``directory``, a path inside it, or ``name=`` one of those."""
+    for arg in argv:
+        value = arg.split("=", 1)[1] if "=" in arg else arg
+        if value == directory or value.startswith(directory.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _record_problem(service: Service, record: PidRecord) -> str | None:
+    """Why the record does not describe this service of this project, or None if it does."""
+    project = str(service.project_dir)
+    if record.project != project:
+        return f"it was written for the project {record.project}, not {project}"
+    if record.port != service.port:
+        return f"it records port {record.port}, not {service.port}"
+    if service.module not in record.argv or str(service.port) not in record.argv:
+        return f"its command line is not {service.title} on port {service.port}"
+    if not _names_dir(record.argv, project):
+        return f"its command line does not name the project {project}"
+    return None
+
+
+def _process_problem(record: PidRecord) -> str | None:
+    """Why ``record.pid`` is not (any more) the process the record describes, or None if it is."""
+    if not _alive(record.pid):
+        return f"process {record.pid} no longer runs"
+    current_boot = boot_id()
+    if record.boot_id is not None and current_boot is not None and record.boot_id != current_boot:
+        return f"it was written before the last reboot (pid {record.pid} is another process now)"
+    started = start_time(record.pid)
+    if started is None:
+        return f"the start time of process {record.pid} cannot be read"
+    if started != record.start_time:
+        return f"process {record.pid} started at {started}, not {record.start_time}: another process reuses the pid"
+    command = _command_line(record.pid)
+    if command is None:
+        return f"the command line of process {record.pid} cannot be read"
+    if isinstance(command, str) and command != " ".join(record.argv):
+        return f"process {record.pid} runs another command: {command}"
+    if isinstance(command, list) and tuple(command) != record.argv:
+        return f"process {record.pid} runs another command: {' '.join(command)}"
+    return None
+
+
+def owned_process(service: Service, say: Callable[[str], None] | None = None) -> PidRecord | None:
+    """The record of the running process this sandbox started for ``service``, or None.
+
+    A PID file that does not match (stale, from an older sandbox, another project or port, or naming a
+    pid another process reuses by now) is reported through ``say`` (default: stderr) and removed; the
+    process it names is never signalled.
     """
     try:
-        pid = int(service.pid_file.read_text().strip())
-    except (OSError, ValueError):
+        text = service.pid_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return None
-    if not _alive(pid):
+    except OSError as error:
+        _report(say, f"{service.pid_file} cannot be read ({error.strerror}); nothing was signalled")
         return None
-    command = _command_line(pid)
-    return pid if command is None or service.module in command else None
+    record = PidRecord.from_json(text)
+    if record is None:
+        bare = text.strip()
+        detail = (
+            f" (it names pid {bare}; stop that process yourself if it is still yours)"
+            if bare.isdigit()
+            else ""
+        )
+        problem = f"it does not record which process the sandbox started{detail}"
+    else:
+        problem = _record_problem(service, record) or _process_problem(record)
+    if problem is None:
+        return record
+    service.pid_file.unlink(missing_ok=True)
+    _report(say, f"ignored and removed the PID file {service.pid_file}: {problem}; nothing was signalled")
+    return None
+
+
+def _report(say: Callable[[str], None] | None, message: str) -> None:
+    if say is not None:
+        say(message)
+    else:
+        print(f"sandbox: {message}", file=sys.stderr)
+
+
+def running_pid(service: Service, say: Callable[[str], None] | None = None) -> int | None:
+    """The PID of the service's process if it runs and is exactly the one this sandbox started.
+
+    A PID file left from before a reboot, or naming an unrelated process by now, is removed: that
+    process is neither reused nor ever signalled (see ``owned_process``).
+    """
+    record = owned_process(service, say)
+    return record.pid if record is not None else None
+
+
+def write_pid_file(service: Service, pid: int) -> PidRecord:
+    """Record the process just started for ``service`` (pid, start time, boot, port, project, argv)."""
+    started = start_time(pid)
+    if started is None:
+        raise SandboxError(
+            f"cannot read the start time of {service.title} (pid {pid}), so it could not be told apart "
+            "from a later process with the same pid"
+        )
+    record = PidRecord(pid, started, boot_id(), service.port, str(service.project_dir), tuple(service.argv))
+    service.work.mkdir(parents=True, exist_ok=True)
+    temporary = service.pid_file.with_name(service.pid_file.name + ".tmp")
+    temporary.write_text(record.to_json() + "\n", encoding="utf-8")
+    os.replace(temporary, service.pid_file)
+    return record
 
 
 def wait_until_ready(
@@ -378,12 +589,17 @@ def service_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in environ.items() if not k.upper().startswith(SERVICE_SCRUBBED_PREFIXES)}
 
 
-def start(service: Service, cwd: Path, env: Mapping[str, str] | None = None) -> Started:
+def start(
+    service: Service,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    say: Callable[[str], None] | None = None,
+) -> Started:
     """Reuse the running service, or start it in the background (it outlives the sandbox command).
 
-    ``env`` defaults to ``service_env(os.environ)``.
+    ``env`` defaults to ``service_env(os.environ)``; ``say`` reports an ignored PID file (default: stderr).
     """
-    pid = running_pid(service)
+    pid = running_pid(service, say)
     if pid is not None:
         return Started(pid, False, wait_until_ready(service, None))
     if answers(service):
@@ -402,33 +618,65 @@ def start(service: Service, cwd: Path, env: Mapping[str, str] | None = None) -> 
             stderr=subprocess.STDOUT,
             start_new_session=True,  # not stopped by Ctrl-C in this terminal; ./sandbox down stops it
         )
-    service.pid_file.write_text(f"{process.pid}\n")
     try:
+        write_pid_file(service, process.pid)
         seconds = wait_until_ready(service, process)
     except SandboxError:
-        stop(service)
+        _stop_child(process)
+        service.pid_file.unlink(missing_ok=True)
         raise
     return Started(process.pid, True, seconds)
 
 
-def stop(service: Service, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
-    """Stop the service if it runs (SIGTERM, then SIGKILL); True if it was running."""
-    pid = running_pid(service)
-    service.pid_file.unlink(missing_ok=True)
-    if pid is None:
-        return False
+def _stop_child(process: subprocess.Popen[bytes]) -> None:
+    """Stop a child just started in its own session: until it is reaped, its pid is still its own."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)  # start_new_session=True: it leads a group of its own
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(STOP_TIMEOUT_SECONDS)
+
+
+def _leads_own_group(pid: int) -> bool:
+    """True if ``pid`` leads its process group (the new session it was started in)."""
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return False
+
+
+def stop(
+    service: Service, timeout: float = STOP_TIMEOUT_SECONDS, say: Callable[[str], None] | None = None
+) -> bool:
+    """Stop the service if it runs (SIGTERM, then SIGKILL); True if it was running.
+
+    Signals only the process the PID file records while its pid, start time and command line still
+    match; its process group only if that process leads it (``start`` created the group). Anything
+    else is reported and its PID file removed, nothing signalled.
+    """
+    record = owned_process(service, say)
+    if record is None:
+        return False
+    pid = record.pid
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if _process_problem(record) is not None:  # checked again before every signal
+            break
         with contextlib.suppress(ProcessLookupError):
-            try:
-                os.killpg(pid, sig)  # its own session: the group is the service and its children
-            except PermissionError:
+            if _leads_own_group(pid):
+                os.killpg(pid, sig)  # the group start() created: the service and its children
+            else:
                 os.kill(pid, sig)
         deadline = time.monotonic() + timeout
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         if not _alive(pid):
-            return True
-    raise SandboxError(f"{service.title} (pid {pid}) did not stop")
+            break
+    else:
+        raise SandboxError(f"{service.title} (pid {pid}) did not stop")
+    service.pid_file.unlink(missing_ok=True)
+    return True
 
 
 # -- Pulumi ----------------------------------------------------------------------------------------
@@ -521,14 +769,77 @@ class Sandbox:
     environ: Mapping[str, str]
     say: Callable[[str], None] = print
 
+    def defaults(self) -> LocalStackConfig:
+        return parse_stack_config((self.layout.project / STACK_CONFIG).read_text(encoding="utf-8"))
+
     def config(self) -> tuple[LocalStackConfig, int, int]:
-        text = (self.layout.project / STACK_CONFIG).read_text(encoding="utf-8")
-        defaults = parse_stack_config(text)
+        """The stack file's settings and the ports asked for now (``SANDBOX_*_PORT`` or the defaults)."""
+        defaults = self.defaults()
         moto_port = port_from_env(MOTO_PORT_ENV, defaults.moto_port, self.environ)
         bitmovin_port = port_from_env(BITMOVIN_PORT_ENV, defaults.bitmovin_port, self.environ)
         if moto_port == bitmovin_port:
             raise SandboxError(f"{MOTO_PORT_ENV} and {BITMOVIN_PORT_ENV} must differ, both are {moto_port}")
         return defaults, moto_port, bitmovin_port
+
+    def recorded_ports(self) -> tuple[int, int] | None:
+        """The (moto, Bitmovin emulator) ports ``up`` recorded, or None if none are recorded."""
+        path = self.layout.ports_file
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            data = None
+        ports = (data.get("moto"), data.get("bitmovin")) if isinstance(data, dict) else (None, None)
+        if not all(type(port) is int and 1024 <= port <= 65535 for port in ports) or ports[0] == ports[1]:
+            raise SandboxError(
+                f"{path} does not hold the emulator ports `up` used (moto and bitmovin); restore it, or "
+                "delete it if no emulator of this sandbox runs and nothing is deployed"
+            )
+        return ports[0], ports[1]
+
+    def record_ports(self, moto_port: int, bitmovin_port: int) -> None:
+        path = self.layout.ports_file
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(
+            json.dumps({"moto": moto_port, "bitmovin": bitmovin_port}) + "\n", encoding="utf-8"
+        )
+        os.replace(temporary, path)
+
+    def up_config(self) -> tuple[LocalStackConfig, int, int]:
+        """The ports for ``up``: those asked for, which must be the recorded ones if any are recorded."""
+        defaults, moto_port, bitmovin_port = self.config()
+        recorded = self.recorded_ports()
+        if recorded is not None and recorded != (moto_port, bitmovin_port):
+            raise SandboxError(
+                f"the sandbox is up with moto on port {recorded[0]} and the Bitmovin emulator on port "
+                f"{recorded[1]} (recorded in {self.layout.ports_file}), and the `{STACK}` stack's state "
+                f"points at those; refusing to move them to {moto_port} and {bitmovin_port}: set "
+                f"{MOTO_PORT_ENV}={recorded[0]} {BITMOVIN_PORT_ENV}={recorded[1]}, or run ./sandbox down "
+                "first (it uses the recorded ports) and then ./sandbox up with the new ones"
+            )
+        return defaults, moto_port, bitmovin_port
+
+    def down_config(self) -> tuple[LocalStackConfig, int, int]:
+        """The ports for ``down``: the recorded ones (the endpoints the stack was created with), if any."""
+        recorded = self.recorded_ports()
+        if recorded is None:
+            return self.config()
+        defaults = self.defaults()
+        try:
+            asked: tuple[int, int] | None = (
+                port_from_env(MOTO_PORT_ENV, defaults.moto_port, self.environ),
+                port_from_env(BITMOVIN_PORT_ENV, defaults.bitmovin_port, self.environ),
+            )
+        except SandboxError:  # not used by down anyway
+            asked = None
+        if asked is not None and asked != recorded:
+            self.say(
+                f"Using the ports `up` recorded in {self.layout.ports_file} (moto {recorded[0]}, Bitmovin "
+                f"emulator {recorded[1]}), the endpoints the stack was created with, not {MOTO_PORT_ENV}/"
+                f"{BITMOVIN_PORT_ENV} ({asked[0]}, {asked[1]})."
+            )
+        return defaults, *recorded
 
     def config_file(self, defaults: LocalStackConfig, moto_port: int, bitmovin_port: int) -> Path | None:
         """None with the default ports; else a copy of the stack file with the ports moved."""
@@ -543,22 +854,34 @@ class Sandbox:
     ) -> tuple[Service, Service]:
         layout = self.layout
         return (
-            moto_service(layout.python, layout.work, moto_port),
+            moto_service(layout.python, layout.work, moto_port, layout.project),
             bitmovin_service(
-                layout.python, layout.work, bitmovin_port, defaults.api_key, layout.emulator_state
+                layout.python,
+                layout.work,
+                bitmovin_port,
+                defaults.api_key,
+                layout.emulator_state,
+                layout.project,
             ),
         )
 
-    def prepare(self) -> tuple[Pulumi, Service, Service]:
-        """Everything up to running emulators: CLI check first, then config, venv and the services."""
+    def prepare(
+        self, ports: Callable[[], tuple[LocalStackConfig, int, int]] | None = None
+    ) -> tuple[Pulumi, Service, Service]:
+        """Everything up to running emulators: CLI check first, then config, venv and the services.
+
+        ``ports`` picks the ports (default: ``up_config``, which records them for ``down``).
+        """
         binary = pulumi_binary(self.environ.get("PATH", os.defpath))
         if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 is on PATH
             raise SandboxError(
                 f"Python 3.11 or newer is needed, this is {sys.version.split()[0]} ({sys.executable})"
             )
-        defaults, moto_port, bitmovin_port = self.config()
+        defaults, moto_port, bitmovin_port = (ports or self.up_config)()
         self.layout.work.mkdir(exist_ok=True)
         self.layout.state.mkdir(exist_ok=True)
+        if ports is None:
+            self.record_ports(moto_port, bitmovin_port)
         ensure_venv(self.layout, self.say)
         pulumi = Pulumi(
             binary,
@@ -574,7 +897,7 @@ class Sandbox:
         env = service_env(self.environ)
         fresh = False
         for service in (moto, bitmovin):
-            started = start(service, self.layout.project, env)
+            started = start(service, self.layout.project, env, self.say)
             verb = f"started, answered after {started.seconds:.1f} s" if started.fresh else "already running"
             self.say(f"{service.title}: {service.url} ({verb}; pid {started.pid}, log {service.log_file})")
             fresh = fresh or (service is moto and started.fresh)
@@ -609,30 +932,36 @@ class Sandbox:
 
     def down(self) -> None:
         binary = pulumi_binary(self.environ.get("PATH", os.defpath))
-        defaults, moto_port, bitmovin_port = self.config()
+        defaults, moto_port, bitmovin_port = self.down_config()
         moto, bitmovin = self.services(defaults, moto_port, bitmovin_port)
         summary = None
         if self.layout.state.is_dir():
             pulumi = Pulumi(binary, self.layout, pulumi_env(self.layout, self.environ), None, self.say)
             summary = pulumi.stack_summary()
         if summary is not None and summary.get("resourceCount") != 0:
-            pulumi, moto, bitmovin = self.prepare()
+            # Destroy (and its refresh) use the provider settings the state recorded at `up`, so the
+            # emulators must answer on the ports recorded then: down_config, never the current ones.
+            pulumi, moto, bitmovin = self.prepare(lambda: (defaults, moto_port, bitmovin_port))
             moto_fresh = self.start_services(moto, bitmovin)
             refresh = ["--refresh"] if moto_fresh else []
             pulumi.run("destroy", "--stack", STACK, "--yes", *refresh, config=True)
             self.say("Destroyed the output and the role; the bucket was kept (retainBucketOnDestroy).")
         else:
             self.say(f"Nothing is deployed in the `{STACK}` stack.")
-        if stop(moto):
+        if stop(moto, say=self.say):
             self.say(f"Stopped {moto.title}: its in-memory state, the kept bucket included, is gone.")
-        if stop(bitmovin):
+        if stop(bitmovin, say=self.say):
             self.say(f"Stopped the {bitmovin.title}; its outputs stay in {self.layout.emulator_state}.")
+        self.layout.ports_file.unlink(missing_ok=True)  # nothing deployed, nothing running: ports are free
 
     def env(self) -> None:
         env = pulumi_env(self.layout, {})
         for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK"):
             self.say(f"export {name}={shlex.quote(env[name])}")
-        defaults, moto_port, bitmovin_port = self.config()
+        recorded = self.recorded_ports()
+        defaults, moto_port, bitmovin_port = (
+            self.config() if recorded is None else (self.defaults(), *recorded)
+        )
         if (moto_port, bitmovin_port) != (defaults.moto_port, defaults.bitmovin_port):
             self.say(
                 f"# moved ports: add --config-file {self.layout.rendered_config} to pulumi up/preview/destroy"

@@ -2,6 +2,8 @@
 
 Start, create, stop, start again on the same file, read: in-process and through ``python -m
 bitmovin_emulator``. Writes are atomic: a failed write leaves the previous file and no temporary file.
+Changes are transactional: a create or delete whose write fails answers 500 and is not served, neither
+before nor after a restart.
 """
 
 from __future__ import annotations
@@ -180,3 +182,122 @@ def test_without_state_file_nothing_is_written(tmp_path, monkeypatch):
     with EmulatorServer(api_keys={KEY}) as server:
         create(server.base_url)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- a change is served only once it is on disk ------------------------------------------------------
+
+
+def no_space(src: str, dst: str) -> None:
+    """``os.replace`` on a full disk: every state-file write fails at its last step."""
+    raise OSError(28, "No space left on device")
+
+
+def assert_500_envelope(response: requests.Response) -> None:
+    assert response.status_code == 500
+    body = response.json()
+    assert body["status"] == "ERROR"
+    assert body["data"]["code"] == 1004
+
+
+def assert_names_the_write(response: requests.Response, path: Path) -> None:
+    message = response.json()["data"]["developerMessage"]
+    assert str(path) in message
+    assert "No space left on device" in message
+    assert "nothing was changed" in message
+
+
+def test_a_create_whose_write_fails_answers_500_and_is_not_served_nor_restored(tmp_path, monkeypatch):
+    path = tmp_path / "emulator.json"
+    with EmulatorServer(api_keys={KEY}, state_file=path) as server:
+        kept = create(server.base_url, name="kept")
+        on_disk = path.read_text()
+        body = {"bucketName": "acme-analytics", "roleArn": ROLE, "name": "lost", "externalIdMode": "GLOBAL"}
+        with monkeypatch.context() as disk:
+            disk.setattr(os, "replace", no_space)
+            failed = call(server.base_url, "POST", json=body)
+        assert_500_envelope(failed)
+        listed = call(server.base_url, "GET").json()["data"]["result"]
+        assert [o["id"] for o in listed["items"]] == [kept["id"]]
+        assert listed["totalCount"] == 1
+        assert len(server.outputs) == 1
+        assert server.outputs.snapshot()["globalExternalIds"] == {}  # GLOBAL's new ID was not kept either
+        assert path.read_text() == on_disk
+        assert temporary_files(tmp_path) == []
+        assert_names_the_write(failed, path)
+
+    with EmulatorServer(api_keys={KEY}, state_file=path) as again:
+        listed = call(again.base_url, "GET").json()["data"]["result"]
+        assert [o["id"] for o in listed["items"]] == [kept["id"]]
+
+
+def test_a_delete_whose_write_fails_answers_500_and_the_output_stays_also_after_a_restart(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "emulator.json"
+    with EmulatorServer(api_keys={KEY}, state_file=path) as server:
+        output = create(server.base_url)
+        with monkeypatch.context() as disk:
+            disk.setattr(os, "replace", no_space)
+            failed = call(server.base_url, "DELETE", f"{COLLECTION}/{output['id']}")
+        assert_500_envelope(failed)
+        served = get(server.base_url, output["id"])
+        assert served.status_code == 200
+        assert served.json()["data"]["result"] == output
+        assert [o["id"] for o in call(server.base_url, "GET").json()["data"]["result"]["items"]] == [
+            output["id"]
+        ]
+        assert_names_the_write(failed, path)
+
+    with EmulatorServer(api_keys={KEY}, state_file=path) as again:
+        assert get(again.base_url, output["id"]).json()["data"]["result"] == output
+        # With a working disk the same delete goes through and stays done.
+        assert call(again.base_url, "DELETE", f"{COLLECTION}/{output['id']}").status_code == 200
+        assert get(again.base_url, output["id"]).status_code == 404
+    with EmulatorServer(api_keys={KEY}, state_file=path) as third:
+        assert get(third.base_url, output["id"]).status_code == 404
+
+
+def test_a_state_file_that_cannot_be_created_fails_every_change_and_serves_none(tmp_path):
+    blocker = tmp_path / "state"
+    path = blocker / "emulator.json"  # missing at start-up: the directory is made on the first write
+    with EmulatorServer(api_keys={KEY}, state_file=path) as server:
+        blocker.write_text("a regular file where the state directory should be\n")
+        body = {"bucketName": "acme-analytics", "roleArn": ROLE}
+        failed = call(server.base_url, "POST", json=body)
+        assert_500_envelope(failed)
+        assert call(server.base_url, "GET").json()["data"]["result"]["items"] == []
+        assert len(server.outputs) == 0
+        assert str(path) in failed.json()["data"]["developerMessage"]
+    assert blocker.read_text().startswith("a regular file")
+
+
+def test_the_store_changes_memory_only_after_the_write(tmp_path, monkeypatch):
+    """Without HTTP: create, delete, GLOBAL ID and clear each leave the store as it was when saving fails."""
+    from bitmovin_emulator.store import OutputStore
+
+    store = OutputStore(StateFile(tmp_path / "emulator.json"))
+    output = store.create({"bucketName": "b", "roleArn": ROLE}, "org")
+    before = store.snapshot()
+    saved: list[dict] = []
+
+    def failing_save(self, snapshot) -> None:
+        saved.append(json.loads(json.dumps(snapshot)))
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(StateFile, "save", failing_save)
+    for change in (
+        lambda: store.create({"bucketName": "c", "roleArn": ROLE, "externalIdMode": "GLOBAL"}, "org"),
+        lambda: store.delete(output["id"], "org"),
+        lambda: store.global_external_id("other-org"),
+        store.clear,
+    ):
+        with pytest.raises((OSError, StateFileError), match="Input/output error"):
+            change()
+        assert store.snapshot() == before
+    assert len(saved) == 4  # each change was attempted on disk, with the new state
+    assert len(saved[0]["outputs"]["org"]) == 2
+    assert saved[1]["outputs"] == {}
+    assert set(saved[2]["globalExternalIds"]) == {"other-org"}
+    assert saved[3] == {"outputs": {}, "globalExternalIds": {}}
+    assert store.delete("no-such-id", "org") is None  # nothing to change: nothing written
+    assert len(saved) == 4

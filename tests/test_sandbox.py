@@ -2,6 +2,10 @@
 
 - Without ``pulumi`` on PATH it stops at once with one line, before creating anything.
 - Its two emulators start in the background, answer, persist (the Bitmovin emulator) and stop.
+- It signals only the processes it started (pid, start time, port, project and command line as its PID
+  file records them): never another checkout's emulators, never a pid reused by another process, and
+  never a process group it did not create.
+- After ``up``, moved ports are refused by ``up`` and ignored by ``down``, which uses the recorded ones.
 - ``up``/``down`` run end to end against a stand-in ``pulumi`` that records every call and does over
   HTTP what the program would do: the exact commands, the environment (file backend and passphrase
   in the project, no AWS or Bitmovin variables of the shell), reuse of running emulators, the refresh
@@ -15,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -176,6 +181,184 @@ def test_a_stale_pid_file_naming_another_process_is_ignored_and_never_signalled(
     assert not service.pid_file.exists()
 
 
+# -- only what the sandbox started is ever signalled -------------------------------------------------
+
+# A stand-in emulator: answers every GET with 200 (so `start` sees it ready) on the port its argv names.
+FAKE_EMULATOR = (
+    "import http.server, sys\n"
+    "port = int(sys.argv[sys.argv.index('--port') + 1])\n"
+    "class Ok(http.server.BaseHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()\n"
+    "    def log_message(self, *args):\n"
+    "        pass\n"
+    "http.server.HTTPServer(('127.0.0.1', port), Ok).serve_forever()\n"
+)
+
+
+def fake_service(project: Path, name: str, module: str, port: int):
+    """A service of ``project`` whose command line names the module, the port and the project."""
+    return sandbox.Service(
+        name=name,
+        title=f"fake {name}",
+        argv=(
+            sys.executable,
+            "-c",
+            FAKE_EMULATOR,
+            "-m",
+            module,
+            "--port",
+            str(port),
+            "--project",
+            str(project),
+        ),
+        port=port,
+        ready_path="/",
+        port_env="SANDBOX_TEST_PORT",
+        work=project / ".sandbox",
+    )
+
+
+@pytest.fixture
+def fakes():
+    """Starts fake emulators through ``sandbox.start``; kills every one still running afterwards."""
+    started: list[int] = []
+
+    def start(service) -> int:
+        pid = sandbox.start(service, PROJECT_DIR).pid
+        started.append(pid)
+        return pid
+
+    yield start
+    for pid in started:
+        try:  # only an unreaped child of this process: its pid cannot belong to anyone else yet
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                continue
+        except ChildProcessError:
+            continue
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid``, a child of this process, runs (reaps it once it has exited)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
+
+
+def checkout(root: Path) -> Path:
+    """A project directory with the two files ``./sandbox down`` reads before it starts anything."""
+    root.mkdir(parents=True)
+    for name in ("Pulumi.yaml", "Pulumi.local.yaml"):
+        shutil.copy2(PROJECT_DIR / name, root / name)
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pulumi").write_text("#!/bin/sh\nexit 3\n")  # never run: nothing is deployed
+    (bin_dir / "pulumi").chmod(0o755)
+    return root
+
+
+def test_down_in_one_checkout_never_signals_the_emulators_of_another(tmp_path, fakes):
+    mine, theirs = checkout(tmp_path / "mine"), checkout(tmp_path / "theirs")
+    my_moto = fake_service(mine, "moto", "moto.server", free_port())
+    my_bitmovin_port = free_port()
+    their_bitmovin = fake_service(theirs, "bitmovin-emulator", "bitmovin_emulator", free_port())
+    my_pid = fakes(my_moto)
+    their_pid = fakes(their_bitmovin)
+    # My PID file of the Bitmovin emulator names theirs, e.g. a .sandbox/ copied from their checkout.
+    (mine / ".sandbox" / "bitmovin-emulator.pid").write_bytes(their_bitmovin.pid_file.read_bytes())
+    their_pid_file = their_bitmovin.pid_file.read_bytes()
+
+    said: list[str] = []
+    environ = {
+        "PATH": str(mine / "bin"),
+        "SANDBOX_MOTO_PORT": str(my_moto.port),
+        "SANDBOX_BITMOVIN_PORT": str(my_bitmovin_port),
+    }
+    sandbox.Sandbox(sandbox.Layout(mine), environ, said.append).down()
+
+    assert alive(their_pid)
+    assert sandbox.answers(their_bitmovin)
+    assert their_bitmovin.pid_file.read_bytes() == their_pid_file
+    assert sandbox.running_pid(their_bitmovin) == their_pid  # theirs still recognises it
+    assert not alive(my_pid)  # mine was stopped
+    assert not (mine / ".sandbox" / "bitmovin-emulator.pid").exists()
+    assert not my_moto.pid_file.exists()
+    ignored = [line for line in said if "ignored and removed the PID file" in line]
+    assert len(ignored) == 1, said
+    assert f"written for the project {theirs.resolve()}" in ignored[0]
+    assert "nothing was signalled" in ignored[0]
+    assert any(line.startswith("Stopped moto") for line in said), said
+
+
+def test_a_pid_file_without_start_time_is_never_acted_on_even_if_the_command_line_matches(
+    tmp_path, fakes, capsys
+):
+    """An older sandbox's bare pid, naming a process whose command line has the module and the port."""
+    theirs = fake_service(tmp_path / "theirs", "bitmovin-emulator", "bitmovin_emulator", free_port())
+    their_pid = fakes(theirs)
+    mine = fake_service(tmp_path / "mine", "bitmovin-emulator", "bitmovin_emulator", theirs.port)
+    mine.work.mkdir(parents=True)
+    mine.pid_file.write_text(f"{their_pid}\n")
+    capsys.readouterr()
+
+    assert sandbox.stop(mine) is False
+
+    assert alive(their_pid)
+    assert not mine.pid_file.exists()
+    said = capsys.readouterr().err.splitlines()  # reported on stderr when no `say` is given
+    assert len(said) == 1
+    assert said[0].startswith("sandbox: ignored and removed the PID file")
+    assert f"it names pid {their_pid}" in said[0]
+    assert "nothing was signalled" in said[0]
+
+
+def test_a_reused_pid_with_the_same_command_line_but_another_start_time_is_not_signalled(tmp_path, fakes):
+    service = fake_service(tmp_path / "project", "moto", "moto.server", free_port())
+    pid = fakes(service)
+    record = json.loads(service.pid_file.read_text())
+    assert record["pid"] == pid
+    assert record["port"] == service.port
+    assert record["project"] == str((tmp_path / "project").resolve())
+    assert record["argv"] == list(service.argv)
+    assert record["startTime"] == Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    # The record is of an earlier process that had this pid; the one running now started later.
+    record["startTime"] = str(int(record["startTime"]) - 1)
+    service.pid_file.write_text(json.dumps(record))
+    said: list[str] = []
+
+    assert sandbox.running_pid(service, said.append) is None
+    assert sandbox.stop(service, say=said.append) is False
+
+    assert alive(pid)
+    assert sandbox.answers(service)
+    assert not service.pid_file.exists()
+    assert "another process reuses the pid" in said[0]
+
+
+def test_stop_signals_only_the_recorded_process_when_it_does_not_lead_its_group(tmp_path):
+    """A recorded process that is not a group leader (not started by ``start``) gets os.kill, not killpg."""
+    service = fake_service(tmp_path / "project", "moto", "moto.server", free_port())
+    neighbour = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # same group
+    process = subprocess.Popen(list(service.argv))  # in this test's process group, not its own
+    try:
+        sandbox.write_pid_file(service, process.pid)
+        sandbox.wait_until_ready(service, process, timeout=30)
+        assert os.getpgid(process.pid) == os.getpgid(0) != process.pid
+
+        assert sandbox.stop(service) is True
+
+        assert process.poll() is not None  # gone (stop reaped its child already)
+        assert neighbour.poll() is None  # this test's group (pytest included) was not signalled
+    finally:
+        for child in (process, neighbour):
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+
+
 def test_a_port_answered_by_another_program_is_refused_with_the_variable_to_change(tmp_path):
     with EmulatorServer() as foreign:  # answers the readiness request, but was not started by the sandbox
         port = foreign.port
@@ -293,9 +476,10 @@ elif args[0] == "up":
         status, body = call("POST", api + "/analytics/outputs/s3-role-based", key,
                             {{"bucketName": "b", "roleArn": "arn:aws:iam::123456789012:role/r"}})
         record["create"] = status
-        world["stack"] = {{"resources": 8, "outputs": {{"outputId": body["data"]["result"]["id"]}}}}
-elif args[0] == "destroy":
+        world["stack"] = {{"resources": 8, "outputs": {{"outputId": body["data"]["result"]["id"]}}, "api": api}}
+elif args[0] == "destroy":  # like Pulumi: the provider settings the state recorded, not the stack file
     moto, api, key = stack_config()
+    record["config_api"], api = api, world["stack"].get("api", api)
     record["delete"] = call("DELETE", api + "/analytics/outputs/s3-role-based/" + world["stack"]["outputs"]["outputId"], key)[0]
     world["stack"] = {{"resources": 0, "outputs": {{}}}}
 elif args[:2] == ["stack", "output"]:
@@ -446,3 +630,57 @@ def test_up_and_down_end_to_end(sandbox_project):
     assert again.returncode == 0, again.stderr
     assert [r["args"] for r in calls(log)] == [["stack", "ls", "--json"]]
     assert "Nothing is deployed" in again.stdout
+
+
+def test_moved_ports_after_up_are_refused_by_up_and_down_uses_the_recorded_ones(sandbox_project, request):
+    project, env, log, (moto, listed) = sandbox_project
+    key, work = sandbox.EMULATOR_API_KEY, project / ".sandbox"
+    bitmovin = sandbox.bitmovin_service(PYTHON, work, listed.port, key, work / "bitmovin-emulator.json")
+    rendered = project / ".sandbox" / "Pulumi.local.yaml"
+    first = run_sandbox(project, env, "up")
+    assert first.returncode == 0, first.stderr
+    calls(log)
+    moved = {**env, "SANDBOX_MOTO_PORT": str(free_port()), "SANDBOX_BITMOVIN_PORT": str(free_port())}
+    elsewhere = [
+        sandbox.moto_service(PYTHON, project / ".sandbox", int(moved["SANDBOX_MOTO_PORT"])),
+        sandbox.bitmovin_service(
+            PYTHON, project / ".sandbox", int(moved["SANDBOX_BITMOVIN_PORT"]), key, Path("e")
+        ),
+    ]
+    for service in elsewhere:  # whatever happens, leave no emulator behind on the new ports either
+        request.addfinalizer(lambda service=service: sandbox.stop(service))
+
+    # up with other ports: refused, nothing run, the emulators keep their ports.
+    refused = run_sandbox(project, moved, "up")
+    assert refused.returncode == 1
+    assert f"the sandbox is up with moto on port {moto.port}" in refused.stderr
+    assert f"SANDBOX_MOTO_PORT={moto.port} SANDBOX_BITMOVIN_PORT={bitmovin.port}" in refused.stderr
+    assert "./sandbox down" in refused.stderr
+    assert calls(log) == []
+    assert sandbox.answers(moto)
+    assert sandbox.answers(bitmovin)
+    assert json.loads((project / ".sandbox" / "ports.json").read_text()) == {
+        "moto": moto.port,
+        "bitmovin": bitmovin.port,
+    }
+
+    # down with other ports: destroys against the recorded ones, then stops those emulators.
+    down = run_sandbox(project, moved, "down")
+    assert down.returncode == 0, down.stderr
+    assert "Using the ports `up` recorded" in down.stdout
+    destroy = next(r for r in calls(log) if r["args"][0] == "destroy")
+    assert destroy["args"] == ["destroy", "--stack", "local", "--yes", "--config-file", str(rendered)]
+    assert destroy["config_api"] == bitmovin.url + "/v1"  # the file passed names the recorded port
+    assert destroy["delete"] == 200  # the emulator the state points at answered
+    assert yaml.safe_load(rendered.read_text())["config"]["aws:endpoints"][0]["s3"] == moto.url
+    for service in (moto, bitmovin, *elsewhere):
+        assert not sandbox.answers(service)
+        assert sandbox.running_pid(service) is None
+    assert not (project / ".sandbox" / "ports.json").exists()
+
+    # With nothing deployed and nothing running, up may use the new ports.
+    again = run_sandbox(project, moved, "up")
+    assert again.returncode == 0, again.stderr
+    assert all(sandbox.answers(service) for service in elsewhere)
+    assert run_sandbox(project, moved, "down").returncode == 0
+    assert not any(sandbox.answers(service) for service in elsewhere)
