@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -22,26 +21,33 @@ EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"  # a CUSTOM external ID (st
 
 
 class RecordingClock:
-    """A ``providers.http_policy.Clock`` that records each pause instead of sleeping.
+    """A ``providers.http_policy.Clock`` that records each pause instead of sleeping: fully virtual.
 
-    ``monotonic()`` is real time plus every recorded pause, so retry budgets and settle deadlines see
-    the pauses as passed, and real time spent on requests still counts. ``on_sleep`` (optional) runs
-    after each recorded pause: a test about a late server uses it to let that server act first.
+    ``monotonic()`` starts at 0 and advances only by the recorded pauses and by :meth:`advance`, never
+    with real time, so retry budgets and settle deadlines see exactly the pauses the client decided on,
+    however slowly the machine runs. What is real stays real: the socket timeouts of the HTTP client
+    (urllib3) and an emulator's delays; a test that measures those reads ``time.monotonic()`` itself.
+    ``on_sleep`` (optional) runs after each recorded pause: a test about a late server uses it to let
+    that server act first, as it would during a real pause.
     """
 
     def __init__(self) -> None:
         self.sleeps: list[float] = []
         self.on_sleep: Callable[[float], object] | None = None
-        self._skipped = 0.0
+        self._now = 0.0
 
     def monotonic(self) -> float:
-        return time.monotonic() + self._skipped
+        return self._now
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        self._skipped += seconds
+        self._now += seconds
         if self.on_sleep is not None:
             self.on_sleep(seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass without a pause of the client (time spent elsewhere)."""
+        self._now += seconds
 
 
 @contextmanager

@@ -83,7 +83,7 @@ def test_reads_the_named_export_stack_and_requires_the_outputs_it_uses():
 def test_crawler_covers_exactly_the_export_prefix():
     run = default_run()
     crawler = run.one(CRAWLER)["inputs"]
-    assert crawler["s3Targets"] == [{"path": f"s3://{BUCKET}/analytics/"}]
+    assert crawler["s3Targets"] == [{"path": f"s3://{BUCKET}/analytics/", "exclusions": ["verify/**"]}]
     assert crawler["databaseName"] == "bitmovin_analytics_acme_prod"
     assert crawler["role"] == run.stack_outputs["crawlerRoleArn"]
     assert crawler["schedule"] == "cron(15 3 * * ? *)"
@@ -95,6 +95,40 @@ def test_crawler_covers_exactly_the_export_prefix():
         "crawlerRoleArn": f"arn:aws:iam::{MOCK_ACCOUNT}:role/crawler-abc",
         "exportLocation": f"s3://{BUCKET}/analytics/",
     }
+
+
+@pytest.mark.parametrize("prefix", ["analytics/", ""])
+def test_the_crawler_skips_the_test_exports_of_verify(prefix):
+    """`python -m verify --export` writes real export files; they must not become tables. (Glue
+    patterns are globs where `**` crosses folders; fnmatch's `*` does too, so it judges them alike.)"""
+    from datetime import UTC, datetime
+    from fnmatch import fnmatchcase
+
+    from verify.export_check import VERIFY_FOLDER, ExportProof, ExportSettings
+    from verify.stack import deployment_from
+
+    outputs = {**OUTPUTS, "exportPrefix": prefix}
+    run = default_run() if prefix == "analytics/" else run_consumer(CONFIG, outputs)
+    (target,) = run.one(CRAWLER)["inputs"]["s3Targets"]
+    # The path verify creates its export task with, as it builds it.
+    sent = []
+
+    class Tasks:
+        def create(self, request):
+            sent.append(request.output_path)
+            raise ValueError("stop here")
+
+    d = deployment_from(outputs, {}, stack="acme-prod", project="bitmovin-analytics-export")
+    now = datetime(2026, 3, 1, 12, 34, 56, tzinfo=UTC)
+    ExportProof(Tasks(), None, d, ExportSettings("license"), lambda: None, now=lambda: now).run()
+    (path,) = sent
+    assert path.startswith(prefix + VERIFY_FOLDER)
+    key = f"{path}2026-03-01-10-00.csv"
+    assert f"s3://{BUCKET}/{key}".startswith(target["path"])  # inside what the crawler reads ...
+    relative = key.removeprefix(prefix)
+    assert any(fnmatchcase(relative, pattern) for pattern in target["exclusions"])  # ... but excluded
+    assert not any(fnmatchcase("2026-03-01-10-00.csv", p) for p in target["exclusions"])  # real exports stay
+    assert not any(fnmatchcase("verifying/2026.csv", p) for p in target["exclusions"])
 
 
 def test_everything_is_created_in_the_export_buckets_region():
@@ -140,7 +174,9 @@ def test_secret_outputs_of_the_export_stay_out_of_the_consumer():
 def test_whole_bucket_exports_read_the_whole_bucket_only():
     run = run_consumer(CONFIG, {**OUTPUTS, "exportPrefix": ""})
     assert run.error is None, run.stderr
-    assert run.one(CRAWLER)["inputs"]["s3Targets"] == [{"path": f"s3://{BUCKET}/"}]
+    assert run.one(CRAWLER)["inputs"]["s3Targets"] == [
+        {"path": f"s3://{BUCKET}/", "exclusions": ["verify/**"]}
+    ]
     policy = json.loads(run.one(ROLE_POLICY)["inputs"]["policy"])
     listing = next(s for s in policy["Statement"] if s["Action"] == "s3:ListBucket")
     assert "Condition" not in listing

@@ -5,8 +5,9 @@ emulator and injects the named faults of ``devsupport.fault_scenarios`` (or the 
 ``delay``, ``drop_connection`` directly); the emulator's request log is the witness of what was sent.
 The provider pauses on a ``RecordingClock``: every pause it decides on (backoff, ``Retry-After``,
 ``X-RateLimit-Reset``, the settle loop) is recorded and skipped, and elapsed times are read on that
-clock (real time plus the skipped pauses). Only the server stalls that make a socket read time out are
-real. Backoff is made tiny (the provider has no config key for it). ``bitmovin:createSettleSeconds``
+clock, which is fully virtual: it advances by the recorded pauses only, so a loaded machine cannot change
+what the provider decides. Only the server stalls that make a socket read time out are real, and the
+tests about them measure real time as well (``Outcome.real_seconds``). Backoff is made tiny (the provider has no config key for it). ``bitmovin:createSettleSeconds``
 (how long the provider keeps looking for the output of a create whose outcome was lost) is 0 unless a
 test needs it.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -52,6 +54,20 @@ CREATE_FAULTS = create_faults(SLOW)
 
 
 # -- fixtures and helpers ----------------------------------------------------------------------
+
+
+def test_the_test_clock_is_virtual():
+    """It advances only by recorded pauses and advance(): real time passing changes nothing."""
+    clock = RecordingClock()
+    seen: list[float] = []
+    clock.on_sleep = seen.append
+    assert clock.monotonic() == 0.0
+    time.sleep(0.01)
+    assert clock.monotonic() == 0.0
+    clock.sleep(1.5)
+    clock.advance(2.0)
+    assert clock.monotonic() == 3.5
+    assert clock.sleeps == seen == [1.5]  # advance() is not a pause of the client
 
 
 @pytest.fixture
@@ -129,16 +145,23 @@ def assert_secret_free(error: BaseException) -> None:
 class Outcome:
     value: Any
     error: Exception | None
-    elapsed: float  # on the test clock: real time plus the recorded pauses
+    elapsed: float  # on the test clock: the recorded pauses (virtual time)
     sleeps: list[float]  # the pauses the provider decided on, in order
+    real_seconds: float  # wall time: socket timeouts and server stalls are real
 
 
 def attempt(clock: RecordingClock, call: Callable[[], Any]) -> Outcome:
     """Run one provider call; whatever it returns or raises must not contain the key."""
-    start, first_sleep = clock.monotonic(), len(clock.sleeps)
+    start, first_sleep, real_start = clock.monotonic(), len(clock.sleeps), time.monotonic()
 
     def outcome(value: Any, error: Exception | None) -> Outcome:
-        return Outcome(value, error, clock.monotonic() - start, clock.sleeps[first_sleep:])
+        return Outcome(
+            value,
+            error,
+            clock.monotonic() - start,
+            clock.sleeps[first_sleep:],
+            time.monotonic() - real_start,
+        )
 
     try:
         value = call()
@@ -281,11 +304,12 @@ def test_read_timeout_is_configurable(emulator, clock, read_timeout, times_out):
         assert isinstance(outcome.error, BitmovinApiError)
         assert "timed out" in str(outcome.error)
         assert f"read timeout={read_timeout}" in str(outcome.error)
-        assert outcome.elapsed < SLOW
+        assert outcome.real_seconds < SLOW
     else:
         assert outcome.error is None
         assert outcome.value.id == existing["id"]
-        assert outcome.elapsed >= SLOW
+        assert outcome.real_seconds >= SLOW
+    assert outcome.elapsed == 0  # no pause: maxRetries 0
 
 
 def test_a_get_that_times_out_is_reported_as_a_timeout(emulator, clock):
@@ -342,7 +366,8 @@ def test_a_create_the_server_handles_after_the_client_gave_up_is_adopted_within_
 ):
     # The POST is held SLOW s before it is processed; the client gives up after READ_TIMEOUT s and
     # keeps looking for createSettleSeconds, long enough to see the late output and adopt it. Its
-    # first pause lasts (really) until the late server acted, as a real pause of that length would.
+    # first pause lasts (really) until the late server acted, as a real pause of that length would;
+    # the test clock itself only counts the pause.
     provider = configured(emulator, createSettleSeconds=str(SLOW + 1.5))
     name = f"rel-{uuid.uuid4().hex[:10]}"
     inputs = checked(provider, name=name)
@@ -354,7 +379,9 @@ def test_a_create_the_server_handles_after_the_client_gave_up_is_adopted_within_
     assert outcome.error is None, outcome.error
     assert [output["id"] for output in marked(emulator, name)] == [outcome.value.id]
     assert emulator.requests.count(route="create") == 1
-    assert outcome.elapsed >= SLOW - 0.1
+    assert outcome.real_seconds >= SLOW - 0.1  # the server really held the POST that long
+    assert outcome.sleeps in ([], [0.25])  # found after the first pause (or at once on a starved machine)
+    assert outcome.elapsed == sum(outcome.sleeps)
 
 
 def test_a_create_the_server_handles_after_the_settle_time_is_named_by_its_token(emulator, clock):
@@ -385,13 +412,15 @@ def test_a_lost_create_is_looked_for_until_the_settle_time_with_growing_pauses(e
     provider = configured(emulator, createSettleSeconds="2")
     inputs = checked(provider, name=f"rel-{uuid.uuid4().hex[:10]}")
     CREATE_FAULTS["503-before"].arm(emulator, "create")
+    # Every look takes real time, as on a loaded machine: the settle loop counts only its own pauses.
+    emulator.delay("list", 0.1, times=None)
 
     outcome = attempt(clock, lambda: provider.create(inputs))
 
     assert isinstance(outcome.error, CreateFailedError)
     assert "within 2 s" in str(outcome.error)
-    assert outcome.sleeps[:3] == [0.25, 0.5, 1.0]
-    assert 1.9 <= sum(outcome.sleeps) <= 2.0  # the last pause ends at the settle deadline
+    assert outcome.sleeps == [0.25, 0.5, 1.0, 0.25]  # the last pause ends at the settle deadline
+    assert outcome.elapsed == 2.0
     # One look before the POST, one right after it, and one after every pause.
     assert emulator.requests.count(route="list") == len(outcome.sleeps) + 2
 

@@ -107,7 +107,15 @@ def test_write_policy_for_another_prefix_and_extra_policies(moto, accounts, emul
     deployment = deploy(moto, emulator, accounts, tls_only=True, write_prefix="elsewhere/")
     _, checks = inspect(moto, deployment, accounts.admin)
     assert checks["aws.write_policy"].status is Status.FAIL
-    assert "no inline policy equals write_policy" in checks["aws.write_policy"].detail
+    bucket = f"arn:aws:s3:::{deployment.bucket}"
+    assert checks["aws.write_policy"].detail == (
+        f"no inline policy is the program's write policy for s3://{deployment.bucket}/analytics/; "
+        "bitmovin-analytics-export-write differs: "
+        'statement ListExportPrefix: Condition {"StringLike":{"s3:prefix":["elsewhere/*"]}}, '
+        'expected {"StringLike":{"s3:prefix":["analytics/*"]}} | '
+        f"statement WriteExports: missing resources {bucket}/analytics/*; extra resources {bucket}/elsewhere/* | "
+        f"statement SetCannedExportAcl: missing resources {bucket}/analytics/*; extra resources {bucket}/elsewhere/*"
+    )
     iam = moto.client("iam", accounts.admin)
     iam.put_role_policy(  # back to the program's policy: only the attached extra remains wrong
         RoleName=deployment.role_name,
@@ -133,6 +141,37 @@ def _program_write_policy(deployment):
     from analytics_export.policies import write_policy
 
     return json.dumps(write_policy("aws", deployment.bucket, deployment.prefix))
+
+
+def test_a_hand_made_write_policy_is_compared_statement_by_statement(moto, accounts, emulator):
+    from analytics_export.policies import write_policy
+
+    deployment = deploy(moto, emulator, accounts, tls_only=True)
+    bucket = f"arn:aws:s3:::{deployment.bucket}"
+    hand_made = write_policy("aws", deployment.bucket, deployment.prefix)
+    hand_made["Statement"] = [s for s in hand_made["Statement"] if s["Sid"] != "SetCannedExportAcl"]
+    hand_made["Statement"][0] = {"Effect": "Allow", "Action": ["s3:GetBucketLocation"], "Resource": bucket}
+    hand_made["Statement"][2]["Action"] = ["s3:PutObject", "s3:GetObject"]
+    hand_made["Statement"].append({"Sid": "Mine", "Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    iam = moto.client("iam", accounts.admin)
+    iam.delete_role_policy(RoleName=deployment.role_name, PolicyName="bitmovin-analytics-export-write")
+    iam.put_role_policy(
+        RoleName=deployment.role_name, PolicyName="handmade", PolicyDocument=json.dumps(hand_made)
+    )
+    _, checks = inspect(moto, deployment, accounts.admin)
+    detail = checks["aws.write_policy"].detail
+    assert checks["aws.write_policy"].status is Status.FAIL
+    assert detail == (
+        f"no inline policy is the program's write policy for s3://{deployment.bucket}/analytics/; "
+        "handmade differs: statement WriteExports: extra actions s3:GetObject | "
+        "statement SetCannedExportAcl missing (expected Allow s3:PutObjectAcl on "
+        f"{bucket}/analytics/* if "
+        '{"Null":{"s3:x-amz-grant-full-control":"true","s3:x-amz-grant-read":"true",'
+        '"s3:x-amz-grant-read-acp":"true","s3:x-amz-grant-write":"true","s3:x-amz-grant-write-acp":"true"},'
+        '"StringEquals":{"s3:x-amz-acl":["private","bucket-owner-full-control"]}}) | '
+        "extra statement Mine: Allow s3:* on *"
+    )
+    assert "write_policy(" not in detail + checks["aws.write_policy"].fix  # no Python names
 
 
 def test_bucket_drift_is_reported_per_setting(moto, accounts, emulator):

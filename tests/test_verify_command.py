@@ -231,7 +231,7 @@ def test_retries_are_bounded(moto, emulator, loop, tmp_path):
     # t=0 create, t=20 ERROR; backoff 15 s; t=35 create, t=55 ERROR; 55 + 30 > 60: give up.
     assert emulator.requests.count("export_create") == 2
     assert "ended in ERROR after 2 attempts: likely cause: the role is not assumable yet" in out
-    assert "wait a minute and run `python -m verify --export` again" in out
+    assert "wait a minute and run `venv/bin/python -m verify --export` again" in out
 
 
 def test_export_timeout(moto, emulator, loop, tmp_path):
@@ -302,10 +302,10 @@ def test_unusable_outputs_exit_2(moto, emulator, loop, tmp_path):
 class FakeWorkspace:
     """Answers like ``LocalWorkspace`` (``OutputValue``/``ConfigValue`` objects with ``.value``)."""
 
-    def __init__(self, outputs, config):
+    def __init__(self, outputs, config, secret=()):
         from pulumi.automation import ConfigValue, OutputValue
 
-        self._outputs = {k: OutputValue(v, False) for k, v in outputs.items()}
+        self._outputs = {k: OutputValue(v, k in secret) for k, v in outputs.items()}
         self._config = {k: ConfigValue(v) for k, v in config.items()}
         self.asked: list[str] = []
 
@@ -379,3 +379,213 @@ def test_python_dash_m_verify_in_a_subprocess(moto, emulator, loop, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["counts"]["fail"] == 0
     assert_secrets_hidden(result.stdout, result.stderr)
+
+
+# -- secret outputs ----------------------------------------------------------------------------------
+
+CUSTOM_ID = "acme-custom-external-id-SECRET-5d4c"
+
+
+def custom_deploy(moto, emulator, accounts, **kwargs):
+    """A CUSTOM mode stack: the external ID chosen with `pulumi config set --secret externalId`."""
+
+    def create_output(fields, org_id):
+        return emulator.outputs.create(
+            {**fields, "externalIdMode": "CUSTOM", "externalId": CUSTOM_ID}, org_id
+        )
+
+    return deploy(moto, emulator, accounts, tls_only=True, create_output=create_output, **kwargs)
+
+
+def run_stack(moto, emulator, loop, deployment, *args, secret=("externalId",)):
+    accounts, clock = loop
+    outputs = {**deployment.stack_outputs(), "externalIdMode": "CUSTOM"}
+    workspace = FakeWorkspace(
+        outputs, {"bitmovin:apiKey": API_KEY, "bitmovin:apiUrl": emulator.base_url}, secret=secret
+    )
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(
+        ["--stack", "acme-prod", "--aws-endpoint-url", moto.url, *args],
+        environ={},
+        stdout=stdout,
+        stderr=stderr,
+        aws_session=AdminSession(accounts),
+        clock=clock,
+        sleep=clock.sleep,
+        now=lambda: NOW,
+        workspace=workspace,
+    )
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def test_a_secret_external_id_is_never_printed_unless_show_secrets(moto, emulator, loop, tmp_path):
+    deployment = custom_deploy(moto, emulator, loop[0])
+    assert deployment.external_id == CUSTOM_ID
+    code, out, err = run_stack(moto, emulator, loop, deployment)
+    assert code == 0, out  # compared with the real value: output, stack and trust policy agree
+    assert CUSTOM_ID not in out + err
+    assert "✓ external ID: output, stack and trust policy agree: [secret]" in out
+    assert "StringEquals sts:ExternalId = [secret]" in out
+    code, out, err = run_stack(moto, emulator, loop, deployment, "--json")
+    assert code == 0
+    assert CUSTOM_ID not in out + err
+    assert "[secret]" in json.loads(out)["checks"][2]["detail"]
+    code, out, _ = run_stack(moto, emulator, loop, deployment, "--show-secrets")
+    assert code == 0
+    assert f"✓ external ID: output, stack and trust policy agree: {CUSTOM_ID}" in out
+    code, out, _ = run_stack(moto, emulator, loop, deployment, "--json", "--show-secrets")
+    assert CUSTOM_ID in json.loads(out)["checks"][2]["detail"]
+    # A plain (not secret) external ID is shown as before.
+    _, out, _ = run_stack(moto, emulator, loop, deployment, secret=())
+    assert CUSTOM_ID in out
+
+
+def test_a_secret_external_id_stays_masked_when_the_checks_fail(moto, emulator, loop, tmp_path):
+    deployment = custom_deploy(moto, emulator, loop[0], trusted_external_id=OTHER_EXTERNAL_ID)
+    for extra in ((), ("--json",)):
+        code, out, err = run_stack(moto, emulator, loop, deployment, *export_args(*extra))
+        assert code == 1
+        for value in (CUSTOM_ID, OTHER_EXTERNAL_ID):  # the trust policy's other ID is masked too
+            assert value not in out + err
+    assert "the trust policy requires sts:ExternalId [secret]" in out
+    assert "it requires sts:ExternalId [secret: not the stack's externalId]" in out
+    _, out, _ = run_stack(moto, emulator, loop, deployment, "--show-secrets")
+    assert CUSTOM_ID in out
+    assert OTHER_EXTERNAL_ID in out
+
+
+def test_outputs_file_external_id_is_masked_when_the_config_file_holds_it_secure(
+    moto, emulator, loop, tmp_path
+):
+    deployment = custom_deploy(moto, emulator, loop[0])
+    config = tmp_path / "Pulumi.acme-prod.yaml"
+    config.write_text("config:\n  bitmovin-analytics-export:externalId:\n    secure: v1:AAAA\n")
+    for extra in ((), ("--json",)):
+        code, out, err = run(moto, emulator, loop, deployment, tmp_path, "--config-file", str(config), *extra)
+        assert code == 0, out
+        assert CUSTOM_ID not in out + err
+        assert "[secret]" in out
+    code, out, _ = run(
+        moto, emulator, loop, deployment, tmp_path, "--config-file", str(config), "--show-secrets"
+    )
+    assert CUSTOM_ID in out
+
+
+# -- untrusted outputs: validated before any request ---------------------------------------------------
+
+
+class NoAwsSession:
+    """A boto3 session stand-in that fails the test if verify asks it for a client."""
+
+    asked: list[str] = []
+
+    def client(self, service, **kwargs):
+        self.asked.append(service)
+        raise AssertionError(f"verify created an AWS {service} client")
+
+
+GOOD_OUTPUTS = {
+    "outputId": "cb90b80c-8867-4e3b-8479-174aa2843f62",
+    "externalId": "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a",
+    "externalIdMode": "GLOBAL",
+    "roleArn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-acme",
+    "roleName": "bitmovin-analytics-export-acme",
+    "bucketName": "acme-analytics",
+    "bucketArn": "arn:aws:s3:::acme-analytics",
+    "region": "eu-central-1",
+    "tenantOrgId": "",
+    "exportPrefix": "analytics/",
+}
+
+
+@pytest.mark.parametrize(
+    ("outputs", "config", "key", "shown"),
+    [
+        ({"bucketName": "acme\n::error::pwned"}, "", "stack output bucketName", "acme\\n::error::pwned"),
+        ({"roleName": "acme\x1b[31m"}, "", "stack output roleName", "acme\\x1b[31m"),
+        ({"exportPrefix": "analytics/\u202e/"}, "", "stack output exportPrefix", "analytics/\\u202e/"),
+        ({"region": "eu-central-1\n::error::pwned"}, "", "stack output region", "\\n::error::pwned"),
+        ({"roleArn": "arn:aws:iam::123456789012:role/x\n::error::pwned"}, "", "roleArn", "\\n::error::"),
+        ({}, "  aws:region: 'eu-central-1\\n::error::pwned'", "stack config aws:region", "\\n::error::"),
+        ({}, "  bitmovin:apiUrl: 'http://evil.example/v1'", "stack config bitmovin:apiUrl", "evil.example"),
+        ({}, "  bitmovin:apiUrl: 'https://x/v1\\u202e'", "stack config bitmovin:apiUrl", "\\u202e"),
+    ],
+)
+def test_hostile_outputs_exit_2_naming_the_key_before_any_request(
+    emulator, tmp_path, outputs, config, key, shown
+):
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps({**GOOD_OUTPUTS, **outputs}))
+    args = ["--outputs-file", str(outputs_file)]
+    if config:
+        config_file = tmp_path / "Pulumi.acme-prod.yaml"
+        config_file.write_text(f"config:\n{config}\n")
+        args += ["--config-file", str(config_file)]
+    session = NoAwsSession()
+    session.asked = []
+    for form in ([], ["--json"], [*export_args()]):
+        stdout, stderr = io.StringIO(), io.StringIO()
+        code = main(
+            [*args, *form],
+            environ={"BITMOVIN_API_KEY": API_KEY, "BITMOVIN_API_URL": emulator.base_url},
+            stdout=stdout,
+            stderr=stderr,
+            aws_session=session,
+            now=lambda: NOW,
+        )
+        err = stderr.getvalue()
+        assert code == 2, err
+        assert stdout.getvalue() == ""
+        assert key in err
+        assert shown in err
+        assert not any(c in err for c in "\x1b\u202e")
+        assert not any(line.startswith("::") for line in err.splitlines())
+    assert len(emulator.requests) == 0
+    assert session.asked == []
+
+
+# -- no AWS credentials: one root cause ---------------------------------------------------------------
+
+
+def test_no_aws_credentials_are_reported_once(emulator, tmp_path):
+    import botocore.session
+    from botocore.credentials import CredentialResolver
+
+    core = botocore.session.Session()
+    core.register_component("credential_provider", CredentialResolver([]))  # finds nothing
+    session = boto3.session.Session(botocore_session=core, region_name="eu-central-1")
+    output = emulator.outputs.create(
+        {
+            "name": "acme",
+            "bucketName": "acme-analytics",
+            "roleArn": GOOD_OUTPUTS["roleArn"],
+            "externalIdMode": "GLOBAL",
+        }
+    )
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(
+        json.dumps({**GOOD_OUTPUTS, "outputId": output["id"], "externalId": output["externalId"]})
+    )
+    stdout = io.StringIO()
+    code = main(
+        ["--outputs-file", str(outputs_file), *export_args()],
+        environ={"BITMOVIN_API_KEY": API_KEY, "BITMOVIN_API_URL": emulator.base_url},
+        stdout=stdout,
+        stderr=io.StringIO(),
+        aws_session=session,
+        clock=SharedClock(),
+        sleep=lambda seconds: None,
+        now=lambda: NOW,
+    )
+    out = stdout.getvalue()
+    assert code == 1
+    assert out.count("Unable to locate credentials") == 1
+    assert out.count("AWS_PROFILE") == 1
+    assert "✗ AWS credentials: NoCredentialsError: Unable to locate credentials" in out
+    aws_section = out.split("AWS (read-only)\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    dependent = [line for line in aws_section if line.startswith("  \u2013")]  # not checked
+    assert len(dependent) == 9  # role, trust, write policy, simulator, 4 bucket settings, Access Analyzer
+    assert all(line.endswith(": not checked: no AWS credentials (see above)") for line in dependent)
+    assert "files landed under" in out
+    assert out.count("no AWS credentials (see above)") == 10
+    assert "AWS 0" in out  # no request was sent

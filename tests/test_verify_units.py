@@ -228,14 +228,6 @@ def test_deployment_from_outputs_and_config():
     assert "secret-from-config" not in repr(d)
 
 
-def test_secret_outputs_are_masked_in_what_verify_prints():
-    d = deployment_from(OUTPUTS, {}, stack="acme", project=PROJECT, secret_outputs=frozenset({"externalId"}))
-    assert d.external_id == OUTPUTS["externalId"]  # the checks compare the real value
-    text = f"trust policy requires sts:ExternalId {OUTPUTS['externalId']}; output {OUTPUTS['outputId']}"
-    assert d.mask(text) == f"trust policy requires sts:ExternalId [secret]; output {OUTPUTS['outputId']}"
-    assert deployment_from(OUTPUTS, {}, stack="acme", project=PROJECT).mask(text) == text
-
-
 @pytest.mark.parametrize(
     ("outputs", "message"),
     [
@@ -303,3 +295,192 @@ def test_checklist_text_and_json():
     assert document["counts"] == {"pass": 1, "fail": 1, "skip": 1}
     assert [c["status"] for c in document["checks"]] == ["pass", "fail", "skip"]
     assert document["requests"] == {"aws:iam:GetRole": 1, "bitmovin:GET /v1/x": 1}
+
+
+# -- untrusted values: escaping, masking, validation ------------------------------------------------
+
+HOSTILE = "pwned\n::error::pwned \x1b[31mred\x9b \u202eevil\u2028next\x7f"
+
+
+def test_escape_writes_control_separator_and_bidi_characters_as_python_escapes():
+    from verify.untrusted import escape
+
+    assert escape(HOSTILE) == "pwned\\n::error::pwned \\x1b[31mred\\x9b \\u202eevil\\u2028next\\x7f"
+    assert escape("plain ✓ \u2013 …: ä") == "plain ✓ \u2013 …: ä"  # printable text stays as it is
+
+
+def test_checklist_and_json_escape_what_they_print_and_json_stays_valid():
+    report = Report(f"Verify {HOSTILE}", figures=Figures(clock=lambda: 0.0))
+    report.add(failed("a.one", "AWS", f"title {HOSTILE}", f"detail {HOSTILE}", f"fix {HOSTILE}"))
+    text = report.render_text()
+    document = report.to_json()
+    for printed in (text, document):
+        assert not any(c in printed for c in "\x1b\x9b\u202e\u2028\x7f")
+        assert not any(line.lstrip().startswith("::error::") for line in printed.splitlines())
+    assert "detail pwned\\n::error::pwned \\x1b[31mred" in text
+    parsed = json.loads(document)  # valid JSON that decodes to the very text
+    assert parsed["checks"][0]["detail"] == f"detail {HOSTILE}"
+    assert parsed["heading"] == f"Verify {HOSTILE}"
+
+
+def test_report_masks_secrets_in_text_and_json():
+    from verify.untrusted import Masker
+
+    report = Report(f"Verify {EXT}", figures=Figures(clock=lambda: 0.0), mask=Masker({EXT: "[secret]"}))
+    report.add(failed("a.one", "AWS", "trust", f"requires {EXT}", f"set sts:ExternalId {EXT}"))
+    for printed in (report.render_text(), report.to_json()):
+        assert EXT not in printed
+        assert "requires [secret]" in printed
+
+
+class StandInTasks:
+    """An ``ExportTasksClient`` whose task ends in ERROR with a hostile id and reason."""
+
+    def __init__(self):
+        from providers.export_tasks import ExportTask
+
+        self.task = ExportTask(
+            id=f"task-{HOSTILE}",
+            name=None,
+            status="ERROR",
+            progress=None,
+            start_time=None,
+            end_time=None,
+            output_id=None,
+            output_path=None,
+            started_at=None,
+            finished_at=None,
+            error=ExportTaskError(code="InternalError", message=HOSTILE),
+            raw={},
+        )
+
+    def create(self, request):
+        return self.task
+
+    def get(self, task_id):
+        return self.task
+
+
+def test_export_progress_and_result_are_escaped():
+    import io
+
+    from verify.export_check import ExportProof, ExportSettings
+
+    progress = io.StringIO()
+    d = deployment_from(OUTPUTS, {}, stack="acme", project=PROJECT)
+    proof = ExportProof(
+        StandInTasks(), None, d, ExportSettings("license"), lambda: GOOD, now=lambda: NOW, progress=progress
+    )
+    report = Report("Verify", figures=Figures(clock=lambda: 0.0))
+    report.add(*proof.run())
+    for printed in (progress.getvalue(), report.render_text()):
+        assert "task-pwned\\n::error::pwned \\x1b[31mred\\x9b \\u202eevil" in printed
+        assert not any(c in printed for c in "\x1b\x9b\u202e\u2028\x7f")
+        assert not any(line.lstrip().startswith("::error::") for line in printed.splitlines())
+
+
+NOW = datetime(2026, 3, 1, 12, 34, 56, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "config", "key"),
+    [
+        ({"bucketName": "acme\n::error::pwned"}, {}, "stack output bucketName"),
+        ({"roleName": "acme\x1b[31m"}, {}, "stack output roleName"),
+        ({"exportPrefix": "analytics/\u202e/"}, {}, "stack output exportPrefix"),
+        ({"region": "eu-central-1\n::error::pwned"}, {}, "stack output region"),
+        ({"outputId": "x\x1b]8;;http://evil\x07"}, {}, "stack output outputId"),
+        ({"externalId": "secret\nvalue"}, {}, "stack output externalId"),
+        ({"tenantOrgId": "org\u2028"}, {}, "stack output tenantOrgId"),
+        ({"externalIdMode": "ANY"}, {}, "stack output externalIdMode"),
+        ({}, {"bitmovin:apiUrl": "http://evil.example/v1"}, "stack config bitmovin:apiUrl"),
+        ({}, {"aws:region": "mars-1\n::error::x"}, "stack config aws:region"),
+        ({}, {f"{PROJECT}:objectOwnership": "ObjectWriter"}, f"stack config {PROJECT}:objectOwnership"),
+        ({}, {f"{PROJECT}:kmsKeyArn": "alias/aws/s3"}, f"stack config {PROJECT}:kmsKeyArn"),
+        ({}, {f"{PROJECT}:bitmovinPrincipalArn": "*"}, f"stack config {PROJECT}:bitmovinPrincipalArn"),
+        ({"roleName": "someone-else"}, {}, "stack output roleName"),
+        ({"region": "cn-north-1"}, {}, "stack output region"),
+    ],
+)
+def test_every_output_and_config_value_is_validated(outputs, config, key):
+    from verify.untrusted import deployment_problems
+
+    d = deployment_from({**OUTPUTS, **outputs}, config, stack="acme", project=PROJECT)
+    problems = deployment_problems(d, project=PROJECT)
+    assert [problem.split(": ", 1)[0] for problem in problems] == [key]
+    if "externalId" in outputs:
+        assert "secret" not in problems[0]  # the rule never quotes the (possibly secret) value
+
+
+def test_a_correct_deployment_has_no_problems():
+    from verify.untrusted import deployment_problems
+
+    d = deployment_from(OUTPUTS, {"bitmovin:apiUrl": "http://127.0.0.1:1/v1"}, stack="a", project=PROJECT)
+    assert deployment_problems(d, project=PROJECT) == []
+    assert deployment_problems(d, project=PROJECT, api_url_env="http://evil.example/v1") == []  # config wins
+    plain = deployment_from(OUTPUTS, {}, stack="a", project=PROJECT)
+    (problem,) = deployment_problems(plain, project=PROJECT, api_url_env="ftp://x", api_url_env_name="URL")
+    assert problem.startswith("URL: ")
+
+
+def test_outputs_file_external_id_is_secret_when_the_config_file_holds_it_secure(tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(OUTPUTS))
+    config = tmp_path / "Pulumi.acme-prod.yaml"
+    config.write_text(f"config:\n  {PROJECT}:externalId:\n    secure: v1:AAAA\n")
+    assert from_files(outputs, config).secret_outputs == {"externalId"}
+    config.write_text(f"config:\n  {PROJECT}:externalId: {EXT}\n")
+    assert from_files(outputs, config).secret_outputs == frozenset()
+
+
+# -- write policy differences -----------------------------------------------------------------------
+
+
+def test_policy_differences_name_missing_and_extra_actions_and_resources_per_statement():
+    from verify.policy_diff import policy_differences
+
+    expected = write_policy("aws", "acme", "analytics/")
+    found = json.loads(json.dumps(expected))
+    found["Statement"][2]["Action"] = ["s3:PutObject", "s3:GetObject"]
+    found["Statement"][3]["Resource"] = "arn:aws:s3:::acme/*"
+    del found["Statement"][0]
+    found["Statement"].append({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    assert policy_differences(expected, found) == [
+        "statement WriteExports: extra actions s3:GetObject",
+        "statement SetCannedExportAcl: missing resources arn:aws:s3:::acme/analytics/*; "
+        "extra resources arn:aws:s3:::acme/*",
+        "statement FindBucketRegion missing (expected Allow s3:GetBucketLocation on arn:aws:s3:::acme)",
+        "extra statement 4 (no Sid): Allow s3:* on *",
+    ]
+    assert policy_differences(expected, expected) == []
+
+
+# -- the entry point outside the venv ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blocked", ["pulumi", "boto3"])
+def test_without_the_venv_python_verify_says_so_in_one_line(blocked):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    blocker = (  # None in sys.modules: `import` fails and find_spec answers None, as when not installed
+        "import runpy, sys\n"
+        f"sys.modules[{blocked!r}] = None\n"
+        "sys.argv = ['verify', '--stack', 'x']\n"
+        "runpy.run_module('verify', run_name='__main__', alter_sys=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", blocker],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert f"no module '{blocked}'" in line
+    assert "venv/bin/python -m verify" in line
+    assert "python3 -m venv venv && venv/bin/pip install -r requirements.txt" in line

@@ -1,4 +1,4 @@
-"""``python -m verify``: prove that a deployed stack lets Bitmovin write its Analytics exports.
+"""``venv/bin/python -m verify``: prove that a deployed stack lets Bitmovin write its Analytics exports.
 
 Reads the stack outputs (Automation API, or a saved ``pulumi stack output --json``), checks the Bitmovin
 output and the AWS role and bucket read-only, and with ``--export`` runs a one-hour export task end to

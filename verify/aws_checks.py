@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import NoCredentialsError
+
 from analytics_export.policies import write_policy
 from analytics_export.trust_evaluation import parse_policy
 
@@ -21,10 +23,18 @@ from .aws_clients import AWS_ERRORS, CONNECTION_FIX, SECTION, AwsClients, aws_er
 from .bucket_checks import bucket_checks
 from .checklist import Check, failed, passed, skipped
 from .diagnosis import Facts
+from .policy_diff import policy_differences, summary
 from .policy_text import canonical
 from .simulation import simulate_role
 from .stack import Deployment
 from .trust import TrustJudgement, judge_trust_policy
+
+NO_CREDENTIALS = "not checked: no AWS credentials (see above)"
+CREDENTIALS_FIX = (
+    "give verify credentials of the AWS account that owns the bucket: AWS_PROFILE=<profile> (after "
+    "`aws sso login --profile <profile>` for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; "
+    "`aws sts get-caller-identity` shows which credentials are found"
+)
 
 
 class AwsInspection:
@@ -47,6 +57,7 @@ class AwsInspection:
         self.write_policy_ok: bool | None = None
         self.inline_policies: dict[str, dict[str, Any]] = {}
         self.bucket_policy: dict[str, Any] | None = None
+        self.no_credentials: str | None = None  # botocore's message when no credentials were found
 
     def run(self) -> list[Check]:
         checks = self.role_and_trust()
@@ -54,6 +65,10 @@ class AwsInspection:
         checks += self.simulation()
         checks += self.bucket_settings()
         checks += self.policy_validation()
+        if self.no_credentials is not None:
+            # Every AWS check failed for the same reason (before any request was sent): say it once.
+            root = failed("aws.credentials", SECTION, "AWS credentials", self.no_credentials, CREDENTIALS_FIX)
+            return [root, *(skipped(c.id, c.section, c.title, NO_CREDENTIALS) for c in checks)]
         return checks
 
     def facts(self) -> Facts:
@@ -79,6 +94,8 @@ class AwsInspection:
             self.role = self.clients.iam.get_role(RoleName=d.role_name)["Role"]
         except AWS_ERRORS as error:
             code, message = aws_error(error)
+            if isinstance(error, NoCredentialsError):
+                self.no_credentials = f"{code}: {message}"
             if code == "NoSuchEntity":
                 fix = "run `pulumi up --refresh` to create the role again"
             elif denied(code):
@@ -157,12 +174,9 @@ class AwsInspection:
         ]
         problems = []
         if not matching:
-            problems.append(
-                f"no inline policy equals write_policy(bucket {d.bucket_name}, prefix {d.export_prefix!r})"
-                + (f"; found {', '.join(sorted(self.inline_policies))}" if self.inline_policies else "")
-            )
+            problems.append(self._write_policy_difference(expected))
         extra = sorted(set(self.inline_policies) - set(matching[:1]))
-        if extra:
+        if extra and matching:
             problems.append(f"other inline policies: {', '.join(extra)}")
         if attached:
             problems.append(f"attached managed policies: {', '.join(attached)}")
@@ -179,6 +193,28 @@ class AwsInspection:
             ]
         where = f"s3://{d.bucket_name}/{d.export_prefix}" + (" + KMS key" if d.kms_key_arn else "")
         return [passed("aws.write_policy", SECTION, title, f"{matching[0]} ({where})")]
+
+    def _write_policy_difference(self, expected: dict[str, Any]) -> str:
+        """What was expected and how the closest inline policy differs from it."""
+        d = self.deployment
+        where = f"s3://{d.bucket_name}/{d.export_prefix}" + (
+            f" with KMS key {d.kms_key_arn}" if d.kms_key_arn else ""
+        )
+        if not self.inline_policies:
+            shape = "; ".join(summary(statement) for statement in expected["Statement"])
+            return (
+                f"the role has no inline policy; expected one granting Bitmovin's writes to {where}: {shape}"
+            )
+        differences = {
+            name: policy_differences(expected, document) for name, document in self.inline_policies.items()
+        }
+        closest = min(sorted(differences), key=lambda name: len(differences[name]))
+        others = sorted(set(self.inline_policies) - {closest})
+        text = (
+            f"no inline policy is the program's write policy for {where}; {closest} differs: "
+            + " | ".join(differences[closest])
+        )
+        return text + (f"; other inline policies: {', '.join(others)}" if others else "")
 
     def simulation(self) -> list[Check]:
         return [simulate_role(self.clients.iam, self.deployment)]

@@ -6,7 +6,6 @@ makes the exit status non-zero.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -14,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from .untrusted import escape, json_document
 
 
 class Status(StrEnum):
@@ -74,11 +75,13 @@ class Figures:
 
 @dataclass
 class Report:
-    """The run's checks and figures."""
+    """The run's checks and figures. ``mask`` hides secret values in both forms (verify.untrusted);
+    the text form escapes control characters, the JSON form encodes them."""
 
     heading: str
     checks: list[Check] = field(default_factory=list)
     figures: Figures = field(default_factory=Figures)
+    mask: Callable[[str], str] = field(default=lambda text: text, repr=False)
 
     def add(self, *checks: Check) -> None:
         self.checks.extend(checks)
@@ -90,19 +93,23 @@ class Report:
     def counts(self) -> dict[str, int]:
         return {status.value: sum(c.status is status for c in self.checks) for status in Status}
 
+    def _shown(self, text: str) -> str:
+        return escape(self.mask(text))
+
     def render_text(self) -> str:
-        lines = [self.heading]
+        show = self._shown
+        lines = [show(self.heading)]
         section = None
         for check in self.checks:
             if check.section != section:
                 section = check.section
-                lines.append(f"\n{section}")
-            text = f"  {MARKS[check.status]} {check.title}"
+                lines.append(f"\n{show(section)}")
+            text = f"  {MARKS[check.status]} {show(check.title)}"
             if check.detail:
-                text += f": {check.detail}"
+                text += f": {show(check.detail)}"
             lines.append(text)
             if check.fix and check.status is not Status.PASS:
-                lines.append(f"      fix: {check.fix}")
+                lines.append(f"      fix: {show(check.fix)}")
         counts = self.counts()
         total_seconds = sum(self.figures.seconds.values())
         lines.append(
@@ -113,12 +120,19 @@ class Report:
         return "\n".join(lines)
 
     def to_json(self) -> str:
+        texts = ("title", "detail", "fix")
         document: dict[str, Any] = {
             "ok": self.ok,
-            "heading": self.heading,
+            "heading": self.mask(self.heading),
             "counts": self.counts(),
-            "checks": [{**asdict(check), "status": check.status.value} for check in self.checks],
+            "checks": [
+                {
+                    **{k: self.mask(v) if k in texts else v for k, v in asdict(check).items()},
+                    "status": check.status.value,
+                }
+                for check in self.checks
+            ],
             "seconds": {name: round(value, 3) for name, value in self.figures.seconds.items()},
             "requests": dict(sorted(self.figures.requests.items())),
         }
-        return json.dumps(document, indent=2, ensure_ascii=False)
+        return json_document(document)

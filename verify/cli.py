@@ -1,13 +1,16 @@
-"""Command line of ``python -m verify`` (run it from the project directory, in the project's venv).
+"""Command line of ``venv/bin/python -m verify`` (from the project directory, with the project's venv).
 
-    python -m verify --stack acme-prod                      # outputs + config via the Automation API
-    python -m verify --outputs-file outputs.json [--config-file Pulumi.acme-prod.yaml]
-    python -m verify --stack acme-prod --export             # also let Bitmovin write one hour of data
-    python -m verify --stack acme-prod --json               # for CI; same exit status
+    venv/bin/python -m verify --stack acme-prod             # outputs + config via the Automation API
+    venv/bin/python -m verify --outputs-file outputs.json [--config-file Pulumi.acme-prod.yaml]
+    venv/bin/python -m verify --stack acme-prod --export    # also let Bitmovin write one hour of data
+    venv/bin/python -m verify --stack acme-prod --json      # for CI; same exit status
 
-Exit status: 0 = nothing failed, 1 = at least one ✗, 2 = the stack or the arguments could not be used.
+Exit status: 0 = nothing failed, 1 = at least one ✗, 2 = the stack or the arguments could not be used
+(checked before any request: every output and config value must pass the project's rules).
 Secrets come from the environment (``BITMOVIN_API_KEY``, ``BITMOVIN_ANALYTICS_LICENSE_KEY``), from the
-stack's ``bitmovin:apiKey`` (with ``--stack``) or from flags; none is ever printed.
+stack's ``bitmovin:apiKey`` (with ``--stack``) or from flags; none is ever printed. Secret stack outputs
+(``externalId`` set with ``pulumi config set --secret``) are shown as ``[secret]`` unless
+``--show-secrets`` is given. Everything printed is escaped (``verify.untrusted``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,16 @@ from .bitmovin_checks import KEY_FIX, bitmovin_checks, fetch_output
 from .checklist import Figures, Report, failed
 from .export_check import SECTION as EXPORT_SECTION
 from .export_check import ExportProof, ExportSettings
-from .stack import DEFAULT_API_URL, PROJECT_DIR, Deployment, StackError, from_automation_api, from_files
+from .stack import (
+    DEFAULT_API_URL,
+    PROJECT_DIR,
+    Deployment,
+    StackError,
+    from_automation_api,
+    from_files,
+    project_name,
+)
+from .untrusted import OTHER_SECRET_SHOWN, SECRET_SHOWN, Masker, deployment_problems, escape, shown
 
 API_KEY_ENV = "BITMOVIN_API_KEY"
 API_URL_ENV = "BITMOVIN_API_URL"
@@ -44,7 +56,7 @@ _ID_SEGMENT = re.compile(r"/[0-9a-fA-F-]{16,}(?=/|$)")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m verify",
+        prog="venv/bin/python -m verify",
         description="Check that a deployed stack lets Bitmovin write Analytics exports into its bucket.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
@@ -61,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--cwd", type=Path, default=PROJECT_DIR, help="project directory (default: this project)"
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON (for CI)")
+    parser.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="print secret stack outputs (externalId set with --secret) instead of [secret]",
+    )
     parser.add_argument(
         "--export", action="store_true", help="run a one-hour export task and confirm the files"
     )
@@ -102,15 +119,8 @@ def main(
 ) -> int:
     """Run verify; the keyword arguments exist for tests (no real sleeping, fake AWS sessions)."""
     args = build_parser().parse_args(argv)
-    try:
-        if args.stack:
-            deployment = from_automation_api(args.stack, args.cwd, workspace)
-        else:
-            if args.config_file is not None and not args.config_file.exists():
-                raise StackError(f"--config-file {args.config_file} does not exist")
-            deployment = from_files(args.outputs_file, args.config_file, args.cwd)
-    except StackError as error:
-        print(f"verify: {error}", file=stderr)
+    deployment = _usable_deployment(args, environ, stderr, workspace)
+    if deployment is None:
         return 2
     license_key = args.license_key or environ.get(LICENSE_KEY_ENV)
     if args.export and not license_key:
@@ -122,8 +132,11 @@ def main(
     api_key = args.api_key or environ.get(API_KEY_ENV) or deployment.api_key
     api_url = deployment.api_url or environ.get(API_URL_ENV) or DEFAULT_API_URL
 
+    masker = Masker()
+    if "externalId" in deployment.secret_outputs and not args.show_secrets:
+        masker.add([deployment.external_id], SECRET_SHOWN)
     figures = Figures(clock=clock)
-    report = Report(_heading(deployment), figures=figures)
+    report = Report(_heading(deployment), figures=figures, mask=masker)
     if aws_session is None:
         import boto3
 
@@ -136,6 +149,9 @@ def main(
     with figures.timed("bitmovin"):
         lookup = fetch_output(client, deployment) if client else None
     trust_ids = inspection.trust.required_external_ids if inspection.trust else None
+    if masker:  # the external IDs the trust policy and the output hold instead are secret as well
+        output_id = lookup.output.get("externalId") if lookup and lookup.output else None
+        masker.add([*(trust_ids or []), output_id], OTHER_SECRET_SHOWN)
     report.add(*bitmovin_checks(deployment, lookup, trust_ids), *aws_lines)
     if args.export:
         with figures.timed("export"):
@@ -159,10 +175,43 @@ def main(
                     sleep=sleep,
                     now=now,
                     progress=stderr,
+                    show=shown(masker),
                 )
                 report.add(*proof.run())
-    print(deployment.mask(report.to_json() if args.json else report.render_text()), file=stdout)
+    print(report.to_json() if args.json else report.render_text(), file=stdout)
     return 0 if report.ok else 1
+
+
+def _usable_deployment(
+    args: argparse.Namespace, environ: Mapping[str, str], stderr: TextIO, workspace: Any
+) -> Deployment | None:
+    """The stack as read and validated (verify.untrusted), or None after saying on stderr why not."""
+    try:
+        if args.stack:
+            deployment = from_automation_api(args.stack, args.cwd, workspace)
+        else:
+            if args.config_file is not None and not args.config_file.exists():
+                raise StackError(f"--config-file {args.config_file} does not exist")
+            deployment = from_files(args.outputs_file, args.config_file, args.cwd)
+        problems = deployment_problems(
+            deployment,
+            project=project_name(args.cwd),
+            api_url_env=environ.get(API_URL_ENV),
+            api_url_env_name=API_URL_ENV,
+        )
+    except StackError as error:
+        print(f"verify: {escape(str(error))}", file=stderr)
+        return None
+    if problems:
+        for problem in problems:
+            print(f"verify: {escape(problem)}", file=stderr)
+        print(
+            "verify: nothing was checked; fix these values (`pulumi up --refresh` rewrites the outputs, "
+            "`pulumi config set` the config) or use the stack's own outputs file",
+            file=stderr,
+        )
+        return None
+    return deployment
 
 
 def _heading(d: Deployment) -> str:

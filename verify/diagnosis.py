@@ -138,7 +138,7 @@ def _propagation_cause() -> Cause:
     return Cause(
         "iam_propagation",
         "the role is not assumable yet: IAM changes take a while to reach every region after `pulumi up`",
-        "wait a minute and run `python -m verify --export` again",
+        "wait a minute and run `venv/bin/python -m verify --export` again",
         retry=True,
     )
 

@@ -22,16 +22,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from botocore.exceptions import NoCredentialsError
+
 from providers.bitmovin_errors import BitmovinApiError
 from providers.export_tasks import ExportTask, ExportTaskRequest, ExportTasksClient
 
 from .aws_clients import AWS_ERRORS, aws_error
-from .checklist import Check, failed, passed
+from .checklist import Check, failed, passed, skipped
 from .diagnosis import Facts, diagnose
 from .stack import Deployment
+from .untrusted import escape
 
 SECTION = "Export (--export)"
 MAX_BACKOFF = 120.0
+VERIFY_FOLDER = "verify/"
+"""Where under the export prefix the test exports go; the consumer example's crawler excludes it."""
+NO_CREDENTIALS = "not checked: no AWS credentials (see above)"
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class ExportProof:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         progress: TextIO = sys.stderr,
+        show: Callable[[str], str] = escape,
     ) -> None:
         self.tasks = tasks
         self.s3 = s3
@@ -74,6 +81,7 @@ class ExportProof:
         self.sleep = sleep
         self.now = now
         self.progress = progress
+        self.show = show  # how a progress line is printed (verify.untrusted: masked and escaped)
 
     def run(self) -> list[Check]:
         d, settings = self.deployment, self.settings
@@ -83,10 +91,10 @@ class ExportProof:
         backoff = settings.first_backoff_seconds
         attempt = 1
         while True:
-            path = f"{d.export_prefix}verify/{stamp}" + (f"-{attempt}" if attempt > 1 else "") + "/"
+            path = f"{d.export_prefix}{VERIFY_FOLDER}{stamp}" + (f"-{attempt}" if attempt > 1 else "") + "/"
             request = ExportTaskRequest(
                 name=f"verify {d.stack or d.bucket_name} {stamp}",
-                description="Written by `python -m verify --export` to prove that Bitmovin can write here",
+                description="Written by `venv/bin/python -m verify --export` to prove that Bitmovin can write here",
                 start_time=start,
                 end_time=end,
                 output_id=d.output_id,
@@ -173,6 +181,8 @@ class ExportProof:
             pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=d.bucket_name, Prefix=path)
             keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
         except AWS_ERRORS as error:
+            if isinstance(error, NoCredentialsError):
+                return skipped("export.files", SECTION, title, NO_CREDENTIALS)
             code, message = aws_error(error)
             return failed(
                 "export.files",
@@ -194,7 +204,7 @@ class ExportProof:
         return passed("export.files", SECTION, title, f"{len(keys)} file(s): {shown}")
 
     def _say(self, line: str) -> None:
-        print(f"  … {line}", file=self.progress, flush=True)
+        print(f"  … {self.show(line)}", file=self.progress, flush=True)
 
 
 def _create_fix(error: Exception) -> str:

@@ -4,14 +4,16 @@ Two sources: the Automation API (``--stack``: ``LocalWorkspace.stack_outputs`` a
 which run ``pulumi stack output --json --show-secrets`` and ``pulumi config --json --show-secrets``
 without changing the selected stack), or a saved ``pulumi stack output --json --show-secrets`` file
 (``--outputs-file``) plus, optionally, the stack's ``Pulumi.<stack>.yaml`` (``--config-file``) for the
-bucket settings; without it the program's defaults are assumed.
+bucket settings; without it the program's defaults are assumed. Secret outputs are remembered
+(``Deployment.secret_outputs``: ``OutputValue.secret``, or ``externalId`` held as ``secure:`` in the
+config file) so that ``verify.untrusted`` masks them; the values are validated there, before any request.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,14 +53,11 @@ class Deployment:
     principal_arn: str = BITMOVIN_PRINCIPAL
     api_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    # Values of the outputs the stack marks secret (e.g. externalId with CUSTOM): never printed.
-    secret_values: tuple[str, ...] = field(default=(), repr=False)
-
-    def mask(self, text: str) -> str:
-        """``text`` with every secret output value replaced by ``[secret]``."""
-        for value in sorted(self.secret_values, key=len, reverse=True):
-            text = text.replace(value, SECRET_MASK)
-        return text
+    # Outputs the stack marks secret (``OutputValue.secret``; with --outputs-file, externalId when the
+    # config file holds it as ``secure:``): masked in everything verify prints (verify.untrusted).
+    secret_outputs: frozenset[str] = frozenset()
+    # The config as read (plain values only), for validation (verify.untrusted); may hold the API key.
+    config: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def partition(self) -> str:
@@ -79,10 +78,10 @@ def deployment_from(
     *,
     stack: str | None,
     project: str,
-    secret_outputs: frozenset[str] = frozenset(),
+    secret: Iterable[str] = (),
 ) -> Deployment:
     """Build a :class:`Deployment` from raw outputs and config (``namespace:key`` names);
-    ``secret_outputs`` names the outputs whose values must not be printed."""
+    ``secret`` names the outputs whose values must not be printed."""
     missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
     if missing:
         raise StackError(
@@ -124,7 +123,8 @@ def deployment_from(
         principal_arn=string(project_value("bitmovinPrincipalArn")) or BITMOVIN_PRINCIPAL,
         api_url=string(config.get("bitmovin:apiUrl")),
         api_key=string(config.get("bitmovin:apiKey")),
-        secret_values=tuple(str(outputs[name]) for name in sorted(secret_outputs) if outputs.get(name)),
+        secret_outputs=frozenset(secret),
+        config=dict(config),
     )
 
 
@@ -147,6 +147,8 @@ def from_files(outputs_file: Path, config_file: Path | None, project_dir: Path =
         raise StackError(f"{outputs_file} does not hold `pulumi stack output --json` (a JSON object)")
     config: dict[str, Any] = {}
     stack = None
+    project = project_name(project_dir)
+    secret = set()
     if config_file is not None:
         try:
             document = yaml.safe_load(config_file.read_text()) or {}
@@ -155,9 +157,13 @@ def from_files(outputs_file: Path, config_file: Path | None, project_dir: Path =
         # Encrypted values ({"secure": ...}) cannot be read here; the API key comes from elsewhere.
         raw = document.get("config") or {}
         config = {key: value for key, value in raw.items() if not isinstance(value, dict)}
+        # `pulumi config set --secret externalId` makes the program's externalId output secret, which a
+        # saved `pulumi stack output --json --show-secrets` no longer shows: take it from the config.
+        if isinstance(raw.get(f"{project}:externalId"), dict):
+            secret.add("externalId")
         match = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", config_file.name)
         stack = match.group(1) if match else None
-    return deployment_from(outputs, config, stack=stack, project=project_name(project_dir))
+    return deployment_from(outputs, config, stack=stack, project=project, secret=secret)
 
 
 @dataclass(frozen=True)
@@ -208,7 +214,7 @@ def from_automation_api(stack: str, project_dir: Path = PROJECT_DIR, workspace: 
         values.config,
         stack=stack,
         project=project_name(project_dir),
-        secret_outputs=values.secret_outputs,
+        secret=values.secret_outputs,
     )
 
 

@@ -58,7 +58,9 @@ crawler = aws.glue.Crawler(
     "exports",
     database_name=catalog.name,
     role=role.arn,
-    s3_targets=[aws.glue.CrawlerS3TargetArgs(path=location)],
+    # `python -m verify --export` of the export project writes its test exports under <prefix>verify/:
+    # they are not data, so no table is made of them (patterns are relative to the path).
+    s3_targets=[aws.glue.CrawlerS3TargetArgs(path=location, exclusions=list(access.EXCLUDED_FOLDERS))],
     schedule=schedule or None,
     # New export folders only; the crawler never changes or deletes existing tables.
     recrawl_policy=aws.glue.CrawlerRecrawlPolicyArgs(recrawl_behavior="CRAWL_NEW_FOLDERS_ONLY"),

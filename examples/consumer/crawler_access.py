@@ -31,6 +31,8 @@ CATALOG_ACTIONS = (
     "glue:BatchUpdatePartition",
 )
 LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+EXCLUDED_FOLDERS = ("verify/**",)
+"""Glue exclude patterns, relative to the crawled prefix: the test exports of ``python -m verify --export``."""
 
 
 def export_stack_name(value: str | None) -> str:
