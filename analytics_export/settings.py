@@ -21,7 +21,7 @@ import difflib
 import re
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics_export import naming
@@ -505,9 +505,21 @@ def settings_from_config(
     for _key, rule in KEY_RULES:
         rule(config, chosen)
     if config.problems:
-        raise ConfigError(_without_secret_values(config.problems, raw, project, secret_keys))
+        problems = _removal_wins(config.problems)
+        raise ConfigError(_without_secret_values(problems, raw, project, secret_keys))
     secret = chosen["external_id"] is not None and bool({"externalId", f"{project}:externalId"} & secret_keys)
     return ExportSettings(project=project, stack=stack, external_id_is_secret=secret, **chosen)
+
+
+def _removal_wins(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    """A key that must go (it conflicts with another key) gets no new value suggested: every fix of
+    its other problems becomes the removal, so that no suggested command sets a value that another
+    rule refuses (e.g. ``retentionDays -1`` with ``existingOutputId``)."""
+    removals = {p.key: p.fix for p in problems if p.fix == rm_command(p.key)}
+    return [
+        replace(p, fix=removals[p.key]) if p.key in removals and p.fix.startswith("pulumi config set ") else p
+        for p in problems
+    ]
 
 
 def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> ConfigProblem:

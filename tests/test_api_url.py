@@ -115,7 +115,10 @@ def test_resolve_reports_the_key_the_reason_and_the_fix_without_echoing_secrets(
     environ = {"BITMOVIN_API_URL": url} if source == "environment" else {}
     resolved = resolve(config.get, {"BITMOVIN_API_KEY": KEY, **environ})
     [problem] = resolved.problems
-    assert problem.startswith("bitmovin:apiUrl (or BITMOVIN_API_URL) must not contain user info")
+    assert problem.startswith(
+        "bitmovin:apiUrl (or BITMOVIN_API_URL) is 'https://api.bitmovin.com/v1' (user info"
+    )
+    assert "must not contain user info" in problem
     assert "pulumi config set bitmovin:apiUrl https://api.bitmovin.com/v1" in problem
     assert "hunter2" not in problem
     assert KEY not in problem

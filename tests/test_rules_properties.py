@@ -602,6 +602,7 @@ def _keys_with_problems(config: dict) -> dict[str, str]:
 @example({"roleName": "bitmovin-writer\n"})
 @example({"roleName": "bitmovin-r\u00f4le"})
 @example({"outputName": "n" * 300})
+@example({"retentionDays": "-1", "existingOutputId": "e3e70682-c209-4cac-629f-6fbed82c07cd"})
 @example({"tenantOrgId": ORG_ID})
 @example({"bitmovin:tenantOrgId": "{3FA85F64-5717-4562-B3FC-2C963F66AFA6}"})
 @example({"bitmovinPrincipalArn": "arn:aws:iam::630681592166:user/*", "aws:region": "cn-north-1"})
