@@ -10,6 +10,7 @@ reaches the engine: AWS, Bitmovin and Pulumi variables are dropped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -206,18 +207,37 @@ class EngineStack:
         )
 
 
-def kill_group(process: subprocess.Popen[str]) -> str:
-    """SIGKILL the whole process group (CLI, language host, provider plugins) and reap it."""
+def kill_group(process: subprocess.Popen[str], project: Path) -> str:
+    """SIGKILL the CLI's whole process group, as a cancelled CI job does, and reap it.
+
+    The engine starts its plugins (the dynamic-provider host among them) in process groups of their
+    own, so they outlive the CLI's group; they are killed too, and only they: a process counts as
+    this run's when its working directory is ``project``, the test's own copy.
+    """
     os.killpg(process.pid, signal.SIGKILL)
     output, _ = process.communicate(timeout=60)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # the group's other members die with it, reaped by init
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
+    deadline = time.monotonic() + 30  # a bound, not a measurement: SIGKILL takes effect at once
+    while (leftovers := processes_working_in(project)) and time.monotonic() < deadline:
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
     return output
+
+
+def processes_working_in(directory: Path) -> list[int]:
+    """Pids of the processes whose working directory is ``directory`` or below it (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:  # gone, or not ours to read
+            continue
+        if cwd == directory or directory in cwd.parents:
+            found.append(int(entry.name))
+    return found
 
 
 class FleetProject:

@@ -7,8 +7,11 @@
     python -m fleet outputs                    # secret outputs are shown as [secret]
     python -m fleet preview --project-dir DIR  # the stacks of another copy of the project
 
+Stack names and options may come in any order. Ctrl-C starts no further stack, lets the running
+``pulumi`` processes cancel cleanly, prints the partial report and exits 130.
+
 Exit status: 0 all stacks succeeded; 1 a stack failed, was locked or does not exist; 2 bad usage or no
-Pulumi CLI.
+Pulumi CLI; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         default=PROJECT_DIR,
         help="the Pulumi project whose Pulumi.<stack>.yaml files are the fleet (default: this project)",
     )
-    return parser.parse_args(list(argv))
+    # Intermixed: stack names may stand anywhere, e.g. `up --yes acme-prod globex`.
+    return parser.parse_intermixed_args(list(argv))
 
 
 def select_targets(

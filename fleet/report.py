@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from fleet.runner import CHANGE_KINDS, Operation, StackResult, Status
+from fleet.runner import CHANGE_KINDS, Operation, StackResult, Status, interrupted
 
 OWN_ORGANIZATION = "(no bitmovin:tenantOrgId in the stack file: the API key's own organization)"
 HEADERS = ("stack", *CHANGE_KINDS, "other", "duration", "result")
@@ -61,6 +61,13 @@ def render(results: Sequence[StackResult], operation: Operation) -> str:
     return "\n".join(lines)
 
 
+# What a shell reports for a program stopped by SIGINT (128 + 2).
+INTERRUPTED_EXIT = 130
+
+
 def exit_code(results: Sequence[StackResult]) -> int:
-    """0 when every stack succeeded, 1 when any failed, was locked or does not exist."""
+    """0 when every stack succeeded, 130 when Ctrl-C cut the run short, 1 when any failed, was locked
+    or does not exist."""
+    if interrupted(results):
+        return INTERRUPTED_EXIT
     return 0 if all(result.status is Status.OK for result in results) else 1

@@ -8,10 +8,12 @@ selections are serialized; the operations themselves overlap. Stacks are reached
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
@@ -34,6 +36,8 @@ class Status(enum.StrEnum):
     FAILED = "failed"
     LOCKED = "locked"  # another update holds the stack's lock
     MISSING = "missing"  # no such stack in the backend
+    INTERRUPTED = "interrupted"  # running when the fleet was interrupted (Ctrl-C): pulumi cancelled it
+    NOT_STARTED = "not started"  # queued when the fleet was interrupted: never touched
 
 
 class FleetStack(Protocol):
@@ -152,16 +156,24 @@ def run_stack(
     options: Options,
     select_lock: threading.Lock,
     clock: Callable[[], float],
+    stop: threading.Event | None = None,
 ) -> StackResult:
-    """One stack's operation; every failure becomes a result, never an exception."""
+    """One stack's operation; every failure becomes a result, never an exception. Once ``stop`` is
+    set (the fleet was interrupted) a stack that has not started is not started, and one that fails
+    counts as interrupted: its ``pulumi`` got the same Ctrl-C and cancelled."""
     emit = printer.for_stack(target.stack)
     started = clock()
+    stop = stop or threading.Event()
 
     def result(status: Status, changes: dict[str, int] | None = None, message: str = "") -> StackResult:
+        if stop.is_set() and status is not Status.OK:
+            status, message = Status.INTERRUPTED, message or "interrupted"
         return StackResult(
             target.stack, target.organization, status, clock() - started, changes or {}, message
         )
 
+    if stop.is_set():
+        return StackResult(target.stack, target.organization, Status.NOT_STARTED, 0.0)
     try:
         with select_lock:
             stack = open_stack(target.stack)
@@ -196,16 +208,66 @@ def run_fleet(
     options: Options | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[StackResult]:
-    """Run ``operation`` on every target, at most ``parallel`` at a time; results in target order."""
+    """Run ``operation`` on every target, at most ``parallel`` at a time; results in target order.
+
+    On Ctrl-C (KeyboardInterrupt in this thread) no further stack starts; the running ones get the
+    terminal's SIGINT too, so their ``pulumi`` cancels cleanly, and they are waited for (a second
+    Ctrl-C stops waiting). Every stack still gets a result: see ``interrupted``.
+    """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
     width = max((len(target.stack) for target in targets), default=0)
     printer = LinePrinter(stream, width)
-    select_lock = threading.Lock()
+    select_lock, stop = threading.Lock(), threading.Event()
     options = options or Options()
-    with ThreadPoolExecutor(max_workers=min(parallel, max(len(targets), 1))) as pool:
-        futures = [
-            pool.submit(run_stack, target, operation, open_stack, printer, options, select_lock, clock)
-            for target in targets
-        ]
-        return [future.result() for future in futures]
+    started: set[int] = set()
+    done: dict[int, StackResult] = {}
+
+    def job(index: int, target: Target) -> None:
+        started.add(index)
+        done[index] = run_stack(target, operation, open_stack, printer, options, select_lock, clock, stop)
+
+    pool = ThreadPoolExecutor(max_workers=min(parallel, max(len(targets), 1)))
+    try:
+        with _interrupts_deferred():  # a Ctrl-C inside submit would lose track of a started thread
+            for index, target in enumerate(targets):
+                pool.submit(job, index, target)
+        pool.shutdown(wait=True)
+    except KeyboardInterrupt:
+        stop.set()
+        printer.line("fleet", "interrupted: no further stack starts; waiting for the running ones to cancel")
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+            pool.shutdown(wait=False, cancel_futures=True)
+    return [
+        done.get(index)
+        or StackResult(
+            target.stack,
+            target.organization,
+            Status.INTERRUPTED if index in started else Status.NOT_STARTED,
+            0.0,
+        )
+        for index, target in enumerate(targets)
+    ]
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a SIGINT that arrives inside the block and deliver it right after (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pending:
+        signal.raise_signal(signal.SIGINT)
+
+
+def interrupted(results: Sequence[StackResult]) -> bool:
+    """True when the run was cut short by Ctrl-C."""
+    return any(result.status in (Status.INTERRUPTED, Status.NOT_STARTED) for result in results)

@@ -25,6 +25,7 @@ from devsupport.engine import (
     copy_engine_project,
     engine_env,
     kill_group,
+    processes_working_in,
     skip_without_engine,
 )
 
@@ -212,11 +213,12 @@ def kill_up_while_the_create_is_in_flight(stack: EngineStack, emulator: Emulator
     try:
         made = emulator.requests.wait_for(count=1, route="create", timeout=COMMAND_TIMEOUT)
     finally:
-        transcript = kill_group(process)
+        transcript = kill_group(process, stack.project)
         emulator.clear_faults()
         emulator.app.wake_sleepers()
     assert made, f"the create never reached the emulator:\n{transcript}"
     (orphan,) = [output for output in emulator.outputs.list() if output["id"] not in before]
+    assert processes_working_in(stack.project) == []  # nothing of the killed run lives on
     return orphan
 
 

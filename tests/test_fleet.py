@@ -10,6 +10,8 @@ the missing-CLI message.
 from __future__ import annotations
 
 import io
+import re
+import signal
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -424,3 +426,64 @@ def test_change_counts_accepts_enum_and_string_kinds():
 
 def test_options_default_to_nothing_extra():
     assert Options() == Options(refresh=False, expect_no_changes=False, diff=False)
+
+
+# -- argument order and Ctrl-C ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("up", "--yes", "acme-prod", "globex"),
+        ("up", "acme-prod", "--yes", "globex", "--parallel", "2"),
+        ("up", "acme-prod", "globex", "--yes"),
+    ],
+)
+def test_stack_names_may_stand_anywhere_on_the_command_line(project, argv):
+    fleet = Fleet(stand_ins(ThreadClock()))
+    code, out, err = fleet.run(*argv, "--project-dir", str(project))
+    assert (code, err) == (0, "")
+    assert sorted(fleet.opened) == ["acme-prod", "globex"]
+    assert "up: 2 stack(s): 2 ok" in out
+
+
+class Watched(io.StringIO):
+    """Output that tells when a given text has been written."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text, self.seen = text, threading.Event()
+
+    def write(self, chunk: str) -> int:
+        if self.text in chunk:
+            self.seen.set()
+        return super().write(chunk)
+
+
+def test_ctrl_c_starts_no_further_stack_waits_for_the_running_one_and_reports(project):
+    """One stack at a time: the first is running when Ctrl-C arrives (its pulumi, which got the same
+    SIGINT, ends as cancelled); the queued ones never start; the report is printed; exit 130."""
+    stacks = stand_ins(ThreadClock())
+    out = Watched("interrupted: no further stack starts")
+
+    def interrupted_while_running():
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # the terminal's Ctrl-C
+        assert out.seen.wait(30), "the fleet did not notice the interrupt"
+        raise command_failure(CommandError, "error: update canceled")
+
+    stacks["acme-prod"].hook = interrupted_while_running
+    fleet = Fleet(stacks)
+    code = cli.main(
+        ["up", "--yes", "--parallel", "1", "--project-dir", str(project)],
+        opener=fleet.opener,
+        stdout=out,
+        stderr=io.StringIO(),
+        clock=fleet.clock,
+    )
+    text = out.getvalue()
+    assert code == 130
+    assert fleet.opened == ["acme-prod"]  # nothing queued was touched
+    assert stacks["acme-staging"].calls == stacks["globex"].calls == []
+    assert re.search(r"^\s+acme-prod\s.*interrupted: error: update canceled$", text, re.MULTILINE), text
+    assert re.search(r"^\s+globex\s.*not started$", text, re.MULTILINE), text
+    assert "up: 3 stack(s): 1 interrupted, 2 not started" in text
