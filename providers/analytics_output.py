@@ -10,15 +10,18 @@ pins them). Keep this module declarative: the provider host imports it.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from providers import output_model as model
-from providers.bitmovin_client import BitmovinClient
-from providers.create_reconciler import create_exactly_once
 from providers.provider_base import BitmovinProviderBase, ProviderConfigError
+
+if (
+    TYPE_CHECKING
+):  # the client (requests, urllib3) is imported when one is built: check and diff start without it
+    from providers.bitmovin_client import BitmovinClient
 
 # ProviderConfigError lives in provider_base; re-exported because callers import it from here.
 __all__ = [
@@ -78,6 +81,8 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         inputs = model.with_defaults(props)
         if model.ADOPT_KEY in inputs:
             return self._adopt(inputs[model.ADOPT_KEY], inputs)
+        from providers.create_reconciler import create_exactly_once
+
         body = model.api_body(inputs, creation_token=model.creation_token(inputs) or str(uuid.uuid4()))
         created, existed = create_exactly_once(self._client_for(inputs), body)
         if existed:

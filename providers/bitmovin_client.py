@@ -18,7 +18,8 @@ from providers.bitmovin_errors import (
     error_from_redirect,
     error_from_response,
 )
-from providers.http_policy import HttpPolicy, build_session
+from providers.http_policy import HttpPolicy
+from providers.http_session import build_session
 
 OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
 CLIENT_NAME = "bitmovin-analytics-export"

@@ -17,7 +17,7 @@ provider host imports it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -25,8 +25,10 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import validation as rules
-from providers.bitmovin_errors import BitmovinApiError
 from providers.provider_base import BitmovinProviderBase
+
+if TYPE_CHECKING:
+    from providers.bitmovin_errors import BitmovinApiError
 
 INPUT_KEYS: tuple[str, ...] = ("output_id", "tenant_org_id")
 # State key -> API field of the referenced output.
@@ -100,6 +102,8 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One GET; fails with a message saying whether the output is missing or not accessible."""
+        from providers.bitmovin_errors import BitmovinApiError  # with the client: check never needs it
+
         inputs = reference_inputs(props)
         try:
             found = self._get(inputs)
@@ -110,6 +114,8 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET; an output deleted meanwhile (as the API confirms) leaves the state, and the next
         ``up`` reports it."""
+        from providers.bitmovin_errors import BitmovinApiError  # with the client: check never needs it
+
         inputs = reference_inputs({"output_id": id_, **props})
         client = self._client(inputs.get("tenant_org_id"))
         try:

@@ -8,14 +8,16 @@ created in the provider host, on first use.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-from providers.bitmovin_client import BitmovinClient
-from providers.http_policy import build_session
 from providers.provider_config import ProviderConfig, check_problems, resolve
+
+if TYPE_CHECKING:  # imported when a client is built: check and diff never need requests
+    import requests
+
+    from providers.bitmovin_client import BitmovinClient
 
 
 class ProviderConfigError(Exception):
@@ -59,6 +61,9 @@ class BitmovinProviderBase(ResourceProvider):
         problems = list(self._resolved_config().problems)
         if problems:
             raise ProviderConfigError(" ".join(problems))
+        from providers.bitmovin_client import BitmovinClient
+        from providers.http_session import build_session
+
         config = self._resolved_config()
         if self._session is None:
             self._session = build_session(config.http)

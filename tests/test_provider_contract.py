@@ -10,12 +10,17 @@ from __future__ import annotations
 import base64
 import pickle
 import pickletools
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.analytics_output import AnalyticsS3RoleBasedOutput, AnalyticsS3RoleBasedOutputProvider
 from providers.provider_config import API_KEY_CONFIG
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.layer1
 
@@ -62,3 +67,16 @@ def test_serialized_provider_is_small_and_carries_no_configuration():
     assert after == before
     assert len(after) <= 200
     assert b"KEY-MUST-NOT-PICKLE" not in base64.b64decode(after)
+
+
+def test_the_provider_modules_start_without_the_http_client():
+    """Every preview and up starts the provider host, which imports these modules; check and diff never
+    call Bitmovin, so requests and urllib3 (about 90 ms) are imported only when a client is built."""
+    probe = (
+        "import sys; import providers.analytics_output, providers.output_reference; "
+        "print(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"

@@ -18,7 +18,8 @@ from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
 from providers.bitmovin_client import BitmovinClient
 from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
-from providers.http_policy import HttpPolicy, build_retry
+from providers.http_policy import HttpPolicy
+from providers.http_session import build_retry
 from tests.sink_server import RecordingSink, Redirector
 
 pytestmark = pytest.mark.layer2

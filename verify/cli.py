@@ -29,7 +29,8 @@ import requests
 
 from providers.bitmovin_client import BitmovinClient
 from providers.export_tasks import ExportTasksClient
-from providers.http_policy import HttpPolicy, build_session
+from providers.http_policy import HttpPolicy
+from providers.http_session import build_session
 
 from .aws_checks import AwsInspection
 from .aws_clients import make_clients
