@@ -125,3 +125,19 @@ def run_marked_child(
             f"harness produced no result (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
         )
     return json.loads(lines[-1][len(marker) :]), proc
+
+
+# The outputs of a deployed acme stack, as verify reads them (tests of verify).
+ACME_EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"
+ACME_STACK_OUTPUTS = {
+    "outputId": "cb90b80c-8867-4e3b-8479-174aa2843f62",
+    "externalId": ACME_EXTERNAL_ID,
+    "externalIdMode": "GLOBAL",
+    "roleArn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-acme",
+    "roleName": "bitmovin-analytics-export-acme",
+    "bucketName": "acme-analytics",
+    "bucketArn": "arn:aws:s3:::acme-analytics",
+    "region": "eu-central-1",
+    "tenantOrgId": "",
+    "exportPrefix": "analytics/",
+}

@@ -23,6 +23,7 @@ from devsupport.aws_loop import (
     deploy,
     tls_client_view_of_bucket_policies,
 )
+from tests.support import ACME_STACK_OUTPUTS
 from verify.cli import main
 
 pytestmark = pytest.mark.layer5
@@ -484,18 +485,7 @@ class NoAwsSession:
         raise AssertionError(f"verify created an AWS {service} client")
 
 
-GOOD_OUTPUTS = {
-    "outputId": "cb90b80c-8867-4e3b-8479-174aa2843f62",
-    "externalId": "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a",
-    "externalIdMode": "GLOBAL",
-    "roleArn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-acme",
-    "roleName": "bitmovin-analytics-export-acme",
-    "bucketName": "acme-analytics",
-    "bucketArn": "arn:aws:s3:::acme-analytics",
-    "region": "eu-central-1",
-    "tenantOrgId": "",
-    "exportPrefix": "analytics/",
-}
+GOOD_OUTPUTS = ACME_STACK_OUTPUTS
 
 
 @pytest.mark.parametrize(

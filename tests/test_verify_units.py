@@ -10,6 +10,7 @@ import pytest
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL, trust_policy, write_policy
 from providers.export_tasks import ExportTaskError
+from tests.support import ACME_EXTERNAL_ID, ACME_STACK_OUTPUTS
 from verify.checklist import Figures, Report, failed, passed, skipped
 from verify.diagnosis import Facts, diagnose
 from verify.export_check import export_window
@@ -19,21 +20,10 @@ from verify.trust import judge_trust_policy, required_external_ids
 
 pytestmark = pytest.mark.layer1
 
-EXT = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"
+EXT = ACME_EXTERNAL_ID
 OTHER = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
 PROJECT = "bitmovin-analytics-export"
-OUTPUTS = {
-    "outputId": "cb90b80c-8867-4e3b-8479-174aa2843f62",
-    "externalId": EXT,
-    "externalIdMode": "GLOBAL",
-    "roleArn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-acme",
-    "roleName": "bitmovin-analytics-export-acme",
-    "bucketName": "acme-analytics",
-    "bucketArn": "arn:aws:s3:::acme-analytics",
-    "region": "eu-central-1",
-    "tenantOrgId": "",
-    "exportPrefix": "analytics/",
-}
+OUTPUTS = ACME_STACK_OUTPUTS
 
 
 # -- trust judgement ------------------------------------------------------------------------------------
