@@ -35,8 +35,9 @@ COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
 # `pulumi import`, which dynamic resources do not support). Never a reason to replace.
 ADOPT_KEY = "adopt_output_id"
 
-# Reserved custom data key holding a per-create token, so an output whose POST outcome was lost
-# can be found again without ambiguity (see ``providers.create_reconciler``).
+# Reserved custom data key holding the creation token (``creation_token``), so an output whose POST
+# outcome was lost, or whose CLI was killed, can be found again without ambiguity
+# (see ``providers.create_reconciler``).
 CREATION_TOKEN_KEY = "pulumiCreationToken"
 # What identifies the resource (the parts of its URN), passed by the resource because a dynamic
 # provider's create does not see the URN: the creation token derives from it. Kept in state (inputs
