@@ -18,9 +18,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from providers import output_model as model
 from providers.provider_base import BitmovinProviderBase, ProviderConfigError
 
-if (
-    TYPE_CHECKING
-):  # the client (requests, urllib3) is imported when one is built: check and diff start without it
+# The client (requests, urllib3) is imported when one is built: check and diff start without it.
+if TYPE_CHECKING:
     from providers.bitmovin_client import BitmovinClient
 
 # ProviderConfigError lives in provider_base; re-exported because callers import it from here.
@@ -205,7 +204,7 @@ class AnalyticsS3RoleBasedOutput(
             "signature_version": signature_version,
             "md5_meta_tag": md5_meta_tag,
             model.ADOPT_KEY: adopt_output_id,
-            # The URN, which the provider's create does not see: the creation token derives from it.
+            # The parts of the URN, which the provider's create does not see: the token derives from them.
             model.CREATION_KEY: _resource_key(resource_name, opts),
             # Declared outputs: present as None so the SDK creates typed Output attributes.
             **dict.fromkeys(model.COMPUTED_KEYS),
