@@ -51,9 +51,6 @@ DEFAULTS: dict[str, Any] = {name: key.default for name, key in PROJECT_KEYS.item
 REGION_KEY = "aws:region"
 TENANT_ORG_ID_KEY = provider_config.TENANT_ORG_ID_CONFIG
 API_KEY_KEY = provider_config.API_KEY_CONFIG  # documented here only so that nothing here ever reads it
-# The example organization id of the Bitmovin API documentation (and of many copied snippets): a
-# stack that names it would deploy into whatever organization that is, or fail with a 403.
-EXAMPLE_TENANT_ORG_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 # Keys of other namespaces that people set in the project namespace by mistake.
 _PROVIDER_KEYS = (*provider_config.KNOWN_KEYS, "aws:region")
 
@@ -192,19 +189,9 @@ def _region_rule(raw: _RawConfig, chosen: Chosen) -> None:
     chosen["region"] = region
 
 
-def tenant_org_id_problem(value: Any) -> str | None:
-    """The rule for ``bitmovin:tenantOrgId``: a canonical UUID, and not the API docs' example."""
-    if isinstance(value, str) and rules.canonical_uuid(value) == EXAMPLE_TENANT_ORG_ID:
-        return (
-            f"{value!r} is the example organization id of the Bitmovin API documentation, not your "
-            "organization: set your organization's id (Bitmovin dashboard, organization settings)"
-        )
-    return rules.tenant_org_id_problem(value)
-
-
 def _tenant_org_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
     tenant_org_id = raw.other.get(TENANT_ORG_ID_KEY) or None
-    reason = tenant_org_id_problem(tenant_org_id) if tenant_org_id is not None else None
+    reason = rules.stack_tenant_org_id_problem(tenant_org_id) if tenant_org_id is not None else None
     if reason:
         canonical = rules.canonical_uuid(tenant_org_id)
         raw.problem(
@@ -213,7 +200,9 @@ def _tenant_org_id_rule(raw: _RawConfig, chosen: Chosen) -> None:
             "organization)",
             set_command(
                 TENANT_ORG_ID_KEY,
-                canonical if tenant_org_id_problem(canonical) is None else "<your Bitmovin organization id>",
+                canonical
+                if rules.stack_tenant_org_id_problem(canonical) is None
+                else "<your Bitmovin organization id>",
             ),
         )
         tenant_org_id = None
@@ -559,9 +548,9 @@ def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> Conf
 def _provider_key_spelled(name: str) -> str | None:
     """The provider key (``bitmovin:tenantOrgId``, ``aws:region``) a project-namespace key spells,
     up to case, ``_`` and ``-``; a close project key wins over a close provider key."""
-    form = re.sub(r"[^a-z0-9]", "", name.lower())
+    form = provider_config.key_form(name)
     for key in _PROVIDER_KEYS:
-        if re.sub(r"[^a-z0-9]", "", key.partition(":")[2].lower()) == form:
+        if provider_config.key_form(key.partition(":")[2]) == form:
             return key
     return None
 
@@ -597,7 +586,11 @@ def _valid_shown_value(target: str, value: Any) -> str | None:
     text = str(value).strip() if value is not None else ""
     if target == TENANT_ORG_ID_KEY:
         canonical = rules.canonical_uuid(text)
-        return shown_value(canonical) if canonical and tenant_org_id_problem(canonical) is None else None
+        return (
+            shown_value(canonical)
+            if canonical and rules.stack_tenant_org_id_problem(canonical) is None
+            else None
+        )
     if target == REGION_KEY:
         return shown_value(text) if rules.region_problem(text) is None else None
     if not text or provider_config.value_problem(target, text) is not None:

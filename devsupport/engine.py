@@ -10,6 +10,7 @@ reaches the engine: AWS, Bitmovin and Pulumi variables are dropped.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -187,6 +188,15 @@ class EngineStack:
     def resources(self, type_suffix: str) -> list[dict[str, Any]]:
         deployment = self.export()["deployment"]
         return [r for r in deployment.get("resources", []) if r["type"].endswith(type_suffix)]
+
+    def pickled_provider(self, type_suffix: str) -> bytes:
+        """The ``__provider`` of the one resource of that type, decrypted and un-base64'd: the pickle
+        the engine hands the provider host."""
+        revealed = json.loads(self.ok("stack", "export", *self.stack_args(), "--show-secrets"))
+        (resource,) = [r for r in revealed["deployment"]["resources"] if r["type"].endswith(type_suffix)]
+        serialized = resource["inputs"]["__provider"]
+        plaintext = serialized["plaintext"] if isinstance(serialized, dict) else serialized
+        return base64.b64decode(json.loads(plaintext) if plaintext.startswith('"') else plaintext)
 
     def state_file(self) -> Path:
         """The checkpoint the file backend writes for this stack."""

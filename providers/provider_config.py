@@ -156,15 +156,16 @@ def is_unknown_key(key: str) -> bool:
     return bool(sep) and namespace == NAMESPACE and key not in KNOWN_KEYS
 
 
-def _normalized(name: str) -> str:
+def key_form(name: str) -> str:
+    """``name`` without case, ``_`` or ``-``: how a misspelt key is matched to the one it means."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def closest_known_key(name: str) -> str | None:
     """The ``bitmovin:`` key ``name`` (with or without a namespace) most likely means: the same
     letters in another case or with ``_``/``-`` (``tenant_org_id``), else a close spelling."""
-    wanted = _normalized(name.rpartition(":")[2])
-    by_form = {_normalized(key.partition(":")[2]): key for key in KNOWN_KEYS}
+    wanted = key_form(name.rpartition(":")[2])
+    by_form = {key_form(key.partition(":")[2]): key for key in KNOWN_KEYS}
     if wanted in by_form:
         return by_form[wanted]
     close = difflib.get_close_matches(wanted, by_form, n=1, cutoff=0.75)
@@ -174,7 +175,7 @@ def closest_known_key(name: str) -> str | None:
 def looks_secret(name: str) -> bool:
     """A key whose value may be a credential (``apikey``, ``api_key``, ``token``...): never shown."""
     target = closest_known_key(name)
-    return target == API_KEY_CONFIG or any(word in _normalized(name) for word in _SECRET_WORDS)
+    return target == API_KEY_CONFIG or any(word in key_form(name) for word in _SECRET_WORDS)
 
 
 def value_problem(key: str, value: Any) -> str | None:

@@ -288,6 +288,21 @@ def tenant_org_id_problem(value: Any) -> str | None:
     return _uuid_problem(value, "Bitmovin organization id", "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
 
 
+# The example organization id of the Bitmovin API documentation (and of many copied snippets): a
+# stack that names it would deploy into whatever organization that is, or fail with a 403.
+EXAMPLE_TENANT_ORG_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+
+
+def stack_tenant_org_id_problem(value: Any) -> str | None:
+    """The stack config's ``bitmovin:tenantOrgId``: a canonical UUID, and not the API docs' example."""
+    if isinstance(value, str) and canonical_uuid(value) == EXAMPLE_TENANT_ORG_ID:
+        return (
+            f"{value!r} is the example organization id of the Bitmovin API documentation, not your "
+            "organization: set your organization's id (Bitmovin dashboard, organization settings)"
+        )
+    return tenant_org_id_problem(value)
+
+
 def external_id_problem(value: Any) -> str | None:
     """STS ExternalId rules: 2-1224 ASCII characters of letters, digits and ``_+=,.@:/-``."""
     if not isinstance(value, str) or not _EXTERNAL_ID.fullmatch(value):

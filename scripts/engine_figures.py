@@ -13,8 +13,6 @@ state file. Needs the engine on PATH; run from the project directory.
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import statistics
 import sys
 import tempfile
@@ -113,13 +111,7 @@ def requests_per_operation(root: Path, emulator: EmulatorServer) -> dict[str, li
         ours.ok(*args)
         counted[label] = [f"{r.method} {r.route}" for r in emulator.requests]
         if label == "up (create)":
-            revealed = json.loads(ours.ok("stack", "export", *ours.stack_args(), "--show-secrets"))
-            (output,) = [
-                r for r in revealed["deployment"]["resources"] if r["type"].endswith("S3RoleBasedOutput")
-            ]
-            plaintext = output["inputs"]["__provider"]
-            plaintext = plaintext["plaintext"] if isinstance(plaintext, dict) else plaintext
-            pickled = base64.b64decode(json.loads(plaintext) if plaintext.startswith('"') else plaintext)
+            pickled = ours.pickled_provider("S3RoleBasedOutput")
             counted["__provider bytes (pickled)"] = [str(len(pickled))]
     return counted
 

@@ -337,15 +337,7 @@ def _command_line(pid: int) -> list[str] | str | None:
     with contextlib.suppress(OSError):
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
         return [part.decode(errors="surrogateescape") for part in raw.split(b"\0")[:-1]]
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        ps = subprocess.run(
-            ["ps", "-o", "command=", "-p", str(pid)],  # noqa: S607 - macOS has no /proc
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return ps.stdout.strip() if ps.returncode == 0 and ps.stdout.strip() else None
-    return None
+    return _ps_column(pid, "command")
 
 
 def start_time(pid: int) -> str | None:
@@ -356,16 +348,21 @@ def start_time(pid: int) -> str | None:
     with contextlib.suppress(OSError, IndexError):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # fields 3, 4, ...
         return fields[22 - 3]
+    lstart = _ps_column(pid, "lstart", env={**os.environ, "LC_ALL": "C"})
+    return "lstart " + " ".join(lstart.split()) if lstart else None
+
+
+def _ps_column(pid: int, column: str, env: dict[str, str] | None = None) -> str | None:
+    """One ``ps`` column of ``pid``, where there is no /proc (macOS); None if ``ps`` cannot tell."""
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         ps = subprocess.run(
-            ["ps", "-o", "lstart=", "-p", str(pid)],  # noqa: S607 - macOS has no /proc
+            ["ps", "-o", f"{column}=", "-p", str(pid)],  # noqa: S607 - macOS has no /proc
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "LC_ALL": "C"},
+            env=env,
         )
-        if ps.returncode == 0 and ps.stdout.strip():
-            return "lstart " + " ".join(ps.stdout.split())
+        return ps.stdout.strip() if ps.returncode == 0 and ps.stdout.strip() else None
     return None
 
 

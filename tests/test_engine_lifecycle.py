@@ -9,7 +9,6 @@ Skips with a printed reason where no engine is on PATH; ``.ci/run`` runs it with
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,11 +162,7 @@ def test_the_serialized_provider_is_small_and_holds_no_configuration(stack: Engi
     (stored,) = stack.resources(OUTPUT_TYPE)
     # The Python SDK stores __provider as a secret: ciphertext in the state file.
     assert "ciphertext" in stored["inputs"]["__provider"]
-    revealed = json.loads(stack.ok("stack", "export", *stack.stack_args(), "--show-secrets"))
-    (output,) = [r for r in revealed["deployment"]["resources"] if r["type"].endswith(OUTPUT_TYPE)]
-    serialized = output["inputs"]["__provider"]
-    plaintext = serialized["plaintext"] if isinstance(serialized, dict) else serialized
-    pickled = base64.b64decode(json.loads(plaintext) if plaintext.startswith('"') else plaintext)
+    pickled = stack.pickled_provider(OUTPUT_TYPE)
     assert b"providers.analytics_output" in pickled
     assert b"AnalyticsS3RoleBasedOutputProvider" in pickled
     assert API_KEY.encode() not in pickled
