@@ -20,7 +20,7 @@ from providers.provider_base import BitmovinProviderBase, ProviderConfigError
 
 # The client (requests, urllib3) is imported when one is built: check and diff start without it.
 if TYPE_CHECKING:
-    from providers.bitmovin_client import BitmovinClient
+    from bitmovin_api.client import BitmovinClient
 
 # ProviderConfigError lives in provider_base; re-exported because callers import it from here.
 __all__ = [

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from providers.bitmovin_client import BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
+from bitmovin_api.client import BitmovinClient
+from bitmovin_api.errors import BitmovinApiError
 from providers.output_model import CREATION_TOKEN_KEY
 
 

@@ -28,7 +28,7 @@ from providers import validation as rules
 from providers.provider_base import BitmovinProviderBase
 
 if TYPE_CHECKING:
-    from providers.bitmovin_errors import BitmovinApiError
+    from bitmovin_api.errors import BitmovinApiError
 
 INPUT_KEYS: tuple[str, ...] = ("output_id", "tenant_org_id")
 # State key -> API field of the referenced output.
@@ -102,7 +102,7 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One GET; fails with a message saying whether the output is missing or not accessible."""
-        from providers.bitmovin_errors import BitmovinApiError  # with the client: check never needs it
+        from bitmovin_api.errors import BitmovinApiError  # with the client: check never needs it
 
         inputs = reference_inputs(props)
         try:
@@ -114,7 +114,7 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET; an output deleted meanwhile (as the API confirms) leaves the state, and the next
         ``up`` reports it."""
-        from providers.bitmovin_errors import BitmovinApiError  # with the client: check never needs it
+        from bitmovin_api.errors import BitmovinApiError  # with the client: check never needs it
 
         inputs = reference_inputs({"output_id": id_, **props})
         client = self._client(inputs.get("tenant_org_id"))

@@ -17,7 +17,7 @@ from providers.provider_config import ProviderConfig, check_problems, resolve
 if TYPE_CHECKING:  # imported when a client is built: check and diff never need requests
     import requests
 
-    from providers.bitmovin_client import BitmovinClient
+    from bitmovin_api.client import BitmovinClient
 
 
 class ProviderConfigError(Exception):
@@ -61,8 +61,8 @@ class BitmovinProviderBase(ResourceProvider):
         problems = list(self._resolved_config().problems)
         if problems:
             raise ProviderConfigError(" ".join(problems))
-        from providers.bitmovin_client import BitmovinClient
-        from providers.http_session import build_session
+        from bitmovin_api.client import BitmovinClient
+        from bitmovin_api.http_session import build_session
 
         config = self._resolved_config()
         if self._session is None:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.api_url import DEFAULT_API_URL, api_url_problem, display_url
-from providers.http_policy import HttpPolicy
+from bitmovin_api.api_url import DEFAULT_API_URL, api_url_problem, display_url
+from bitmovin_api.http_policy import HttpPolicy
 
 NAMESPACE = "bitmovin"
 API_KEY_CONFIG = "bitmovin:apiKey"

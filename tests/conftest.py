@@ -1,7 +1,7 @@
 """Shared pytest fixtures.
 
 ``emulator`` (function scope) is the handle on an in-process Bitmovin Analytics API
-emulator (``bitmovin_emulator.EmulatorServer``). One server runs per test session;
+emulator (``dev.bitmovin_emulator.EmulatorServer``). One server runs per test session;
 its outputs, request log, faults and options are reset before and after each test.
 
 - ``emulator.base_url``: ``"http://127.0.0.1:<port>/v1"``; give it to SDKs/clients as base URL.
@@ -35,7 +35,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bitmovin_emulator import EmulatorServer
+from dev.bitmovin_emulator import EmulatorServer
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Shared by the sandbox tests and the CLI lifecycle test: the sandbox module, project copies, ports.
 
-``scripts/sandbox.py`` is a standalone script (standard library only, it runs before the virtual
+``dev/sandbox.py`` is a standalone script (standard library only, it runs before the virtual
 environment exists), so tests load it from its file instead of importing a package.
 """
 
@@ -14,23 +14,23 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from devsupport.engine import running_venv
+from dev.support.engine import running_venv
 
 __all__ = ["running_venv"]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # What a project copy needs to run the program (Pulumi) and the sandbox.
 PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
-PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_emulator")
-SANDBOX_FILES = ("sandbox", "scripts/sandbox.py", "requirements-sandbox.txt")
+PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_api", "dev")
+SANDBOX_FILES = ("sandbox", "dev/sandbox.py", "requirements-sandbox.txt")
 
 
 def load_sandbox() -> ModuleType:
-    """``scripts/sandbox.py`` as a module (registered, so its dataclasses work)."""
+    """``dev/sandbox.py`` as a module (registered, so its dataclasses work)."""
     name = "bitmovin_analytics_export_sandbox"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, PROJECT_DIR / "scripts" / "sandbox.py")
+    spec = importlib.util.spec_from_file_location(name, PROJECT_DIR / "dev" / "sandbox.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -57,7 +57,12 @@ def copy_project(target: Path, *, venv: Path | None = None, with_sandbox: bool =
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(PROJECT_DIR / name, target / name)
     for name in PROGRAM_DIRS:
-        shutil.copytree(PROJECT_DIR / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            PROJECT_DIR / name,
+            target / name,
+            ignore=shutil.ignore_patterns("__pycache__"),
+            dirs_exist_ok=True,
+        )
     if venv is not None:
         project_file = target / "Pulumi.yaml"
         text, count = re.subn(

@@ -1,6 +1,6 @@
 """Support only tests use: shared example values and a clock that records pauses instead of sleeping.
 
-What scripts use as well (the configured provider, the named emulator faults) is in ``devsupport``.
+What scripts use as well (the configured provider, the named emulator faults) is in ``dev.support``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ EXTERNAL_ID = "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a"  # a CUSTOM external ID (st
 
 
 class RecordingClock:
-    """A ``providers.http_policy.Clock`` that records each pause instead of sleeping: fully virtual.
+    """A ``bitmovin_api.http_policy.Clock`` that records each pause instead of sleeping: fully virtual.
 
     ``monotonic()`` starts at 0 and advances only by the recorded pauses and by :meth:`advance`, never
     with real time, so retry budgets and settle deadlines see exactly the pauses the client decided on,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from bitmovin_api.api_url import api_url_problem, display_url, is_loopback_host
+from bitmovin_api.client import BitmovinClient
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
-from providers.api_url import api_url_problem, display_url, is_loopback_host
-from providers.bitmovin_client import BitmovinClient
 from providers.provider_config import resolve
 
 pytestmark = pytest.mark.layer1

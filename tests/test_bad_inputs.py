@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from devsupport.bad_inputs import CASES, TEST_API_KEY, error_for
+from dev.support.bad_inputs import CASES, TEST_API_KEY, error_for
 
 pytestmark = [pytest.mark.layer1, pytest.mark.usefixtures("no_bitmovin_env")]
 
@@ -76,7 +76,7 @@ def test_a_misspelt_api_key_is_never_shown_and_is_moved_as_a_secret(case):
 
 def test_docs_table_is_generated_from_the_current_messages():
     result = subprocess.run(
-        [sys.executable, "scripts/bad_inputs_table.py", "--check"],
+        [sys.executable, "dev/bad_inputs_table.py", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,

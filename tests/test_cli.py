@@ -1,6 +1,6 @@
 """Layer 6: the real program through the real Pulumi CLI, as far as it goes without the aws plugin.
 
-Every command runs in a copy of the program (``devsupport.engine.copy_program``) with a file backend and
+Every command runs in a copy of the program (``dev.support.engine.copy_program``) with a file backend and
 HOME / PULUMI_HOME in the test's temporary directory, never in the checkout. What is proved here:
 
 * ``pulumi config`` reads the committed stack files: ``Pulumi.dev.yaml`` with the project's defaults,
@@ -9,7 +9,7 @@ HOME / PULUMI_HOME in the test's temporary directory, never in the checkout. Wha
 * a bad stack value stops ``pulumi preview`` before any resource is registered: with the program's
   message (the key and the ``pulumi config set`` fix) for the program's rules, and with the CLI's
   own type error, before the program runs, for the keys ``Pulumi.yaml`` types as integer or boolean.
-  ``docs/bad-inputs.md`` states both (``devsupport.bad_inputs.cli_type_error``), checked here.
+  ``docs/bad-inputs.md`` states both (``dev.support.bad_inputs.cli_type_error``), checked here.
 
 With a valid config the program's first AWS call needs pulumi-resource-aws, which cannot be built or
 downloaded here: the whole program's lifecycle is tests/test_cli_lifecycle.py (marker ``aws_plugin``).
@@ -25,8 +25,8 @@ import pytest
 import yaml
 
 from analytics_export.key_storage import PLAINTEXT_API_KEY
-from devsupport.bad_inputs import BadInput, cli_type_error, error_for
-from devsupport.engine import EngineStack, copy_program, engine_env, skip_without_engine
+from dev.support.bad_inputs import BadInput, cli_type_error, error_for
+from dev.support.engine import EngineStack, copy_program, engine_env, skip_without_engine
 from tests.sandbox_support import PROJECT_DIR, load_sandbox
 
 pytestmark = [pytest.mark.layer6, skip_without_engine()]

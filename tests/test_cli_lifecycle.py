@@ -1,7 +1,7 @@
 """Layer 6: the ``local`` stack's whole lifecycle through the real Pulumi CLI, against both emulators.
 
-Needs the engine (devsupport.engine) and pulumi-aws's plugin, pulumi-resource-aws: the module first asks
-its engine environment (devsupport.engine's, but with plugin downloads on) to install the plugin, then
+Needs the engine (dev.support.engine) and pulumi-aws's plugin, pulumi-resource-aws: the module first asks
+its engine environment (dev.support.engine's, but with plugin downloads on) to install the plugin, then
 skips with the reason printed when ``pulumi plugin ls --json`` shows no aws resource plugin and none
 is on PATH, as here, where it can be neither built nor downloaded. The GitHub test workflow downloads
 it and runs the test. Marker ``aws_plugin``: ``-m "layer6 and not aws_plugin"`` deselects it.
@@ -9,7 +9,7 @@ it and runs the test. Marker ``aws_plugin``: ``-m "layer6 and not aws_plugin"`` 
 Nothing of the user's is used or changed: the test starts moto (server mode) and the Bitmovin
 emulator itself on free ports, runs a copy of the program whose ``Pulumi.yaml`` names the test's own
 virtual environment (the project's ``venv/`` may not exist) with ``Pulumi.local.yaml`` moved to those
-ports, and keeps the stack in a file backend in a temporary directory (devsupport.engine.engine_env: HOME and
+ports, and keeps the stack in a file backend in a temporary directory (dev.support.engine.engine_env: HOME and
 PULUMI_HOME there too, the sandbox's passphrase via ``PULUMI_CONFIG_PASSPHRASE``; never ``pulumi login``).
 
 1. ``preview`` sends no request to the Bitmovin API and creates nothing;
@@ -38,8 +38,8 @@ import pytest
 import yaml
 
 from analytics_export import policies
-from bitmovin_emulator import EmulatorServer
-from devsupport.engine import PULUMI, engine_env, skip_without_engine
+from dev.bitmovin_emulator import EmulatorServer
+from dev.support.engine import PULUMI, engine_env, skip_without_engine
 from tests.sandbox_support import PROJECT_DIR, copy_project, free_port, load_sandbox, running_venv
 
 pytestmark = [pytest.mark.layer6, pytest.mark.aws_plugin, skip_without_engine()]
@@ -112,7 +112,7 @@ def aws_plugin_available(env: dict[str, str]) -> bool:
 
 @pytest.fixture(scope="module")
 def aws_env(tmp_path_factory) -> dict[str, str]:
-    """devsupport.engine's environment with plugin downloads on, pulumi-aws's plugin installed in it."""
+    """dev.support.engine's environment with plugin downloads on, pulumi-aws's plugin installed in it."""
     home = tmp_path_factory.mktemp("home")
     env = engine_env(home, {"PULUMI_CONFIG_PASSPHRASE": sandbox.PASSPHRASE}, plugin_downloads=True)
     version = metadata.version("pulumi_aws")

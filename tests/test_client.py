@@ -13,10 +13,10 @@ import pytest
 import requests
 from urllib3.exceptions import MaxRetryError, ResponseError
 
-from bitmovin_emulator.options import DEFAULT_ORG_ID
-from providers.bitmovin_client import OUTPUTS_PATH, BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError, error_from_exception
-from providers.http_policy import HttpPolicy
+from bitmovin_api.client import OUTPUTS_PATH, BitmovinClient
+from bitmovin_api.errors import BitmovinApiError, error_from_exception
+from bitmovin_api.http_policy import HttpPolicy
+from dev.bitmovin_emulator.options import DEFAULT_ORG_ID
 from tests.support import ORG_ID, OTHER_ORG_ID, RecordingClock
 
 pytestmark = pytest.mark.layer2
@@ -219,8 +219,9 @@ def test_only_the_analytics_outputs_endpoint_is_ever_called(emulator):
         r.path.split("/v1", 1)[1].split("/")[1:4] == ["analytics", "outputs", "s3-role-based"]
         for r in emulator.requests
     } == {True}
+    root = Path(__file__).resolve().parent.parent
     source = "\n".join(
-        p.read_text() for p in Path(__file__).resolve().parent.parent.joinpath("providers").glob("*.py")
+        p.read_text() for package in ("providers", "bitmovin_api") for p in (root / package).glob("*.py")
     )
     assert "/encoding/" not in source
 

@@ -1,8 +1,8 @@
 """Layer 5: the closed loop. The emulator acts as Bitmovin toward a moto server with IAM enforced, set up
-as the program deploys it (``devsupport/aws_loop.py``); the project's client drives the export tasks.
+as the program deploys it (``dev/support/aws_loop.py``); the project's client drives the export tasks.
 
 moto enforces the role's permission policy on the assumed credentials; the trust policy is judged by the
-emulator with ``analytics_export.trust_evaluation`` (moto ignores cross-account trust). Each poll moves a
+emulator with ``verify.trust_evaluation`` (moto ignores cross-account trust). Each poll moves a
 task one step (pace 0), so no test sleeps.
 """
 
@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from devsupport.aws_loop import (
+from bitmovin_api.client import BitmovinClient
+from dev.support.aws_loop import (
     ORG,
     MotoServer,
     actor_config,
@@ -26,8 +27,7 @@ from devsupport.aws_loop import (
     object_keys,
     tls_client_view_of_bucket_policies,
 )
-from providers.bitmovin_client import BitmovinClient
-from providers.export_tasks import ExportTaskRequest, ExportTasksClient
+from verify.export_tasks import ExportTaskRequest, ExportTasksClient
 
 pytestmark = pytest.mark.layer5
 
@@ -174,7 +174,7 @@ def test_license_key_is_not_logged(moto, loop, emulator):
 
 
 def test_emulator_command_acts_as_bitmovin(moto, loop, tmp_path):
-    """``python -m bitmovin_emulator --aws-endpoint-url``: Bitmovin's keys from its environment variables,
+    """``python -m dev.bitmovin_emulator --aws-endpoint-url``: Bitmovin's keys from its environment variables,
     the trust-policy reader from the standard AWS ones."""
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -186,7 +186,7 @@ def test_emulator_command_acts_as_bitmovin(moto, loop, tmp_path):
     command = [
         sys.executable,
         "-m",
-        "bitmovin_emulator",
+        "dev.bitmovin_emulator",
         "--aws-endpoint-url",
         moto.url,
         "--aws-region",

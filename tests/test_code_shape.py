@@ -49,7 +49,7 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 def test_no_module_outside_tests_imports_from_tests():
-    # What scripts and tests share lives in devsupport/ (see its __init__), never in tests/.
+    # What scripts and tests share lives in dev/support/ (see its __init__), never in tests/.
     offenders = [
         f"{path.relative_to(REPO)} imports {name}"
         for path in _project_modules()

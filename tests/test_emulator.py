@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bitmovin_emulator import DEFAULT_ORG_ID, REDACTED, EmulatorServer
-from bitmovin_emulator.cli import build_parser, options_from_args
-from bitmovin_emulator.validation import AWS_CLOUD_REGIONS
+from dev.bitmovin_emulator import DEFAULT_ORG_ID, REDACTED, EmulatorServer
+from dev.bitmovin_emulator.cli import build_parser, options_from_args
+from dev.bitmovin_emulator.validation import AWS_CLOUD_REGIONS
 
 pytestmark = pytest.mark.layer2
 
@@ -834,7 +834,7 @@ def test_python_m_bitmovin_emulator_serves_and_stops_on_signal(stop_signal):
         [
             sys.executable,
             "-m",
-            "bitmovin_emulator",
+            "dev.bitmovin_emulator",
             "--port",
             "0",
             "--api-key",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bitmovin_emulator import REDACTED
+from dev.bitmovin_emulator import REDACTED
 
 pytestmark = pytest.mark.layer2
 
@@ -271,7 +271,7 @@ def test_faults_target_export_routes_by_name(emulator):
 
 def test_the_emulator_imports_boto3_only_when_acting_toward_aws():
     """boto3 is a dev requirement; the emulator started without --aws-endpoint-url must not need it."""
-    code = "import sys, bitmovin_emulator.cli; print('boto3' in sys.modules)"
+    code = "import sys, dev.bitmovin_emulator.cli; print('boto3' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

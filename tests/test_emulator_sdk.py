@@ -19,7 +19,7 @@ from bitmovin_api_sdk import (
     S3SignatureVersion,
 )
 
-from bitmovin_emulator import REDACTED
+from dev.bitmovin_emulator import REDACTED
 
 pytestmark = pytest.mark.layer2
 

@@ -1,7 +1,7 @@
 """Layer 2: the emulator keeps its outputs in ``--state-file`` across a restart (the sandbox relies on it).
 
 Start, create, stop, start again on the same file, read: in-process and through ``python -m
-bitmovin_emulator``. Writes are atomic: a failed write leaves the previous file and no temporary file.
+dev.bitmovin_emulator``. Writes are atomic: a failed write leaves the previous file and no temporary file.
 Changes are transactional: a create or delete whose write fails answers 500 and is not served, neither
 before nor after a restart.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bitmovin_emulator import DEFAULT_ORG_ID, EmulatorServer
-from bitmovin_emulator.state_file import FORMAT_VERSION, StateFile, StateFileError
+from dev.bitmovin_emulator import DEFAULT_ORG_ID, EmulatorServer
+from dev.bitmovin_emulator.state_file import FORMAT_VERSION, StateFile, StateFileError
 from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer2
@@ -86,7 +86,7 @@ def test_python_m_bitmovin_emulator_with_state_file_loses_nothing_on_restart(tmp
             [
                 sys.executable,
                 "-m",
-                "bitmovin_emulator",
+                "dev.bitmovin_emulator",
                 "--port",
                 "0",
                 "--api-key",
@@ -148,7 +148,7 @@ def test_cli_reports_an_unusable_state_file_in_one_line_and_exits_2(tmp_path):
     path = tmp_path / "emulator.json"
     path.write_text("{not json")
     completed = subprocess.run(
-        [sys.executable, "-m", "bitmovin_emulator", "--port", "0", "--state-file", str(path)],
+        [sys.executable, "-m", "dev.bitmovin_emulator", "--port", "0", "--state-file", str(path)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -273,7 +273,7 @@ def test_a_state_file_that_cannot_be_created_fails_every_change_and_serves_none(
 
 def test_the_store_changes_memory_only_after_the_write(tmp_path, monkeypatch):
     """Without HTTP: create, delete, GLOBAL ID and clear each leave the store as it was when saving fails."""
-    from bitmovin_emulator.store import OutputStore
+    from dev.bitmovin_emulator.store import OutputStore
 
     store = OutputStore(StateFile(tmp_path / "emulator.json"))
     output = store.create({"bucketName": "b", "roleArn": ROLE}, "org")

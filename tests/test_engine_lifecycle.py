@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bitmovin_emulator import EmulatorServer
-from devsupport.engine import (
+from dev.bitmovin_emulator import EmulatorServer
+from dev.support.engine import (
     COMMAND_TIMEOUT_SECONDS as COMMAND_TIMEOUT,
 )
-from devsupport.engine import (
+from dev.support.engine import (
     EngineStack,
     copy_engine_project,
     engine_env,

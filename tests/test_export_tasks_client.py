@@ -1,4 +1,4 @@
-"""Layer 2: the project's export tasks client (``providers.export_tasks``) against the emulator:
+"""Layer 2: the project's export tasks client (``verify.export_tasks``) against the emulator:
 request shape, UTC times, paging, retries only for GET, and no key in any error."""
 
 from __future__ import annotations
@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from providers.bitmovin_client import BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
-from providers.export_tasks import (
+from bitmovin_api.client import BitmovinClient
+from bitmovin_api.errors import BitmovinApiError
+from bitmovin_api.http_policy import HttpPolicy
+from verify.export_tasks import (
     ExportTask,
     ExportTaskRequest,
     ExportTasksClient,
     format_time,
     parse_time,
 )
-from providers.http_policy import HttpPolicy
 
 pytestmark = pytest.mark.layer2
 

@@ -1,10 +1,10 @@
 """Layer 6: ``python -m fleet preview|up|outputs`` over real stacks of the provider-only project.
 
 The fleet command runs as users run it (a subprocess, ``--project-dir`` naming a copy of
-tests/engine_project, devsupport.engine's environment: file backend, HOME / PULUMI_HOME in the test's
+tests/engine_project, dev.support.engine's environment: file backend, HOME / PULUMI_HOME in the test's
 temporary directory), its stacks' ``bitmovin:apiUrl`` the in-process Bitmovin emulator. The emulator is
 on 127.0.0.1, so every stack is local-only to the fleet and runs only with ``--include-local``.
-``python scripts/engine_figures.py`` measures ``up --parallel 4`` against ``--parallel 1`` with it.
+``python dev/engine_figures.py`` measures ``up --parallel 4`` against ``--parallel 1`` with it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bitmovin_emulator import EmulatorServer
-from devsupport.engine import FleetProject, skip_without_engine
+from dev.bitmovin_emulator import EmulatorServer
+from dev.support.engine import FleetProject, skip_without_engine
 
 pytestmark = [pytest.mark.layer6, skip_without_engine()]
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from bitmovin_api.client import BitmovinClient
+from bitmovin_api.errors import BitmovinApiError
+from bitmovin_api.http_policy import HttpPolicy
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
-from providers.bitmovin_client import BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
-from providers.http_policy import HttpPolicy
 
 pytestmark = pytest.mark.layer2
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from bitmovin_emulator import DEFAULT_ORG_ID
-from providers.bitmovin_errors import BitmovinApiError
+from bitmovin_api.errors import BitmovinApiError
+from dev.bitmovin_emulator import DEFAULT_ORG_ID
 from providers.output_reference import AnalyticsOutputReferenceProvider, ReferencedOutputError
 from providers.provider_base import ProviderConfigError
 from tests.support import ORG_ID, OTHER_ORG_ID

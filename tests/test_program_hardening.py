@@ -1,7 +1,7 @@
 """Layer 4: every bad stack-config value of the catalogue stops ``__main__.py`` before any resource.
 
 The program runs under Pulumi mocks exactly as ``pulumi up`` runs it (tests/program_harness.py). The
-catalogue's stack-config cases (devsupport/bad_inputs.py) are packed into a few runs, each key at most
+catalogue's stack-config cases (dev/support/bad_inputs.py) are packed into a few runs, each key at most
 once per run, so every case is proven with few subprocesses: the run fails with
 "Invalid stack configuration", names the key, and registers no resource and makes no invoke (so no
 AWS or Bitmovin request could follow).
@@ -13,7 +13,7 @@ import functools
 
 import pytest
 
-from devsupport.bad_inputs import BASE_STACK_CONFIG, CASES, BadInput
+from dev.support.bad_inputs import BASE_STACK_CONFIG, CASES, BadInput
 from tests.program_harness import ProgramRun, run_program
 
 pytestmark = pytest.mark.layer4

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from devsupport.provider_factory import configured_provider
+from bitmovin_api.errors import BitmovinApiError
+from dev.support.provider_factory import configured_provider
 from providers.analytics_output import TYPE_TOKEN, InPlaceUpdateError, ProviderConfigError
-from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
 from providers.output_model import CREATION_TOKEN_KEY
 from tests.support import ORG_ID, OTHER_ORG_ID, ROLE_ARN

@@ -6,7 +6,7 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from devsupport.provider_factory import configured_provider
+from dev.support.provider_factory import configured_provider
 from providers import output_model as model
 from tests.support import ORG_ID, ROLE_ARN
 

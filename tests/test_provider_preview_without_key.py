@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from devsupport.provider_factory import PROJECT, configured_provider
+from dev.support.provider_factory import PROJECT, configured_provider
 from providers.output_reference import AnalyticsOutputReferenceProvider
 from providers.provider_base import ProviderConfigError
 from providers.provider_config import MISSING_API_KEY, PREVIEW_WITHOUT_KEY_ENV

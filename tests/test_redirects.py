@@ -14,12 +14,12 @@ import requests
 import urllib3
 from pulumi.dynamic import Config, ConfigureRequest
 
+from bitmovin_api.client import BitmovinClient
+from bitmovin_api.errors import BitmovinApiError
+from bitmovin_api.http_policy import HttpPolicy
+from bitmovin_api.http_session import build_retry
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
-from providers.bitmovin_client import BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
-from providers.http_policy import HttpPolicy
-from providers.http_session import build_retry
 from tests.sink_server import RecordingSink, Redirector
 
 pytestmark = pytest.mark.layer2

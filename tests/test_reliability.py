@@ -1,7 +1,7 @@
 """Layer 2: retries, timeouts, the retry budget, exactly-once create and secret hygiene under faults.
 
 Every test drives the provider (configured like a stack would configure it) against the in-process
-emulator and injects the named faults of ``devsupport.fault_scenarios`` (or the emulator's ``fail``,
+emulator and injects the named faults of ``dev.support.fault_scenarios`` (or the emulator's ``fail``,
 ``delay``, ``drop_connection`` directly); the emulator's request log is the witness of what was sent.
 The provider pauses on a ``RecordingClock``: every pause it decides on (backoff, ``Retry-After``,
 ``X-RateLimit-Reset``, the settle loop) is recorded and skipped, and elapsed times are read on that
@@ -29,14 +29,14 @@ from typing import Any
 
 import pytest
 
-from devsupport.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults
-from devsupport.provider_factory import configured_provider
+from bitmovin_api.client import BitmovinClient
+from bitmovin_api.errors import BitmovinApiError
+from bitmovin_api.http_policy import HttpPolicy
+from dev.support.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults
+from dev.support.provider_factory import configured_provider
 from providers import provider_config
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider, ProviderConfigError
-from providers.bitmovin_client import BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
 from providers.create_reconciler import CreateFailedError
-from providers.http_policy import HttpPolicy
 from providers.output_model import CREATION_TOKEN_KEY
 from tests.support import BUCKET, ORG_ID, OTHER_ORG_ID, ROLE_ARN, RecordingClock
 

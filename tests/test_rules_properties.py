@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from analytics_export.policies import write_policy
 from analytics_export.settings import ConfigError, settings_from_config
-from devsupport.bad_inputs import BASE_STACK_CONFIG, CASES
+from dev.support.bad_inputs import BASE_STACK_CONFIG, CASES
 from providers import validation as rules
 from tests import iam_model
 from tests.support import EXTERNAL_ID, ORG_ID

@@ -31,7 +31,7 @@ import requests
 import yaml
 
 from analytics_export import policies
-from bitmovin_emulator import EmulatorServer
+from dev.bitmovin_emulator import EmulatorServer
 from tests.sandbox_support import PROJECT_DIR, copy_project, free_port, load_sandbox, running_venv
 
 pytestmark = pytest.mark.layer2
@@ -264,7 +264,7 @@ def test_down_in_one_checkout_never_signals_the_emulators_of_another(tmp_path, f
     mine, theirs = checkout(tmp_path / "mine"), checkout(tmp_path / "theirs")
     my_moto = fake_service(mine, "moto", "moto.server", free_port())
     my_bitmovin_port = free_port()
-    their_bitmovin = fake_service(theirs, "bitmovin-emulator", "bitmovin_emulator", free_port())
+    their_bitmovin = fake_service(theirs, "bitmovin-emulator", "dev.bitmovin_emulator", free_port())
     my_pid = fakes(my_moto)
     their_pid = fakes(their_bitmovin)
     # My PID file of the Bitmovin emulator names theirs, e.g. a .sandbox/ copied from their checkout.
@@ -297,9 +297,9 @@ def test_a_pid_file_without_start_time_is_never_acted_on_even_if_the_command_lin
     tmp_path, fakes, capsys
 ):
     """An older sandbox's bare pid, naming a process whose command line has the module and the port."""
-    theirs = fake_service(tmp_path / "theirs", "bitmovin-emulator", "bitmovin_emulator", free_port())
+    theirs = fake_service(tmp_path / "theirs", "bitmovin-emulator", "dev.bitmovin_emulator", free_port())
     their_pid = fakes(theirs)
-    mine = fake_service(tmp_path / "mine", "bitmovin-emulator", "bitmovin_emulator", theirs.port)
+    mine = fake_service(tmp_path / "mine", "bitmovin-emulator", "dev.bitmovin_emulator", theirs.port)
     mine.work.mkdir(parents=True)
     mine.pid_file.write_text(f"{their_pid}\n")
     capsys.readouterr()
@@ -541,7 +541,7 @@ def sandbox_project(tmp_path):
 
 def run_sandbox(project: Path, env: dict, command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(project / "scripts" / "sandbox.py"), command],
+        [sys.executable, str(project / "dev" / "sandbox.py"), command],
         cwd=project,
         env=env,
         capture_output=True,

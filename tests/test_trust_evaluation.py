@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL, trust_policy
-from analytics_export.trust_evaluation import AssumeRoleRequest, evaluate_assume_role, parse_policy
+from verify.trust_evaluation import AssumeRoleRequest, evaluate_assume_role, parse_policy
 
 pytestmark = pytest.mark.layer1
 

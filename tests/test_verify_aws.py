@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from devsupport.aws_loop import (
+from dev.support.aws_loop import (
     CUSTOMER_ACCOUNT,
     REGION,
     Keys,

@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from devsupport.aws_loop import (
+from dev.support.aws_loop import (
     MotoServer,
     actor_config,
     create_accounts,

@@ -1,6 +1,6 @@
 """Layer 6: ``python -m verify --stack`` reads real stacks through the Automation API and the real CLI.
 
-Everything runs in project copies with devsupport.engine's environment (file backend, HOME /
+Everything runs in project copies with dev.support.engine's environment (file backend, HOME /
 PULUMI_HOME in the test's temporary directory), never in the checkout:
 
 * the provider-only project (tests/engine_project, against the Bitmovin emulator) after a real
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from bitmovin_emulator import EmulatorServer
-from devsupport.engine import (
+from dev.bitmovin_emulator import EmulatorServer
+from dev.support.engine import (
     EngineStack,
     copy_engine_project,
     copy_program,
@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.layer6, skip_without_engine()]
 
 API_KEY = "verify-cli-secret-key-0c1d"
 SECRET_VALUE = "verify-secret-output-5e7a"
-VERIFY_DIRS = ("providers", "analytics_export", "verify")
+VERIFY_DIRS = ("providers", "bitmovin_api", "analytics_export", "verify")
 
 
 @pytest.fixture

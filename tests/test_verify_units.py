@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL, trust_policy, write_policy
-from providers.export_tasks import ExportTaskError
 from tests.support import ACME_EXTERNAL_ID, ACME_STACK_OUTPUTS
 from verify.checklist import Figures, Report, failed, passed, skipped
 from verify.diagnosis import Facts, diagnose
 from verify.export_check import export_window
+from verify.export_tasks import ExportTaskError
 from verify.policy_text import canonical
 from verify.stack import StackError, deployment_from, from_files
 from verify.trust import judge_trust_policy, required_external_ids
@@ -327,7 +327,7 @@ class StandInTasks:
     """An ``ExportTasksClient`` whose task ends in ERROR with a hostile id and reason."""
 
     def __init__(self):
-        from providers.export_tasks import ExportTask
+        from verify.export_tasks import ExportTask
 
         self.task = ExportTask(
             id=f"task-{HOSTILE}",

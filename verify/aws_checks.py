@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import NoCredentialsError
 
 from analytics_export.policies import write_policy
-from analytics_export.trust_evaluation import parse_policy
+from verify.trust_evaluation import parse_policy
 
 from .analyzer_checks import PolicyDocument, analyzer_checks
 from .aws_clients import AWS_ERRORS, CONNECTION_FIX, SECTION, AwsClients, aws_error, denied

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from providers.bitmovin_client import BitmovinClient
-from providers.bitmovin_errors import BitmovinApiError
+from bitmovin_api.client import BitmovinClient
+from bitmovin_api.errors import BitmovinApiError
 
 from .checklist import Check, failed, passed, skipped
 from .stack import Deployment

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from analytics_export.policies import tls_only_bucket_policy
-from analytics_export.trust_evaluation import parse_policy, statements
+from verify.trust_evaluation import parse_policy, statements
 
 from .aws_clients import AWS_ERRORS, CONNECTION_FIX, SECTION, aws_error, denied
 from .checklist import Check, failed, passed, skipped

@@ -27,10 +27,10 @@ from typing import Any, TextIO
 
 import requests
 
-from providers.bitmovin_client import BitmovinClient
-from providers.export_tasks import ExportTasksClient
-from providers.http_policy import HttpPolicy
-from providers.http_session import build_session
+from bitmovin_api.client import BitmovinClient
+from bitmovin_api.http_policy import HttpPolicy
+from bitmovin_api.http_session import build_session
+from verify.export_tasks import ExportTasksClient
 
 from .aws_checks import AwsInspection
 from .aws_clients import make_clients

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from providers.export_tasks import ExportTaskError
+from verify.export_tasks import ExportTaskError
 
 YOUNG_ROLE_SECONDS = 15 * 60
 # S3 API operation -> the IAM action it needs.

@@ -24,8 +24,8 @@ from typing import Any, TextIO
 
 from botocore.exceptions import NoCredentialsError
 
-from providers.bitmovin_errors import BitmovinApiError
-from providers.export_tasks import ExportTask, ExportTaskRequest, ExportTasksClient
+from bitmovin_api.errors import BitmovinApiError
+from verify.export_tasks import ExportTask, ExportTaskRequest, ExportTasksClient
 
 from .aws_clients import AWS_ERRORS, aws_error
 from .checklist import Check, failed, passed, skipped

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from analytics_export.trust_evaluation import parse_policy, statements
+from verify.trust_evaluation import parse_policy, statements
 
 
 def canonical(document: Any) -> str:

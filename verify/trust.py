@@ -3,7 +3,7 @@
 The IAM policy simulator cannot do this (it ignores trust policies for ``sts:Assume*``, aws/aws-cli#10314),
 so verify decides it in two independent ways:
 
-- *meaning*: ``analytics_export.trust_evaluation`` must allow Bitmovin with the external ID and refuse
+- *meaning*: ``verify.trust_evaluation`` must allow Bitmovin with the external ID and refuse
   Bitmovin without it, with another ID, and any other principal;
 - *shape*: every Allow statement must be exactly the statement the program writes, so a hand-added
   grant (another principal, ``sts:TagSession``, a looser operator) is reported even where the probes
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics_export.trust_evaluation import (
+from verify.trust_evaluation import (
     ASSUME_ROLE,
     EXTERNAL_ID_KEY,
     AssumeRoleRequest,

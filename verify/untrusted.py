@@ -4,7 +4,7 @@ Whoever can write the stack's state or ``Pulumi.<stack>.yaml`` (or hand verify a
 chooses these values, and verify prints them to a terminal or a CI log. So:
 
 - :func:`deployment_problems` checks every value verify uses with the project's own rules
-  (``providers.validation``, ``providers.api_url``) before any request to Bitmovin or AWS; the command
+  (``providers.validation``, ``bitmovin_api.api_url``) before any request to Bitmovin or AWS; the command
   exits 2 naming the key and why;
 - :func:`escape` makes every printed piece of text one line of visible characters: C0 and C1 control
   characters, DEL, the Unicode line and paragraph separators and the bidirectional controls are written
@@ -21,8 +21,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from bitmovin_api.api_url import api_url_problem, display_url
 from providers import validation as rules
-from providers.api_url import api_url_problem, display_url
 
 from .stack import Deployment
 

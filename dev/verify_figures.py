@@ -2,9 +2,9 @@
 
 Run from the project root (no network, no Pulumi CLI, no accounts; about 30 s):
 
-    .venv/bin/python scripts/verify_figures.py [--runs 3]
+    .venv/bin/python dev/verify_figures.py [--runs 3]
 
-It builds the closed loop of ``devsupport/aws_loop.py``: a moto server with IAM enforced, set up as the program
+It builds the closed loop of ``dev/support/aws_loop.py``: a moto server with IAM enforced, set up as the program
 deploys (bucket with public access block, ownership, encryption, versioning and the TLS-only policy; the
 role with the trust and write policies of ``analytics_export.policies``), and the Bitmovin emulator acting
 as Bitmovin toward it (pace: QUEUED 1 s, 1 s per hour of data). Then it runs ``python -m verify`` as a
@@ -40,8 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bitmovin_emulator import EmulatorServer  # noqa: E402
-from devsupport.aws_loop import (  # noqa: E402
+from dev.bitmovin_emulator import EmulatorServer  # noqa: E402
+from dev.support.aws_loop import (  # noqa: E402
     MotoServer,
     actor_config,
     create_accounts,

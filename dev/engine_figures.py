@@ -1,6 +1,6 @@
 """Engine figures: the provider-only stack through the real Pulumi engine, against a trivial one.
 
-    PATH="$(scripts/engine | tail -n 1):$PATH" venv/bin/python scripts/engine_figures.py [--runs 5]
+    PATH="$(scripts/engine | tail -n 1):$PATH" venv/bin/python dev/engine_figures.py [--runs 5]
 
 Same engine, same run, alternating: ``pulumi preview`` and ``pulumi up`` (a create on a fresh stack)
 of ``tests/engine_project`` (both Bitmovin dynamic resources, against the in-process emulator) and
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bitmovin_emulator import EmulatorServer
-from devsupport.engine import (
+from dev.bitmovin_emulator import EmulatorServer
+from dev.support.engine import (
     EngineStack,
     FleetProject,
     copy_engine_project,

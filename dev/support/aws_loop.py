@@ -1,4 +1,4 @@
-"""The closed loop, for tests and ``scripts/verify_figures.py``: a moto server with IAM enforced, set up
+"""The closed loop, for tests and ``dev/verify_figures.py``: a moto server with IAM enforced, set up
 like a deployed stack, and the Bitmovin emulator acting as Bitmovin toward it.
 
 - :class:`MotoServer`: moto's ``ThreadedMotoServer`` in this process on ``127.0.0.1`` (free port), reset
@@ -40,8 +40,8 @@ from analytics_export.policies import (
     trust_policy,
     write_policy,
 )
-from analytics_export.trust_evaluation import statements
-from bitmovin_emulator import AwsActorConfig, EmulatorServer
+from dev.bitmovin_emulator import AwsActorConfig, EmulatorServer
+from verify.trust_evaluation import statements
 
 REGION = "eu-central-1"
 CUSTOMER_ACCOUNT = "123456789012"  # moto's default account

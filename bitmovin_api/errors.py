@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin
 import requests
 from urllib3 import exceptions as urllib3_exceptions
 
-from providers.api_url import display_url
+from bitmovin_api.api_url import display_url
 
 REDACTED = "<redacted>"
 

@@ -1,6 +1,6 @@
 """Timeouts and the retry policy of the Bitmovin HTTP client, as plain values.
 
-The session that applies them is built by ``providers.http_session``, which imports ``requests``
+The session that applies them is built by ``bitmovin_api.http_session``, which imports ``requests``
 and urllib3: this module does not, so that ``check`` and ``diff`` (which read the configuration but
 never call Bitmovin) start without them. Every pause and every reading of the retry budget goes
 through ``HttpPolicy.clock``.

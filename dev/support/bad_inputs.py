@@ -1,8 +1,8 @@
 """The catalogue of bad inputs a user can give, and the error each one produces.
 
 One list drives three things: ``tests/test_bad_inputs.py`` (each case fails before any API request,
-naming the key or field and the fix), ``scripts/bad_inputs_table.py`` (which writes
-``docs/bad-inputs.md`` from the messages the code really produces) and ``scripts/figures.py``.
+naming the key or field and the fix), ``dev/bad_inputs_table.py`` (which writes
+``docs/bad-inputs.md`` from the messages the code really produces) and ``dev/figures.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from analytics_export.settings import ConfigError, settings_from_config
-from devsupport.provider_factory import PROJECT, configured_provider
+from dev.support.provider_factory import PROJECT, configured_provider
 
 STACK = "dev"
 BASE_STACK_CONFIG: dict[str, Any] = {"aws:region": "eu-central-1"}
@@ -26,7 +26,7 @@ BASE_INPUTS: dict[str, Any] = {
     "role_arn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-dev",
 }
 TEST_API_KEY = "bad-inputs-key-3e8d"
-PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+PROJECT_FILE = Path(__file__).resolve().parents[2] / "Pulumi.yaml"
 _INT64 = range(-(2**63), 2**63)
 
 Kind = Literal["stack config", "resource input", "provider config"]

@@ -1,4 +1,4 @@
-"""Command-line flags of the export tasks (``python -m bitmovin_emulator --help``, group "export tasks").
+"""Command-line flags of the export tasks (``python -m dev.bitmovin_emulator --help``, group "export tasks").
 
 Acting as Bitmovin toward AWS needs ``--aws-endpoint-url`` (e.g. a moto server). Credentials never go
 on the command line, where other users could read them in the process list:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bitmovin_emulator [--host H] [--port N] [--api-key K ...] [options]``.
+"""Command line: ``python -m dev.bitmovin_emulator [--host H] [--port N] [--api-key K ...] [options]``.
 
 Prints the base URL as the first stdout line (scripts read it to find a
 ``--port 0`` server), then serves until SIGINT/SIGTERM and exits with code 0.
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Argument parser; option flags mirror ``EmulatorOptions`` (see its docstring)."""
     defaults = EmulatorOptions()
     parser = argparse.ArgumentParser(
-        prog="python -m bitmovin_emulator",
+        prog="python -m dev.bitmovin_emulator",
         description="Local emulator of the Bitmovin Analytics S3 role-based outputs API.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             options_from_args(args), host=args.host, port=args.port, state_file=args.state_file
         ).start()
     except StateFileError as error:
-        print(f"bitmovin_emulator: {error}", file=sys.stderr)
+        print(f"dev.bitmovin_emulator: {error}", file=sys.stderr)
         return 2
     try:
         print(server.base_url, flush=True)

@@ -2,7 +2,7 @@
 
 For each export task it does what Bitmovin's exporter does with an S3 role-based output:
 
-1. decide the role's trust policy itself (``iam:GetRole`` + ``analytics_export.trust_evaluation``),
+1. decide the role's trust policy itself (``iam:GetRole`` + ``verify.trust_evaluation``),
    because moto does not enforce cross-account trust policies; the principal is whoever the
    Bitmovin credentials are (``sts:GetCallerIdentity``);
 2. ``sts:AssumeRole`` with the output's role ARN and external ID;
@@ -26,7 +26,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from analytics_export.trust_evaluation import AssumeRoleRequest, evaluate_assume_role
+from verify.trust_evaluation import AssumeRoleRequest, evaluate_assume_role
 
 from .export_options import AwsActorConfig
 

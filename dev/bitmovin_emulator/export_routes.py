@@ -1,11 +1,12 @@
 """HTTP side of the export tasks: routes and the create/get/list handlers (docs/export-tasks.md).
 
-Registered by ``app.EmulatorApp``; authentication, faults and the request log are the app's.
+Registered by ``app.EmulatorApp``, which hands over the state they use (options, outputs, export tasks);
+authentication, faults and the request log are the app's.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
 from werkzeug.routing import Rule
@@ -16,6 +17,7 @@ from .envelopes import (
     CODE_INVALID_PARAMETER,
     CODE_INVALID_URL,
     FieldError,
+    Handler,
     error_response,
     json_response,
     success_body,
@@ -24,7 +26,9 @@ from .export_validation import validate_export_create
 from .validation import parse_paging
 
 if TYPE_CHECKING:
-    from .app import EmulatorApp, Handler
+    from .exports import ExportTasks
+    from .options import EmulatorOptions
+    from .store import OutputStore
 
 EXPORTS_PATH = "/v1/analytics/exports"
 EXPORT_RULES = [
@@ -39,8 +43,16 @@ EXPORT_OPERATIONS = {
 EXPORT_ALLOWED_METHODS = {"exports": "GET, POST", "export": "GET"}
 
 
-def export_handlers(app: EmulatorApp) -> dict[str, Handler]:
-    """The three operations, bound to ``app``."""
+class ExportState(Protocol):
+    """What the handlers read of the app (it replaces ``options`` at run time, so they read it per request)."""
+
+    options: EmulatorOptions
+    store: OutputStore
+    exports: ExportTasks
+
+
+def export_handlers(app: ExportState) -> dict[str, Handler]:
+    """The three operations, bound to the app's state."""
 
     def create(request: Request, org_id: str, task_id: str | None, body: Any) -> Response:
         if not isinstance(body, dict):
@@ -108,7 +120,7 @@ def export_handlers(app: EmulatorApp) -> dict[str, Handler]:
     return {"export_create": create, "export_get": get, "export_list": list_tasks}
 
 
-def _advance(app: EmulatorApp) -> None:
+def _advance(app: ExportState) -> None:
     if app.options.exports.auto_advance:
         app.exports.advance()
 

@@ -1,7 +1,7 @@
 """The ``requests`` session that applies an ``HttpPolicy``: urllib3's ``Retry`` restricted to
 idempotent methods, so that a create (POST) is never re-sent blindly; a wall-clock budget bounds the
 total time a single call may spend retrying, and ``X-RateLimit-Reset`` is honoured like
-``Retry-After``. Imported only when a client is built (see ``providers.http_policy``).
+``Retry-After``. Imported only when a client is built (see ``bitmovin_api.http_policy``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from providers.http_policy import IDEMPOTENT_METHODS, RETRY_STATUSES, SYSTEM_CLOCK, Clock, HttpPolicy
+from bitmovin_api.http_policy import IDEMPOTENT_METHODS, RETRY_STATUSES, SYSTEM_CLOCK, Clock, HttpPolicy
 
 
 class BudgetedRetry(Retry):

@@ -5,7 +5,7 @@ the only end-to-end proof that Bitmovin can write there (the Analytics API has n
 docs/export-tasks.md). The API has no delete or cancel. Times travel as UTC ISO-8601 with milliseconds
 and ``Z``, as the official SDKs send them.
 
-Transport, retries and errors are those of :class:`providers.bitmovin_client.BitmovinClient`: GETs are
+Transport, retries and errors are those of :class:`bitmovin_api.client.BitmovinClient`: GETs are
 retried on 429/502/503/504 and connection errors, a create (POST) is sent exactly once. Neither the API
 key nor the Analytics license key ever appears in a repr, an exception or a log line.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from providers.bitmovin_client import BitmovinClient, _segment
-from providers.bitmovin_errors import BitmovinApiError
+from bitmovin_api.client import BitmovinClient, path_segment
+from bitmovin_api.errors import BitmovinApiError
 
 EXPORTS_PATH = "/analytics/exports"
 STATUSES = ("QUEUED", "STARTED", "FINISHED", "ERROR")
@@ -78,7 +78,7 @@ class ExportTaskRequest:
             found.append("output.outputId: the id of an Analytics output is required")
         else:
             try:
-                _segment(self.output_id)
+                path_segment(self.output_id)
             except ValueError:
                 found.append("output.outputId: must not contain '/', '?', '#' or '%'")
         if not isinstance(self.output_path, str) or not self.output_path.strip():
@@ -220,7 +220,7 @@ class ExportTasksClient:
         return ExportTask.from_result(result)
 
     def get(self, task_id: str) -> ExportTask:
-        return ExportTask.from_result(self._client.request("GET", f"{EXPORTS_PATH}/{_segment(task_id)}"))
+        return ExportTask.from_result(self._client.request("GET", f"{EXPORTS_PATH}/{path_segment(task_id)}"))
 
     def list(self, *, offset: int = 0, limit: int = 25) -> ExportTaskPage:
         if not 1 <= limit <= MAX_PAGE_SIZE:

@@ -20,7 +20,7 @@ from .requestlog import RequestLog
 from .state_file import StateFile
 from .store import OutputStore
 
-logger = logging.getLogger("bitmovin_emulator.server")
+logger = logging.getLogger("dev.bitmovin_emulator.server")
 
 
 class QuietRequestHandler(WSGIRequestHandler):

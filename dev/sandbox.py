@@ -283,7 +283,7 @@ def bitmovin_service(
             str(python),
             *_tag(work, project),
             "-m",
-            "bitmovin_emulator",
+            "dev.bitmovin_emulator",
             "--host",
             LOCALHOST,
             "--port",

@@ -5,12 +5,12 @@ Kept apart from routing so that faults and handlers build identical bodies.
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, NamedTuple
 
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 # Error codes from the only list found (legacy 2016 list, docs/bitmovin-api.md). Which code the
 # real API uses for not-found, 405 and faults is UNCONFIRMED; these are our choices.
@@ -20,6 +20,9 @@ CODE_INVALID_API_KEY = 1002
 CODE_UNAUTHORIZED = 1003
 CODE_UNDEFINED = 1004
 CODE_INVALID_URL = 1005
+
+# A route handler: (request, organization id, path id or None, parsed body) -> response.
+Handler = Callable[[Request, str, str | None, Any], Response]
 
 GATEWAY_UNAUTHORIZED_BODY = {"message": "Invalid authentication credentials"}
 

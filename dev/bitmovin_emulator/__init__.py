@@ -6,7 +6,7 @@ Faithful to ``docs/bitmovin-api.md`` (the contract); its UNCONFIRMED points
     with EmulatorServer() as emulator:
         requests.get(emulator.base_url + "/analytics/outputs/s3-role-based", headers={"X-Api-Key": "k"})
 
-From a shell: ``python -m bitmovin_emulator --port 0`` prints the base URL first.
+From a shell: ``python -m dev.bitmovin_emulator --port 0`` prints the base URL first.
 """
 
 from .app import EmulatorApp

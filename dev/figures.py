@@ -3,11 +3,11 @@
 Run it from the project root with the project's virtualenv, the one the README's test command
 creates (``venv/``; CI's is ``.ci-venv/``). No network, no Pulumi CLI; about 30 s of real waits:
 
-    venv/bin/python scripts/figures.py
+    venv/bin/python dev/figures.py
 
-It starts ``bitmovin_emulator`` in-process, drives
+It starts ``dev.bitmovin_emulator`` in-process, drives
 ``providers.analytics_output.AnalyticsS3RoleBasedOutputProvider`` through its lifecycle and under
-injected faults (the named ones of ``devsupport.fault_scenarios``, which the reliability tests use too),
+injected faults (the named ones of ``dev.support.fault_scenarios``, which the reliability tests use too),
 and prints a plain-text report. Waits are real here: the times reported are measured wall time.
 
 1. API requests per lifecycle operation (a preview is ``check`` + ``diff`` with unknown values);
@@ -15,7 +15,7 @@ and prints a plain-text report. Waits are real here: the times reported are meas
    (requests - 1) and the outcome;
 3. duplicate outputs after all fault runs, and outputs left outside the state;
 4. size of the serialized provider, import cost of the provider module, heavy modules it imports;
-5. the bad inputs of ``devsupport/bad_inputs.py``, each rejected with 0 requests.
+5. the bad inputs of ``dev/support/bad_inputs.py``, each rejected with 0 requests.
 
 Exit status 1 if a fault run left a duplicate output, if the provider module imports
 ``pulumi_aws``, or if a catalogued bad input reached the API or was accepted; 0 otherwise.
@@ -43,10 +43,10 @@ sys.path.insert(0, str(ROOT))
 from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
 from pulumi.runtime.rpc import UNKNOWN  # noqa: E402
 
-from bitmovin_emulator import EmulatorServer  # noqa: E402
-from devsupport.bad_inputs import CASES, error_for  # noqa: E402
-from devsupport.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults  # noqa: E402
-from devsupport.provider_factory import configured_provider  # noqa: E402
+from dev.bitmovin_emulator import EmulatorServer  # noqa: E402
+from dev.support.bad_inputs import CASES, error_for  # noqa: E402
+from dev.support.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults  # noqa: E402
+from dev.support.provider_factory import configured_provider  # noqa: E402
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider  # noqa: E402
 from providers.output_model import CREATION_TOKEN_KEY  # noqa: E402
 
@@ -64,7 +64,7 @@ HEAVY_MODULES = (
     "botocore",
     "bitmovin_api_sdk",
     "analytics_export",
-    "bitmovin_emulator",
+    "dev.bitmovin_emulator",
     "werkzeug",
     "pytest",
     "grpc",

@@ -286,5 +286,5 @@ def _file_body(hour: datetime, extension: str) -> bytes:
     """A small stand-in for one hour of data (the emulator has no Analytics data to export)."""
     stamp = hour.strftime("%Y-%m-%dT%H:%M:%SZ")
     if extension == "csv":
-        return f"hour,source\n{stamp},bitmovin_emulator\n".encode()
-    return f"bitmovin_emulator placeholder for {stamp}\n".encode()
+        return f"hour,source\n{stamp},dev.bitmovin_emulator\n".encode()
+    return f"dev.bitmovin_emulator placeholder for {stamp}\n".encode()

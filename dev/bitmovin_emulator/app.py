@@ -26,6 +26,7 @@ from .envelopes import (
     CODE_UNDEFINED,
     GATEWAY_UNAUTHORIZED_BODY,
     FieldError,
+    Handler,
     error_response,
     json_response,
     success_body,
@@ -39,7 +40,7 @@ from .state_file import StateFile, StateWriteError
 from .store import OutputStore
 from .validation import is_org_id, parse_paging, validate_create
 
-logger = logging.getLogger("bitmovin_emulator")
+logger = logging.getLogger("dev.bitmovin_emulator")
 
 COLLECTION_PATH = "/v1/analytics/outputs/s3-role-based"
 _URL_MAP = Map(
@@ -70,8 +71,6 @@ _ALLOWED_METHODS = {
 _NO_BODY = object()
 _BAD_JSON = object()
 
-Handler = Callable[[Request, str, str | None, Any], Response]
-
 
 class _Match(NamedTuple):
     """Routing result: ``endpoint`` None = unknown path; ``route`` None = method not allowed."""
@@ -92,7 +91,7 @@ def drop_connection(environ: dict[str, Any]) -> NoReturn:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-    raise ConnectionAbortedError("bitmovin_emulator: connection dropped by fault injection")
+    raise ConnectionAbortedError("dev.bitmovin_emulator: connection dropped by fault injection")
 
 
 class EmulatorApp:

@@ -11,15 +11,15 @@ from typing import Any
 
 import requests
 
-from providers.api_url import DEFAULT_API_URL, api_url_problem
-from providers.bitmovin_errors import (
+from bitmovin_api.api_url import DEFAULT_API_URL, api_url_problem
+from bitmovin_api.errors import (
     BitmovinApiError,
     error_from_exception,
     error_from_redirect,
     error_from_response,
 )
-from providers.http_policy import HttpPolicy
-from providers.http_session import build_session
+from bitmovin_api.http_policy import HttpPolicy
+from bitmovin_api.http_session import build_session
 
 OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
 CLIENT_NAME = "bitmovin-analytics-export"
@@ -64,7 +64,7 @@ class BitmovinClient:
         return self._call("POST", OUTPUTS_PATH, json={**body, "type": "S3_ROLE_BASED"})
 
     def get_output(self, output_id: str) -> dict[str, Any]:
-        return self._call("GET", f"{OUTPUTS_PATH}/{_segment(output_id)}")
+        return self._call("GET", f"{OUTPUTS_PATH}/{path_segment(output_id)}")
 
     def find_output(self, output_id: str) -> dict[str, Any] | None:
         """GET; ``None`` only for a not-found the outputs API itself confirms (see ``confirm_gone``)."""
@@ -102,7 +102,7 @@ class BitmovinClient:
 
     def delete_output(self, output_id: str) -> str:
         """DELETE; returns the deleted id (the API's body shape varies, only ``id`` is read)."""
-        result = self._call("DELETE", f"{OUTPUTS_PATH}/{_segment(output_id)}")
+        result = self._call("DELETE", f"{OUTPUTS_PATH}/{path_segment(output_id)}")
         return str(result.get("id", output_id)) if isinstance(result, dict) else output_id
 
     def delete_output_if_exists(self, output_id: str) -> bool:
@@ -154,7 +154,7 @@ class BitmovinClient:
 
     def get_custom_data(self, output_id: str) -> dict[str, Any]:
         """``{"customData": {...}, "createdAt": ...}``; GET on the output may omit custom data."""
-        return self._call("GET", f"{OUTPUTS_PATH}/{_segment(output_id)}/customData")
+        return self._call("GET", f"{OUTPUTS_PATH}/{path_segment(output_id)}/customData")
 
     # -- transport --------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class BitmovinClient:
         """One call to another path of the API, through this client's session, key and organization.
 
         Returns ``data.result``. Only GET and DELETE are retried (``http_policy``); a POST is sent once.
-        Used by ``providers.export_tasks``; the outputs operations above do not go through it.
+        Used by ``verify.export_tasks``; the outputs operations above do not go through it.
         """
         kwargs: dict[str, Any] = {}
         if json is not None:
@@ -214,7 +214,7 @@ class BitmovinClient:
         raise failure
 
 
-def _segment(output_id: str) -> str:
+def path_segment(output_id: str) -> str:
     """Ids are path segments; refuse anything that would change the path."""
     if not output_id or any(c in output_id for c in "/?#%") or output_id in {".", ".."}:
         raise ValueError(f"invalid output id {output_id!r}")

@@ -1,4 +1,4 @@
-"""Running the real Pulumi engine (layer 6 tests and scripts/engine_figures.py) against a copy of a project, never the checkout.
+"""Running the real Pulumi engine (layer 6 tests and dev/engine_figures.py) against a copy of a project, never the checkout.
 
 The engine is the one ``scripts/engine`` builds (or any ``pulumi`` on PATH with its Python language
 host and dynamic-provider plugin beside it). Every command runs with a file backend and HOME /
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def running_venv() -> Path | None:
@@ -41,7 +41,7 @@ COMMAND_TIMEOUT_SECONDS = 300
 ENGINE_PROJECT = PROJECT_DIR / "tests" / "engine_project"
 # The real program, as copy_program() copies it (verify/ too, for `python -m verify` in the copy).
 PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
-PROGRAM_DIRS = ("analytics_export", "providers", "verify")
+PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_api", "verify")
 # Dropped from the engine's environment: the user's accounts, backend and Pulumi settings.
 _FOREIGN_PREFIXES = ("AWS_", "BITMOVIN_", "PULUMI_", "SANDBOX_")
 
@@ -100,7 +100,7 @@ def engine_env(
 def copy_engine_project(
     target: Path,
     source: Path = ENGINE_PROJECT,
-    dirs: Iterable[str] = ("providers",),
+    dirs: Iterable[str] = ("providers", "bitmovin_api"),
     files: Iterable[str] | None = None,
 ) -> Path:
     """``source``'s files (all, or only ``files``) plus the project's ``dirs`` in ``target``,
@@ -254,7 +254,7 @@ class FleetProject:
     """A copy of the provider-only project (with fleet/) and its engine environment."""
 
     def __init__(self, tmp_path: Path, emulator: Any, *, api_key: str, secret_value: str) -> None:
-        self.project = copy_engine_project(tmp_path / "project", dirs=("providers", "fleet"))
+        self.project = copy_engine_project(tmp_path / "project", dirs=("providers", "bitmovin_api", "fleet"))
         self.env = engine_env(tmp_path / "home")
         self.api_url = emulator.base_url
         self.api_key, self.secret_value = api_key, secret_value

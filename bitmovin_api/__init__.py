@@ -1,0 +1,1 @@
+"""The Bitmovin Analytics HTTP client the dynamic providers use: requests, retries, errors, the API URL rule."""
