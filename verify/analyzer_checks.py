@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-from .aws_clients import AWS_ERRORS, SECTION, aws_error, denied
+from .aws_clients import AWS_ERRORS, SECTION, unavailable
 from .checklist import Check, failed, passed, skipped
 
 BLOCKING_FINDINGS = ("ERROR", "SECURITY_WARNING")
@@ -51,11 +51,7 @@ def analyzer_checks(analyzer: Any, documents: list[PolicyDocument], *, paid_chec
                     else:
                         notes += 1
     except AWS_ERRORS as error:
-        code, message = aws_error(error)
-        fix = "grant access-analyzer:ValidatePolicy to the credentials running verify" if denied(code) else ""
-        checks = [
-            skipped("aws.access_analyzer", SECTION, title, f"not available ({code}: {message[:160]})", fix)
-        ]
+        checks = [unavailable("aws.access_analyzer", SECTION, title, error, "access-analyzer:ValidatePolicy")]
     else:
         if blocking:
             checks = [
@@ -89,14 +85,8 @@ def _no_public_access(analyzer: Any, documents: list[PolicyDocument]) -> Check:
             if answer.get("result") != "PASS":
                 public.append(f"{label}: {answer.get('message')}")
     except AWS_ERRORS as error:
-        code, message = aws_error(error)
-        fix = (
-            "grant access-analyzer:CheckNoPublicAccess to the credentials running verify"
-            if denied(code)
-            else ""
-        )
-        return skipped(
-            "aws.no_public_access", SECTION, title, f"not available ({code}: {message[:160]})", fix
+        return unavailable(
+            "aws.no_public_access", SECTION, title, error, "access-analyzer:CheckNoPublicAccess"
         )
     if public:
         return failed("aws.no_public_access", SECTION, title, "; ".join(public), "run `pulumi up --refresh`")

@@ -10,7 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from .checklist import Figures
+from .checklist import Check, Figures, skipped
 from .stack import Deployment
 
 # What a boto3 call raises when AWS refuses or cannot be reached (an endpoint that does not implement an
@@ -67,3 +67,10 @@ def aws_error(error: Exception) -> tuple[str, str]:
 def denied(code: str) -> bool:
     """Whether AWS refused the credentials running verify."""
     return code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+
+
+def unavailable(id_: str, section: str, title: str, error: Exception, permission: str) -> Check:
+    """A check skipped because its AWS call failed; refused credentials get the ``permission`` to grant."""
+    code, message = aws_error(error)
+    fix = f"grant {permission} to the credentials running verify" if denied(code) else ""
+    return skipped(id_, section, title, f"not available ({code}: {message[:160]})", fix)

@@ -55,33 +55,22 @@ def export_window(now: datetime) -> tuple[datetime, datetime]:
     return end - timedelta(hours=1), end
 
 
+@dataclass
 class ExportProof:
     """Runs the export and turns its outcome into checklist lines."""
 
-    def __init__(
-        self,
-        tasks: ExportTasksClient,
-        s3: Any,
-        deployment: Deployment,
-        settings: ExportSettings,
-        facts: Callable[[], Facts],
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        progress: TextIO = sys.stderr,
-        show: Callable[[str], str] = escape,
-    ) -> None:
-        self.tasks = tasks
-        self.s3 = s3
-        self.deployment = deployment
-        self.settings = settings
-        self.facts = facts
-        self.clock = clock
-        self.sleep = sleep
-        self.now = now
-        self.progress = progress
-        self.show = show  # how a progress line is printed (verify.untrusted: masked and escaped)
+    tasks: ExportTasksClient
+    s3: Any
+    deployment: Deployment
+    settings: ExportSettings
+    facts: Callable[[], Facts]
+    _: dataclasses.KW_ONLY
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    progress: TextIO = sys.stderr
+    show: Callable[[str], str] = escape
+    """How a progress line is printed (verify.untrusted: masked and escaped)."""
 
     def run(self) -> list[Check]:
         d, settings = self.deployment, self.settings

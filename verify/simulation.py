@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .aws_clients import AWS_ERRORS, SECTION, aws_error, denied
-from .checklist import Check, failed, passed, skipped
+from .aws_clients import AWS_ERRORS, SECTION, unavailable
+from .checklist import Check, failed, passed
 from .stack import Deployment
 
 PROBE_KEY = "verify/bitmovin-verify-probe.csv"
@@ -66,13 +66,7 @@ def simulate_role(iam: Any, d: Deployment) -> Check:
                 for result in page["EvaluationResults"]:
                     decisions[(result["EvalActionName"], result["EvalResourceName"])] = result["EvalDecision"]
     except AWS_ERRORS as error:
-        code, message = aws_error(error)
-        fix = (
-            "grant iam:SimulatePrincipalPolicy on the role to the credentials running verify"
-            if denied(code)
-            else ""
-        )
-        return skipped("aws.simulation", SECTION, title, f"not available ({code}: {message[:160]})", fix)
+        return unavailable("aws.simulation", SECTION, title, error, "iam:SimulatePrincipalPolicy on the role")
     wrong = []
     for (action, resource), allowed in expected.items():
         decision = decisions.get((action, resource), "missing")

@@ -28,6 +28,7 @@ from .envelopes import (
     FieldError,
     Handler,
     error_response,
+    field_errors_response,
     json_response,
     success_body,
 )
@@ -245,7 +246,7 @@ class EmulatorApp:
         if options.validate_tenant_org_id:
             if not is_org_id(tenant):
                 text = "X-Tenant-Org-Id must be an organization id (a UUID)"
-                return _field_errors(
+                return field_errors_response(
                     CODE_INVALID_PARAMETER,
                     "One or more parameters are not valid",
                     [FieldError("X-Tenant-Org-Id", text)],
@@ -304,7 +305,7 @@ class EmulatorApp:
             reject_external_id_in_generated_modes=options.external_id_in_generated_modes == "reject",
         )
         if errors:
-            return _field_errors(
+            return field_errors_response(
                 CODE_INVALID_FIELD, "Required attribute/field not valid or not present", errors
             )
         output = self.store.create(fields, org_id)
@@ -313,7 +314,9 @@ class EmulatorApp:
     def _list(self, request: Request, org_id: str, output_id: str | None, body: Any) -> Response:
         paging, errors = parse_paging(request.args, reject_zero_limit=self.options.reject_zero_limit)
         if errors:
-            return _field_errors(CODE_INVALID_PARAMETER, "One or more parameters are not valid", errors)
+            return field_errors_response(
+                CODE_INVALID_PARAMETER, "One or more parameters are not valid", errors
+            )
         items = self.store.list(org_id)
         if paging.name is not None:
             if self.options.name_filter == "exact":
@@ -360,9 +363,3 @@ def _page_url(request: Request, offset: int, limit: int, name: str | None) -> st
     if name is not None:
         params["name"] = name
     return f"{request.base_url}?{urlencode(params)}"
-
-
-def _field_errors(code: int, message: str, errors: list[FieldError]) -> Response:
-    """A 400 naming every rejected field in ``developerMessage`` and ``details``."""
-    names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
-    return error_response(400, code, message, f"Invalid fields: {names}", errors)

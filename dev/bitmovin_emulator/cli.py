@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import fields
 from types import FrameType
 
 from .export_cli import add_export_arguments, export_options_from_args
@@ -81,21 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def options_from_args(args: argparse.Namespace) -> EmulatorOptions:
     """``EmulatorOptions`` from parsed arguments."""
+    # A switch's dest is its field's name; home_orgs and org_access have no switch (tests set them).
+    given = {
+        f.name: getattr(args, f.name)
+        for f in fields(EmulatorOptions)
+        if hasattr(args, f.name) and f.name not in ("api_keys", "exports")
+    }
     return EmulatorOptions(
-        echo_role_arn=args.echo_role_arn,
-        echo_custom_data=args.echo_custom_data,
-        echo_acl=args.echo_acl,
-        echo_type=args.echo_type,
-        create_status=args.create_status,
-        delete_body=args.delete_body,
-        unauthorized_body=args.unauthorized_body,
-        name_filter=args.name_filter,
-        validate_role_arn=args.validate_role_arn,
-        pagination_links=args.pagination_links,
-        require_custom_external_id=args.require_custom_external_id,
-        external_id_in_generated_modes=args.external_id_in_generated_modes,
-        validate_tenant_org_id=args.validate_tenant_org_id,
-        reject_zero_limit=args.reject_zero_limit,
+        **given,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
         exports=export_options_from_args(args),
     )

@@ -100,6 +100,15 @@ def error_response(
     return json_response(error_body(code, message, developer_message, details), status, headers)
 
 
+def field_errors_response(
+    code: int, message: str, errors: Iterable[FieldError], label: str = "Invalid fields"
+) -> Response:
+    """A 400 naming every rejected field (once, in order) in ``developerMessage`` and ``details``."""
+    errors = list(errors)
+    names = ", ".join(dict.fromkeys(str(error.field) for error in errors))
+    return error_response(400, code, message, f"{label}: {names}", errors)
+
+
 def default_error_for_status(status: int) -> dict[str, Any]:
     """Generic ERROR envelope for an injected fault status (429, 5xx, ...)."""
     try:

@@ -16,11 +16,53 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from .export_options import AwsActorConfig, ExportOptions
 
 BITMOVIN_KEY_ID_ENV = "EMULATOR_BITMOVIN_AWS_ACCESS_KEY_ID"
 BITMOVIN_SECRET_ENV = "EMULATOR_BITMOVIN_AWS_SECRET_ACCESS_KEY"
+
+
+# The export flags: (flag, ExportOptions field, add_argument keywords). A flag's dest is the field
+# name with the "export_" prefix, so export_options_from_args reads every field the same way.
+_FLAGS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("--export-queue-seconds", "queue_seconds", {"type": float, "help": "time a task stays QUEUED"}),
+    ("--export-hour-seconds", "hour_seconds", {"type": float, "help": "time to export one hour of data"}),
+    (
+        "--export-file-name",
+        "file_name",
+        {"help": "strftime pattern of each hourly file before its extension"},
+    ),
+    (
+        "--export-object-acl",
+        "object_acl",
+        {"metavar": "ACL", "help": "canned ACL sent with each PutObject, e.g. private (default: none)"},
+    ),
+    (
+        "--export-error-details",
+        "error_details",
+        {
+            "action": argparse.BooleanOptionalAction,
+            "help": "report the refusing AWS call in an ERROR task's `error` field",
+        },
+    ),
+    (
+        "--echo-license-key",
+        "echo_license_key",
+        {"action": argparse.BooleanOptionalAction, "help": "return licenseKey in export task responses"},
+    ),
+    (
+        "--license-key",
+        "license_keys",
+        {
+            "action": "append",
+            "metavar": "KEY",
+            "help": "accepted Analytics license key (repeatable); without it any non-empty key is accepted",
+        },
+    ),
+)
+_PREFIX = "export_"
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,47 +78,17 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--aws-region", default="us-east-1", help="region of the AWS clients (default us-east-1)"
     )
-    group.add_argument(
-        "--export-queue-seconds",
-        type=float,
-        default=defaults.queue_seconds,
-        help=f"time a task stays QUEUED (default {defaults.queue_seconds:g})",
-    )
-    group.add_argument(
-        "--export-hour-seconds",
-        type=float,
-        default=defaults.hour_seconds,
-        help=f"time to export one hour of data (default {defaults.hour_seconds:g})",
-    )
-    group.add_argument(
-        "--export-file-name",
-        default=defaults.file_name,
-        help="strftime pattern of each hourly file before its extension (default %(default)s)",
-    )
-    group.add_argument(
-        "--export-object-acl",
-        metavar="ACL",
-        help="canned ACL sent with each PutObject, e.g. private (default: none)",
-    )
-    group.add_argument(
-        "--export-error-details",
-        action=argparse.BooleanOptionalAction,
-        default=defaults.error_details,
-        help="report the refusing AWS call in an ERROR task's `error` field (default: on)",
-    )
-    group.add_argument(
-        "--echo-license-key",
-        action=argparse.BooleanOptionalAction,
-        default=defaults.echo_license_key,
-        help="return licenseKey in export task responses (default: on)",
-    )
-    group.add_argument(
-        "--license-key",
-        action="append",
-        dest="license_keys",
-        metavar="KEY",
-        help="accepted Analytics license key (repeatable); without it any non-empty key is accepted",
-    )
+    for flag, name, keywords in _FLAGS:
+        default = getattr(defaults, name)
+        help_text = keywords["help"] + ("" if default is None else f" (default: {_shown(default)})")
+        group.add_argument(flag, dest=_PREFIX + name, default=default, **{**keywords, "help": help_text})
+
+
+def _shown(default: object) -> str:
+    """A default as help shows it (argparse formats help with %, so a % is doubled)."""
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    return (f"{default:g}" if isinstance(default, float) else str(default)).replace("%", "%%")
 
 
 def export_options_from_args(
@@ -91,13 +103,6 @@ def export_options_from_args(
             bitmovin_access_key_id=environ.get(BITMOVIN_KEY_ID_ENV, "bitmovin-emulator"),
             bitmovin_secret_access_key=environ.get(BITMOVIN_SECRET_ENV, "bitmovin-emulator"),
         )
-    return ExportOptions(
-        queue_seconds=args.export_queue_seconds,
-        hour_seconds=args.export_hour_seconds,
-        file_name=args.export_file_name,
-        object_acl=args.export_object_acl,
-        error_details=args.export_error_details,
-        echo_license_key=args.echo_license_key,
-        license_keys=frozenset(args.license_keys) if args.license_keys else None,
-        aws=aws,
-    )
+    given = {name: getattr(args, _PREFIX + name) for _flag, name, _keywords in _FLAGS}
+    keys = given.pop("license_keys")
+    return ExportOptions(**given, license_keys=frozenset(keys) if keys else None, aws=aws)

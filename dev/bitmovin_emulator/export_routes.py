@@ -19,6 +19,7 @@ from .envelopes import (
     FieldError,
     Handler,
     error_response,
+    field_errors_response,
     json_response,
     success_body,
 )
@@ -71,13 +72,8 @@ def export_handlers(app: ExportState) -> dict[str, Handler]:
                     FieldError("output.outputId", f"No Analytics output {output_id} in organization {org_id}")
                 )
         if errors or parsed is None:
-            names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
-            return error_response(
-                400,
-                CODE_INVALID_FIELD,
-                "Required attribute/field not valid or not present",
-                f"Invalid fields: {names}",
-                errors,
+            return field_errors_response(
+                CODE_INVALID_FIELD, "Required attribute/field not valid or not present", errors
             )
         task = app.exports.create(parsed, org_id)
         return json_response(success_body(task), app.options.create_status)
@@ -97,13 +93,8 @@ def export_handlers(app: ExportState) -> dict[str, Handler]:
     def list_tasks(request: Request, org_id: str, task_id: str | None, body: Any) -> Response:
         paging, errors = parse_paging(request.args)
         if errors:
-            names = ", ".join(dict.fromkeys(str(e.field) for e in errors))
-            return error_response(
-                400,
-                CODE_INVALID_PARAMETER,
-                "One or more parameters are not valid",
-                f"Invalid: {names}",
-                errors,
+            return field_errors_response(
+                CODE_INVALID_PARAMETER, "One or more parameters are not valid", errors, label="Invalid"
             )
         _advance(app)
         items = app.exports.list(org_id)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from .envelopes import FieldError
+from .validation import enum_errors, optional_string_errors
 
 EXPORT_TYPES = ("ADS", "SESSIONS")
 FILE_FORMATS = ("CSV", "PARQUET")
@@ -66,13 +67,8 @@ def validate_export_create(
     else:
         output_id = _required_string(output, "outputId", errors, prefix="output.")
         output_path = _required_string(output, "outputPath", errors, prefix="output.")
-    for key, allowed in (("type", EXPORT_TYPES), ("fileFormat", FILE_FORMATS)):
-        value = body.get(key)
-        if value is not None and value not in allowed:
-            errors.append(FieldError(key, f"{key} must be one of {', '.join(allowed)}"))
-    description = body.get("description")
-    if description is not None and not isinstance(description, str):
-        errors.append(FieldError("description", "description must be a string"))
+    errors.extend(enum_errors(body, {"type": EXPORT_TYPES, "fileFormat": FILE_FORMATS}))
+    errors.extend(optional_string_errors(body, ("description",)))
     columns = body.get("columns")
     if columns is not None and (
         not isinstance(columns, list) or not all(isinstance(c, str) and c for c in columns)

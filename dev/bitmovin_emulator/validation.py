@@ -5,7 +5,7 @@ surface ``details[].field`` to users and should not need several round trips.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from .envelopes import FieldError
@@ -89,14 +89,8 @@ def validate_create(
         errors.append(
             FieldError("roleArn", "roleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
         )
-    for name in OPTIONAL_STRINGS:
-        value = body.get(name)
-        if value is not None and not isinstance(value, str):
-            errors.append(FieldError(name, f"{name} must be a string"))
-    for name, allowed in ENUMS.items():
-        value = body.get(name)
-        if value is not None and value not in allowed:
-            errors.append(FieldError(name, f"{name} must be one of {', '.join(allowed)}"))
+    errors.extend(optional_string_errors(body, OPTIONAL_STRINGS))
+    errors.extend(enum_errors(body, ENUMS))
     custom_data = body.get("customData")
     if custom_data is not None and not isinstance(custom_data, dict):
         errors.append(FieldError("customData", "customData must be a JSON object"))
@@ -123,6 +117,24 @@ def _external_id_errors(
             )
         ]
     return []
+
+
+def optional_string_errors(body: Mapping[str, Any], names: Iterable[str]) -> list[FieldError]:
+    """A problem for each of ``names`` that is present but not a string (also used by export tasks)."""
+    return [
+        FieldError(name, f"{name} must be a string")
+        for name in names
+        if body.get(name) is not None and not isinstance(body[name], str)
+    ]
+
+
+def enum_errors(body: Mapping[str, Any], enums: Mapping[str, Iterable[str]]) -> list[FieldError]:
+    """A problem for each field of ``enums`` that is present but not one of its values."""
+    return [
+        FieldError(name, f"{name} must be one of {', '.join(allowed)}")
+        for name, allowed in enums.items()
+        if body.get(name) is not None and body[name] not in allowed
+    ]
 
 
 def is_org_id(value: str) -> bool:
