@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics_export.key_storage import api_key_storage_problems
+from analytics_export.settings import api_key_storage_problems
 from analytics_export.settings import ConfigError, settings_from_config
 
 pytestmark = pytest.mark.layer1

@@ -11,18 +11,15 @@ import pytest
 import yaml
 
 from analytics_export import naming
-from analytics_export.config_schema import project_keys
+from analytics_export.config_keys import KEY_RULES, PROJECT_KEYS, REGION_CONFIG, project_keys
 from analytics_export.policies import BITMOVIN_PRINCIPAL
 from analytics_export.settings import (
-    KEY_RULES,
-    PROJECT_KEYS,
-    REGION_KEY,
-    TENANT_ORG_ID_KEY,
     ConfigError,
     ExportSettings,
     raw_config,
     settings_from_config,
 )
+from providers.provider_config import TENANT_ORG_ID_CONFIG
 from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer1
@@ -103,7 +100,7 @@ def test_project_keys_are_read_from_pulumi_yaml():
 def test_every_declared_key_has_exactly_one_rule():
     ruled = [key for key, _rule in KEY_RULES]
     assert len(ruled) == len(set(ruled))
-    assert set(ruled) == set(PROJECT_KEYS) | {REGION_KEY, TENANT_ORG_ID_KEY}
+    assert set(ruled) == set(PROJECT_KEYS) | {REGION_CONFIG, TENANT_ORG_ID_CONFIG}
 
 
 @pytest.mark.parametrize(
@@ -746,7 +743,7 @@ def test_a_bitmovin_key_nothing_reads_stops_the_run_and_its_fix_moves_the_value(
     assert f"did you mean `{meant}`?" in problem.reason
     assert _moved(problem.fix, typo, meant) == value
     # Once moved, the value is read where it belongs.
-    if meant == TENANT_ORG_ID_KEY:
+    if meant == TENANT_ORG_ID_CONFIG:
         assert load({meant: value}).tenant_org_id == value
 
 
@@ -769,7 +766,7 @@ def test_a_key_that_looks_like_the_api_key_is_moved_as_a_secret_and_its_value_ne
 @pytest.mark.parametrize("value", [f"{ORG_ID}\n", "acme\x1b[31m", "x" * 300, "not-an-org"])
 def test_a_moved_value_is_shown_only_when_it_is_printable_and_valid_where_it_goes(value):
     problem = _problem_of({"bitmovin:tenantOrgID": value}, "bitmovin:tenantOrgID")
-    moved = _moved(problem.fix, "bitmovin:tenantOrgID", TENANT_ORG_ID_KEY)
+    moved = _moved(problem.fix, "bitmovin:tenantOrgID", TENANT_ORG_ID_CONFIG)
     assert moved.isprintable()
     assert moved == rules_canonical(value) or moved.startswith("<")
     assert all(char.isprintable() for char in str(problem))
@@ -883,9 +880,9 @@ EXAMPLE_ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # the id the Bitmovin API 
     "spelling", [EXAMPLE_ORG, EXAMPLE_ORG.upper(), "{" + EXAMPLE_ORG + "}", EXAMPLE_ORG.replace("-", "")]
 )
 def test_the_api_documentations_example_organization_is_refused(spelling):
-    problem = _problem_of({TENANT_ORG_ID_KEY: spelling}, TENANT_ORG_ID_KEY)
+    problem = _problem_of({TENANT_ORG_ID_CONFIG: spelling}, TENANT_ORG_ID_CONFIG)
     assert "example" in problem.reason
-    assert f"pulumi config rm {TENANT_ORG_ID_KEY}" in problem.reason  # or leave it unset
+    assert f"pulumi config rm {TENANT_ORG_ID_CONFIG}" in problem.reason  # or leave it unset
     assert EXAMPLE_ORG not in problem.fix
 
 
@@ -896,5 +893,5 @@ def test_the_example_organization_is_not_moved_from_a_misspelt_key():
 
 def test_the_dev_stack_names_no_placeholder_organization():
     stack_config = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]
-    assert TENANT_ORG_ID_KEY not in stack_config
+    assert TENANT_ORG_ID_CONFIG not in stack_config
     assert EXAMPLE_ORG not in (REPO / "Pulumi.dev.yaml").read_text()
