@@ -11,7 +11,15 @@ import pytest
 import yaml
 
 from analytics_export import naming
-from analytics_export.config_keys import KEY_RULES, PROJECT_KEYS, REGION_CONFIG, project_keys
+from analytics_export.config_keys import (
+    KEY_RULES,
+    KEYS,
+    PROJECT_KEYS,
+    REGION_CONFIG,
+    SPEC_OF_KEY,
+    order_problems,
+    project_keys,
+)
 from analytics_export.policies import BITMOVIN_PRINCIPAL
 from analytics_export.settings import (
     ConfigError,
@@ -20,6 +28,7 @@ from analytics_export.settings import (
     settings_from_config,
 )
 from providers.provider_config import TENANT_ORG_ID_CONFIG
+from providers.validation import ExternalIdMode, ObjectOwnership
 from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer1
@@ -702,6 +711,96 @@ def test_existing_output_refuses_what_the_output_already_fixes(key):
     found = problems({"existingOutputId": EXISTING_OUTPUT, key: values[key]})
     assert any("cannot be combined with existingOutputId" in line for line in found[key])
     assert any(f"pulumi config rm {key}" in line for line in found[key])
+
+
+# -- adoptOutputId ----------------------------------------------------------------------------------
+
+
+def _fixed(raw: dict, fix: str) -> dict:
+    """``raw`` after running ``fix`` (one ``pulumi config set`` or ``rm`` command)."""
+    words = shlex.split(fix)
+    assert words[:2] == ["pulumi", "config"], fix
+    if words[2] == "rm":
+        return {key: value for key, value in raw.items() if key != words[3]}
+    assert words[2] == "set", fix
+    assert len(words) == 5, fix
+    return {**raw, words[3]: words[4]}
+
+
+def test_adopt_output_id_reaches_the_component_args():
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+
+    settings = load({"adoptOutputId": EXISTING_OUTPUT})
+    assert settings.adopt_output_id == EXISTING_OUTPUT
+    assert settings.existing_output_id is None
+    assert settings.output_name == "bitmovin-analytics-export-dev"  # an adopted output is one we would create
+    assert load({}).adopt_output_id is None
+    assert BitmovinAnalyticsExportArgs(adopt_output_id=EXISTING_OUTPUT).adopt_output_id == EXISTING_OUTPUT
+
+
+@pytest.mark.parametrize("value", ["my-output", EXISTING_OUTPUT.upper(), "{" + EXISTING_OUTPUT + "}"])
+def test_a_bad_adopt_output_id_is_refused_with_a_fix_that_passes(value):
+    message = only_problem({"adoptOutputId": value}, "adoptOutputId")
+    assert message.startswith("adoptOutputId: ")
+    with pytest.raises(ConfigError) as caught:
+        load({"adoptOutputId": value})
+    [problem] = caught.value.problems
+    if "<" not in problem.fix:  # a placeholder is for the user to fill in
+        assert load(_fixed({"adoptOutputId": value}, problem.fix)).adopt_output_id == EXISTING_OUTPUT
+
+
+def test_adopt_output_id_is_refused_in_the_component_args():
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+    from analytics_export.errors import ArgsError
+
+    with pytest.raises(ArgsError, match=r"adopt_output_id .*not a Bitmovin output id"):
+        BitmovinAnalyticsExportArgs(adopt_output_id="my-output")
+
+
+def test_adopting_and_referencing_an_output_cannot_be_combined():
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+
+    raw = {"adoptOutputId": EXISTING_OUTPUT, "existingOutputId": EXISTING_OUTPUT}
+    message = only_problem(raw, "existingOutputId")
+    assert "cannot be combined with adoptOutputId" in message
+    assert "Fix: `pulumi config rm existingOutputId`" in message
+    assert load(_fixed(raw, "pulumi config rm existingOutputId")).adopt_output_id == EXISTING_OUTPUT
+    with pytest.raises(ValueError, match="adopt_output_id cannot be combined with existing_output_id"):
+        BitmovinAnalyticsExportArgs(adopt_output_id=EXISTING_OUTPUT, existing_output_id=EXISTING_OUTPUT)
+
+
+# -- the key table -------------------------------------------------------------------------------------
+
+
+def test_every_rule_reads_only_keys_that_come_before_it():
+    assert order_problems(KEYS) == []
+    assert order_problems(
+        tuple(reversed(KEYS))
+    )  # the check can fail: kmsKeyArn would read aws:region too early
+    for spec in KEYS:
+        assert set(spec.conflicts) <= set(SPEC_OF_KEY) - {spec.key}, spec.key
+
+
+def test_settings_are_validated_once(monkeypatch):
+    """settings_from_config applies every rule; the args' own check would only repeat it."""
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+
+    def repeated(self):
+        raise AssertionError("validated a second time")
+
+    monkeypatch.setattr(BitmovinAnalyticsExportArgs, "problems", repeated)
+    assert load({"externalIdMode": "CUSTOM", "externalId": "ext-id-1"}).external_id == "ext-id-1"
+
+
+def test_closed_sets_are_string_enums_with_the_same_values():
+    settings = load(
+        {"externalIdMode": "CUSTOM", "externalId": "ext-id-1", "objectOwnership": "BucketOwnerPreferred"}
+    )
+    assert settings.external_id_mode is ExternalIdMode.CUSTOM
+    assert settings.external_id_mode == "CUSTOM"
+    assert settings.object_ownership is ObjectOwnership.BUCKET_OWNER_PREFERRED
+    assert f"{settings.object_ownership}" == "BucketOwnerPreferred"
+    assert [str(mode) for mode in ExternalIdMode] == ["GLOBAL", "GENERATED", "CUSTOM"]
 
 
 # -- the bitmovin: namespace is this project's: a key nothing reads is a typo ---------------------

@@ -10,14 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from analytics_export.config_keys import PROJECT_KEYS
 from analytics_export.settings import ConfigError, settings_from_config
 from dev.support.provider_factory import PROJECT, configured_provider
+from providers.provider_config import SECRET_PLACEHOLDER
 
 STACK = "dev"
 BASE_STACK_CONFIG: dict[str, Any] = {"aws:region": "eu-central-1"}
@@ -26,7 +24,6 @@ BASE_INPUTS: dict[str, Any] = {
     "role_arn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-dev",
 }
 TEST_API_KEY = "bad-inputs-key-3e8d"
-PROJECT_FILE = Path(__file__).resolve().parents[2] / "Pulumi.yaml"
 _INT64 = range(-(2**63), 2**63)
 
 Kind = Literal["stack config", "resource input", "provider config"]
@@ -49,8 +46,8 @@ class BadInput:
 
     @property
     def shown_value(self) -> Any:
-        """The value as a report may print it: ``<secret>`` for a secret."""
-        return "<secret>" if self.secret else self.value
+        """The value as a report may print it: the one secret placeholder for a secret."""
+        return SECRET_PLACEHOLDER if self.secret else self.value
 
 
 CASES: tuple[BadInput, ...] = (
@@ -79,6 +76,20 @@ CASES: tuple[BadInput, ...] = (
         "renamed",
         "conflicts with existingOutputId (the output keeps its own name)",
         extra={"existingOutputId": "cb90b80c-8867-4e3b-8479-174aa2843f62"},
+    ),
+    BadInput("stack config", "adoptOutputId", "my-output", "an output id to adopt is not a UUID"),
+    BadInput(
+        "stack config",
+        "adoptOutputId",
+        "CB90B80C-8867-4E3B-8479-174AA2843F62",
+        "an output id to adopt in a non-canonical form",
+    ),
+    BadInput(
+        "stack config",
+        "existingOutputId",
+        "cb90b80c-8867-4e3b-8479-174aa2843f62",
+        "references and adopts an output at once",
+        extra={"adoptOutputId": "cb90b80c-8867-4e3b-8479-174aa2843f62"},
     ),
     BadInput("stack config", "roleName", "r" * 70, "longer than 64 characters"),
     BadInput("stack config", "roleName", "bitmovin role", "space in a role name"),
@@ -306,13 +317,6 @@ def _provider_check_error(case: BadInput, api_url: str) -> str:
     return "\n".join(f"{f.property}: {f.reason}" if f.property else f.reason for f in failures)
 
 
-@cache
-def declared_types(project_file: Path = PROJECT_FILE) -> dict[str, str]:
-    """``type`` of every project key ``Pulumi.yaml`` declares (``retentionDays``: ``integer``)."""
-    config = (yaml.safe_load(project_file.read_text()) or {}).get("config") or {}
-    return {key: spec["type"] for key, spec in config.items() if isinstance(spec, Mapping) and "type" in spec}
-
-
 def cli_type_error(key: str, value: Any, stack: str = STACK) -> str | None:
     """What ``pulumi`` itself prints, before the program runs, when ``Pulumi.yaml`` types ``key`` and the
     stack's ``value`` is not of that type; None when the CLI lets it through to the program.
@@ -321,7 +325,8 @@ def cli_type_error(key: str, value: Any, stack: str = STACK) -> str | None:
     v3.274.1): an ``integer`` is what Go's ``strconv.Atoi`` parses (optional sign, decimal digits,
     64-bit), a ``boolean`` exactly ``true`` or ``false``. tests/test_cli.py checks it against the CLI.
     """
-    kind = declared_types().get(key)
+    declared = PROJECT_KEYS.get(key)
+    kind = declared.type if declared else None
     if not isinstance(value, str) or kind not in ("integer", "boolean"):
         return None
     if kind == "integer" and re.fullmatch(r"[+-]?[0-9]+", value) and int(value) in _INT64:
