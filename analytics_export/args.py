@@ -92,9 +92,7 @@ class BitmovinAnalyticsExportArgs:
             found.append("external_id can only be set with external_id_mode CUSTOM")
         for spec in KEYS:
             if spec.conflicts and self._is_set(spec.field):
-                fields_set = [
-                    field for key in spec.conflicts if self._is_set(field := SPEC_OF_KEY[key].field)
-                ]
+                fields_set = [name for key in spec.conflicts if self._is_set(name := SPEC_OF_KEY[key].field)]
                 if fields_set:
                     found.append(f"{spec.field} cannot be combined with {', '.join(fields_set)}")
         if RESERVED_CUSTOM_DATA_KEY in self.custom_data:

@@ -22,9 +22,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from providers.provider_config import API_URL_CONFIG, TENANT_ORG_ID_CONFIG
-
 LOCAL_STACK_NAME = "local"
+# The names of providers.provider_config, spelt out again: CI runs this module with only PyYAML,
+# without the project's packages (scripts/stack_matrix.py).
+API_URL_CONFIG = "bitmovin:apiUrl"
+TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"
 AWS_ENDPOINTS_KEY = "aws:endpoints"
 # Pulumi reads Pulumi.<stack>.yaml or .yml; stack names are letters, digits, '-', '_' and '.'.
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")

@@ -781,6 +781,22 @@ def test_every_rule_reads_only_keys_that_come_before_it():
         assert set(spec.conflicts) <= set(SPEC_OF_KEY) - {spec.key}, spec.key
 
 
+def test_pulumi_yaml_names_every_conflict_of_a_key():
+    for spec in KEYS:
+        if spec.conflicts:
+            description = " ".join(spec.declared.description.split())
+            assert all(key in description for key in spec.conflicts), spec.key
+
+
+def test_fleet_spells_the_provider_keys_as_the_provider_does():
+    """fleet/stacks.py runs in CI without the project's packages, so it spells the names again."""
+    from fleet import stacks
+    from providers import provider_config
+
+    assert stacks.API_URL_CONFIG == provider_config.API_URL_CONFIG
+    assert stacks.TENANT_ORG_ID_CONFIG == provider_config.TENANT_ORG_ID_CONFIG
+
+
 def test_settings_are_validated_once(monkeypatch):
     """settings_from_config applies every rule; the args' own check would only repeat it."""
     from analytics_export.args import BitmovinAnalyticsExportArgs
