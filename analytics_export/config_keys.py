@@ -5,11 +5,12 @@ it sets, its rule, the keys its rule reads and the keys it cannot be combined wi
 default and description come from the ``config:`` block of ``Pulumi.yaml``, which the Pulumi CLI
 reads too. Everything else is derived from :data:`KEYS`: the order and rules of
 :func:`analytics_export.settings.settings_from_config`, the field rules and conflicts of
-:class:`analytics_export.args.BitmovinAnalyticsExportArgs`, the key names of the bad-input catalogue.
+:class:`analytics_export.args.BitmovinAnalyticsExportArgs`, the key types of the bad-input catalogue.
 
-Each rule reads its raw value, reports problems with the ``pulumi config`` command that fixes
-them, and returns the validated field. The value rules themselves live in :mod:`providers.validation`,
-shared with the component and the dynamic provider's ``check``.
+Each rule reads its raw value as ``Pulumi.yaml`` types it (:meth:`RawConfig.typed`), reports
+problems with the ``pulumi config`` command that fixes them, and returns the validated field. The
+value rules themselves live in :mod:`providers.validation`, shared with the component and the
+dynamic provider's ``check``. This module imports neither ``args`` nor ``settings``: both import it.
 
 Optional keys are declared in ``Pulumi.yaml`` with ``default: ""`` (or ``0``), because the Pulumi CLI
 treats a declared project key without a default as required. The CLI also injects those defaults
@@ -146,6 +147,11 @@ class RawConfig:
         self.problem(key, f"must be a whole number of days, got {value!r}", set_command(key, "30"))
         return int(DEFAULTS[key])
 
+    def typed(self, key: str) -> Any:
+        """The value of project key ``key`` read as ``Pulumi.yaml`` types it (None: a string not set)."""
+        reader = {"string": self.text, "boolean": self.flag, "integer": self.integer}[PROJECT_KEYS[key].type]
+        return reader(key)
+
     def is_set(self, key: str) -> bool:
         """Set to something other than its declared default (which the CLI injects)."""
         value = self.values.get(key)
@@ -195,7 +201,7 @@ def _tenant_org_id_rule(raw: RawConfig, key: str, read: Read) -> str | None:
 
 def _output_id_rule(raw: RawConfig, key: str, read: Read) -> str | None:
     """The id of an output that exists already (to reference or to adopt)."""
-    output_id = raw.text(key)
+    output_id = raw.typed(key)
     if output_id is not None and (reason := rules.output_id_problem(output_id)):
         raw.problem(
             key,
@@ -207,7 +213,7 @@ def _output_id_rule(raw: RawConfig, key: str, read: Read) -> str | None:
 
 
 def _external_id_mode_rule(raw: RawConfig, key: str, read: Read) -> ExternalIdMode:
-    mode = raw.text(key) or rules.DEFAULT_EXTERNAL_ID_MODE
+    mode = raw.typed(key) or rules.DEFAULT_EXTERNAL_ID_MODE
     reason = rules.enum_problem(mode, ExternalIdMode)
     if reason:
         raw.problem(key, f"{reason} (case-sensitive)", set_command(key, ExternalIdMode.GLOBAL))
@@ -216,7 +222,7 @@ def _external_id_mode_rule(raw: RawConfig, key: str, read: Read) -> ExternalIdMo
 
 
 def _external_id_rule(raw: RawConfig, key: str, read: Read) -> str | None:
-    mode, external_id = read["external_id_mode"], raw.text(key)
+    mode, external_id = read["external_id_mode"], raw.typed(key)
     conflict = rules.external_id_conflict(mode, external_id is not None)
     if conflict == ExternalIdConflict.REQUIRED:
         raw.problem(
@@ -240,14 +246,14 @@ def _external_id_rule(raw: RawConfig, key: str, read: Read) -> str | None:
 
 
 def _existing_bucket_rule(raw: RawConfig, key: str, read: Read) -> str | None:
-    existing = raw.text(key)
+    existing = raw.typed(key)
     if existing is not None and (reason := rules.bucket_name_problem(existing)):
         raw.problem(key, reason, set_command(key, suggest_bucket_name(existing, raw.stack)))
     return existing
 
 
 def _bucket_name_rule(raw: RawConfig, key: str, read: Read) -> str | None:
-    bucket_name = raw.text(key)
+    bucket_name = raw.typed(key)
     if read["existing_bucket_name"] is not None:
         return None
     if bucket_name is not None and (reason := rules.new_bucket_name_problem(bucket_name)):
@@ -256,7 +262,7 @@ def _bucket_name_rule(raw: RawConfig, key: str, read: Read) -> str | None:
 
 
 def _object_ownership_rule(raw: RawConfig, key: str, read: Read) -> ObjectOwnership:
-    ownership = raw.text(key) or ObjectOwnership.BUCKET_OWNER_ENFORCED
+    ownership = raw.typed(key) or ObjectOwnership.BUCKET_OWNER_ENFORCED
     fix = set_command(key, ObjectOwnership.BUCKET_OWNER_ENFORCED)
     if ownership == rules.OBJECT_WRITER:
         raw.problem(
@@ -274,7 +280,7 @@ def _object_ownership_rule(raw: RawConfig, key: str, read: Read) -> ObjectOwners
 
 
 def _kms_key_arn_rule(raw: RawConfig, key: str, read: Read) -> str | None:
-    kms_key_arn, region = raw.text(key), read["region"]
+    kms_key_arn, region = raw.typed(key), read["region"]
     if kms_key_arn is not None and (reason := rules.kms_key_arn_problem(kms_key_arn)):
         raw.problem(
             key,
@@ -297,7 +303,7 @@ def _kms_key_arn_rule(raw: RawConfig, key: str, read: Read) -> str | None:
 
 
 def _retention_days_rule(raw: RawConfig, key: str, read: Read) -> int | None:
-    retention = raw.integer(key)
+    retention = raw.typed(key)
     if retention < 0:
         raw.problem(
             key,
@@ -311,12 +317,13 @@ def _retention_days_rule(raw: RawConfig, key: str, read: Read) -> int | None:
     return retention or None
 
 
-def _flag_rule(raw: RawConfig, key: str, read: Read) -> bool:
-    return raw.flag(key)
+def _declared_type_rule(raw: RawConfig, key: str, read: Read) -> Any:
+    """Nothing to check beyond the type ``Pulumi.yaml`` declares."""
+    return raw.typed(key)
 
 
 def _role_name_rule(raw: RawConfig, key: str, read: Read) -> str | None:
-    role_name = raw.text(key)
+    role_name = raw.typed(key)
     if role_name is not None and (reason := rules.role_name_problem(role_name)):
         raw.problem(key, reason, set_command(key, suggest_role_name(role_name, raw.stack)))
     if role_name is None and read["existing_output_id"] is not None:
@@ -334,7 +341,7 @@ def _export_prefix_rule(raw: RawConfig, key: str, read: Read) -> str:
 
 
 def _output_name_rule(raw: RawConfig, key: str, read: Read) -> str | None:
-    name = raw.text(key)
+    name = raw.typed(key)
     default = naming.default_output_name(raw.project, raw.stack)
     if name is not None and (reason := rules.text_problem(name, rules.MAX_OUTPUT_NAME_LENGTH)):
         raw.problem(
@@ -347,7 +354,7 @@ def _output_name_rule(raw: RawConfig, key: str, read: Read) -> str | None:
 
 def _principal_rule(raw: RawConfig, key: str, read: Read) -> str:
     """A role can only trust a principal of its own partition, which the region decides."""
-    principal, region = raw.text(key) or BITMOVIN_PRINCIPAL, read["region"]
+    principal, region = raw.typed(key) or BITMOVIN_PRINCIPAL, read["region"]
     own_user = f"arn:{rules.region_partition(region)}:iam::<account id>:user/<name>" if region else ""
     if reason := rules.principal_arn_problem(principal):
         fits = region is None or rules.arn_partition(BITMOVIN_PRINCIPAL) == rules.region_partition(region)
@@ -461,7 +468,7 @@ KEYS: tuple[KeySpec, ...] = (
     ),
     KeySpec("kmsKeyArn", "kms_key_arn", _kms_key_arn_rule, rules.kms_key_arn_problem, reads=(REGION_CONFIG,)),
     KeySpec("retentionDays", "retention_days", _retention_days_rule, rules.retention_days_problem),
-    KeySpec("retainBucketOnDestroy", "retain_bucket_on_destroy", _flag_rule),
+    KeySpec("retainBucketOnDestroy", "retain_bucket_on_destroy", _declared_type_rule),
     KeySpec("roleName", "role_name", _role_name_rule, rules.role_name_problem, reads=("existingOutputId",)),
     KeySpec("exportPrefix", "export_prefix", _export_prefix_rule, rules.export_prefix_problem),
     KeySpec("outputName", "output_name", _output_name_rule, reads=("existingOutputId",)),
