@@ -1,20 +1,25 @@
 """``BitmovinAnalyticsExportArgs``: the component's inputs, validated when they are built.
 
 Pure (no ``pulumi_aws``), so the stack settings can *be* these arguments
-(:class:`analytics_export.settings.ExportSettings` derives from them) and every rule comes from
-:mod:`providers.validation`, the one module the stack config, the component and the provider share.
+(:class:`analytics_export.settings.ExportSettings` derives from them). Which field has which rule,
+and which fields cannot be combined, comes from the config keys' specs
+(:data:`analytics_export.config_keys.KEYS`); the rules themselves from :mod:`providers.validation`,
+the one module the stack config, the component and the provider share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 import pulumi
 
+from analytics_export.config_keys import KEYS, SPEC_OF_KEY
+from analytics_export.errors import ArgsError
 from analytics_export.policies import BITMOVIN_PRINCIPAL
 from providers import validation as rules
+from providers.validation import ExternalIdConflict, ExternalIdMode, ObjectOwnership
 
 RESERVED_CUSTOM_DATA_KEY = "managedBy"
 
@@ -37,15 +42,17 @@ class BitmovinAnalyticsExportArgs:
     """Use this existing Bitmovin output instead of creating one; the stack never changes or deletes it.
 
     Its bucket and role come from the output (``role_name`` only when the API does not return the
-    output's ``roleArn``), so the fields of ``EXISTING_OUTPUT_CONFLICTS`` must stay unset."""
+    output's ``roleArn``), so the fields its key's spec ``conflicts`` with must stay unset."""
+    adopt_output_id: str | None = None
+    """Take over this existing Bitmovin output on the first ``up``; from then on the stack owns it."""
     export_prefix: str = ""
-    external_id_mode: str = rules.DEFAULT_EXTERNAL_ID_MODE
+    external_id_mode: ExternalIdMode = rules.DEFAULT_EXTERNAL_ID_MODE
     external_id: pulumi.Input[str] | None = None
     """Only with ``external_id_mode="CUSTOM"``."""
     external_id_is_secret: bool = False
     """Keep ``external_id`` secret in state (it came from a secret config value)."""
     tenant_org_id: pulumi.Input[str] | None = None
-    object_ownership: str = rules.OWNERSHIP_ENFORCED
+    object_ownership: ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED
     kms_key_arn: str | None = None
     retention_days: int | None = None
     retain_bucket_on_destroy: bool = True
@@ -57,9 +64,8 @@ class BitmovinAnalyticsExportArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        problems = self.problems()
-        if problems:
-            raise ValueError("Invalid BitmovinAnalyticsExportArgs: " + "; ".join(problems))
+        if problems := self.problems():
+            raise ArgsError(problems)
 
     @property
     def creates_bucket(self) -> bool:
@@ -68,45 +74,35 @@ class BitmovinAnalyticsExportArgs:
     def problems(self) -> list[str]:
         """Every bad plain value; ``Output`` values are checked by AWS and the provider instead."""
         found = [
-            f"{name} {problem}"
-            for name, rule in _VALUE_RULES
-            if _is_plain(value := getattr(self, name), optional=name in _OPTIONAL_FIELDS)
-            and (problem := rule(value))
+            f"{spec.field} {problem}"
+            for spec in KEYS
+            if spec.check is not None
+            and spec.field in _DEFAULTS
+            and _is_plain(value := getattr(self, spec.field), optional=_DEFAULTS[spec.field] is None)
+            and (problem := spec.check(value))
         ]
-        found += self._combination_problems()
-        return found
+        return found + self._combination_problems()
 
     def _combination_problems(self) -> list[str]:
         found: list[str] = []
         conflict = rules.external_id_conflict(self.external_id_mode, self.external_id is not None)
-        if conflict == "required":
+        if conflict == ExternalIdConflict.REQUIRED:
             found.append("external_id is required with external_id_mode CUSTOM")
-        elif conflict == "not-allowed":
+        elif conflict == ExternalIdConflict.NOT_ALLOWED:
             found.append("external_id can only be set with external_id_mode CUSTOM")
-        fields_set = self._fields_set()
-        for owner, conflicts_of in (
-            ("existing_bucket_name", rules.existing_bucket_conflicts),
-            ("existing_output_id", rules.existing_output_conflicts),
-        ):
-            if getattr(self, owner) is not None and (conflicts := conflicts_of(fields_set)):
-                found.append(f"{owner} cannot be combined with {', '.join(conflicts)}")
+        for spec in KEYS:
+            if spec.conflicts and self._is_set(spec.field):
+                fields_set = [name for key in spec.conflicts if self._is_set(name := SPEC_OF_KEY[key].field)]
+                if fields_set:
+                    found.append(f"{spec.field} cannot be combined with {', '.join(fields_set)}")
         if RESERVED_CUSTOM_DATA_KEY in self.custom_data:
             found.append(f"custom_data key '{RESERVED_CUSTOM_DATA_KEY}' is reserved")
         return found
 
-    def _fields_set(self) -> dict[str, bool]:
-        """Which fields differ from their defaults: what an existing bucket or output must not meet."""
-        return {
-            "existing_bucket_name": self.existing_bucket_name is not None,
-            "bucket_name": self.bucket_name is not None,
-            "external_id_mode": self.external_id_mode != rules.DEFAULT_EXTERNAL_ID_MODE,
-            "external_id": self.external_id is not None,
-            "output_name": self.output_name is not None,
-            "kms_key_arn": self.kms_key_arn is not None,
-            "retention_days": self.retention_days is not None,
-            "object_ownership": self.object_ownership != rules.OWNERSHIP_ENFORCED,
-            "retain_bucket_on_destroy": not self.retain_bucket_on_destroy,
-        }
+    def _is_set(self, name: str) -> bool:
+        """The field differs from its default: what an existing bucket or output must not meet."""
+        value, default = getattr(self, name), _DEFAULTS[name]
+        return value is not None if default is None else value != default
 
 
 def _is_plain(value: Any, *, optional: bool) -> bool:
@@ -114,42 +110,7 @@ def _is_plain(value: Any, *, optional: bool) -> bool:
     return not isinstance(value, pulumi.Output) and not (optional and value is None)
 
 
-def _object_ownership_problem(value: Any) -> str | None:
-    return rules.enum_problem(value, rules.OBJECT_OWNERSHIPS)
-
-
-def _external_id_mode_problem(value: Any) -> str | None:
-    return rules.enum_problem(value, rules.EXTERNAL_ID_MODES)
-
-
-def _tenant_org_id_problem(value: Any) -> str | None:
-    return rules.tenant_org_id_problem(value) if value else None  # "" means the key's own organization
-
-
-_OPTIONAL_FIELDS = frozenset(
-    {
-        "role_name",
-        "bucket_name",
-        "existing_bucket_name",
-        "existing_output_id",
-        "external_id",
-        "tenant_org_id",
-        "kms_key_arn",
-        "retention_days",
-    }
-)
-# Field -> rule for every plain value (Outputs are skipped); the order is the report order.
-_VALUE_RULES: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
-    ("role_name", rules.role_name_problem),
-    ("bucket_name", rules.new_bucket_name_problem),
-    ("existing_bucket_name", rules.bucket_name_problem),
-    ("existing_output_id", rules.output_id_problem),
-    ("export_prefix", rules.export_prefix_problem),
-    ("external_id_mode", _external_id_mode_problem),
-    ("external_id", rules.external_id_problem),
-    ("tenant_org_id", _tenant_org_id_problem),
-    ("object_ownership", _object_ownership_problem),
-    ("kms_key_arn", rules.kms_key_arn_problem),
-    ("retention_days", rules.retention_days_problem),
-    ("bitmovin_principal_arn", rules.principal_arn_problem),
-)
+# Every field with a plain default: None marks an optional field (unset is fine, never checked).
+_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(BitmovinAnalyticsExportArgs) if f.default is not MISSING
+}

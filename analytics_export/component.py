@@ -275,7 +275,7 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
         stack: str,
     ) -> AnalyticsS3RoleBasedOutput:
         """The Bitmovin output: needs the (computed) role ARN, yields the external ID."""
-        external_id = args.external_id if args.external_id_mode == rules.CUSTOM else None
+        external_id = args.external_id if args.external_id_mode == rules.ExternalIdMode.CUSTOM else None
         if external_id is not None and args.external_id_is_secret:
             external_id = pulumi.Output.secret(external_id)
         description = args.output_description or pulumi.Output.concat(

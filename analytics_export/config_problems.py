@@ -29,21 +29,6 @@ class ConfigProblem:
         return f"{self.key}: {self.reason}{end} Fix: `{self.fix}`"
 
 
-class ConfigError(ValueError):
-    """Every bad stack config key at once, each with the command that fixes it."""
-
-    def __init__(self, problems: list[ConfigProblem] | tuple[ConfigProblem, ...]) -> None:
-        self.problems = tuple(problems)
-        count = len(self.problems)
-        lines = [f"Invalid stack configuration ({count} problem{'s' if count != 1 else ''}):"]
-        lines += [f"  - {problem}" for problem in self.problems]
-        super().__init__("\n".join(lines))
-
-    @property
-    def keys(self) -> list[str]:
-        return [problem.key for problem in self.problems]
-
-
 def set_command(key: str, value: str) -> str:
     """``pulumi config set key value``, the value quoted for a shell. A value a terminal would not
     show faithfully (a control character, or text too long to be a fix) becomes ``<value>``."""
@@ -126,7 +111,7 @@ def without_secret_values(problems: list[ConfigProblem], secrets: Mapping[str, s
         reason, fix, plain_set = problem.reason, problem.fix, f"pulumi config set {problem.key} "
         for value in secrets.values():
             reason = _mask(reason, value)
-        visible = fix.replace(_SECRET_MASK, "").replace("--secret ", "")
+        visible = fix.replace(SECRET_PLACEHOLDER, "").replace("--secret ", "")
         if not fix.startswith("pulumi config set --secret ") and any(
             _shares_piece(visible, value) for value in secrets.values()
         ):
@@ -137,16 +122,13 @@ def without_secret_values(problems: list[ConfigProblem], secrets: Mapping[str, s
     return cleaned
 
 
-_SECRET_MASK = SECRET_PLACEHOLDER
-
-
 def _without_value(fix: str, key: str, *, secret: bool) -> str:
     """``fix`` with the value it sets replaced by a placeholder: a move (``rm`` then ``set``) keeps
     the key it moves to and becomes ``--secret``; any other fix sets ``key``."""
     head, sep, last = fix.rpartition(" && ")
     words = last.split(" ")
     if sep and words[:3] == ["pulumi", "config", "set"] and len(words) >= 5:
-        return f"{head}{sep}pulumi config set --secret {words[-2]} {shlex.quote(_SECRET_MASK)}"
+        return f"{head}{sep}pulumi config set --secret {words[-2]} {shlex.quote(SECRET_PLACEHOLDER)}"
     return f"pulumi config set {'--secret ' if secret else ''}{key} <value>"
 
 
@@ -165,9 +147,9 @@ def _mask(text: str, secret: str) -> str:
     """Mask ``secret`` (raw or as ``repr`` escapes it) and every quoted text sharing a piece of it."""
     for form in dict.fromkeys((secret, repr(secret)[1:-1])):
         if len(form) < _PIECE:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", _SECRET_MASK, text)
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", SECRET_PLACEHOLDER, text)
         else:
-            text = text.replace(form, _SECRET_MASK)
+            text = text.replace(form, SECRET_PLACEHOLDER)
     return _QUOTED.sub(
-        lambda m: m[0][0] + _SECRET_MASK + m[0][-1] if _shares_piece(m[0][1:-1], secret) else m[0], text
+        lambda m: m[0][0] + SECRET_PLACEHOLDER + m[0][-1] if _shares_piece(m[0][1:-1], secret) else m[0], text
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from providers.validation import MAX_BUCKET_NAME_LENGTH, MAX_ROLE_NAME_LENGTH
+
 BUCKET_NAME_PREFIX = "bitmovin-analytics-"
 ROLE_NAME_PREFIX = "bitmovin-analytics-export-"
-MAX_BUCKET_NAME = 63
-MAX_ROLE_NAME = 64
 _HASH_LENGTH = 6
 
 
@@ -39,13 +39,13 @@ def stack_slug(stack: str, budget: int) -> str:
 
 def default_bucket_name(stack: str, account_id: str) -> str:
     """``bitmovin-analytics-<stack>-<account id>``, at most 63 characters, a valid S3 bucket name."""
-    budget = MAX_BUCKET_NAME - len(BUCKET_NAME_PREFIX) - 1 - len(account_id)
+    budget = MAX_BUCKET_NAME_LENGTH - len(BUCKET_NAME_PREFIX) - 1 - len(account_id)
     return f"{BUCKET_NAME_PREFIX}{stack_slug(stack, budget)}-{account_id}"
 
 
 def default_role_name(stack: str) -> str:
     """``bitmovin-analytics-export-<stack>``, at most 64 characters, a valid IAM role name."""
-    return f"{ROLE_NAME_PREFIX}{stack_slug(stack, MAX_ROLE_NAME - len(ROLE_NAME_PREFIX))}"
+    return f"{ROLE_NAME_PREFIX}{stack_slug(stack, MAX_ROLE_NAME_LENGTH - len(ROLE_NAME_PREFIX))}"
 
 
 def default_output_name(project: str, stack: str) -> str:

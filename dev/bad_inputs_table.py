@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dev.bitmovin_emulator import EmulatorServer  # noqa: E402
-from dev.support.bad_inputs import CASES, cli_type_error, error_for  # noqa: E402
+from dev.support.bad_inputs import CASES, Kind, cli_type_error, error_for  # noqa: E402
 
 TARGET = ROOT / "docs" / "bad-inputs.md"
 HEADER = """# Bad inputs and the errors they give
@@ -54,7 +54,7 @@ def render() -> str:
         for number, case in enumerate(CASES, start=1):
             message = error_for(case, emulator.base_url)
             kind = case.kind
-            if case.kind == "stack config" and (cli_message := cli_type_error(case.key, case.value)):
+            if case.kind == Kind.STACK_CONFIG and (cli_message := cli_type_error(case.key, case.value)):
                 kind, message = "stack config, typed key", f"`pulumi` before the program runs: {cli_message}"
             if len(emulator.requests):
                 raise SystemExit(f"case {number} ({case.key}) made an API request")

@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 import yaml
 
 LOCAL_STACK_NAME = "local"
-API_URL_KEY = "bitmovin:apiUrl"
-TENANT_ORG_KEY = "bitmovin:tenantOrgId"
+# The names of providers.provider_config, spelt out again: CI runs this module with only PyYAML,
+# without the project's packages (scripts/stack_matrix.py).
+API_URL_CONFIG = "bitmovin:apiUrl"
+TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"
 AWS_ENDPOINTS_KEY = "aws:endpoints"
 # Pulumi reads Pulumi.<stack>.yaml or .yml; stack names are letters, digits, '-', '_' and '.'.
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
@@ -88,9 +90,9 @@ def local_reason(stack: str, config: Mapping[str, Any]) -> str | None:
     """Why ``stack`` is local-only, or None. The single rule used by CI and the fleet command."""
     if stack.lower() == LOCAL_STACK_NAME:
         return f"the stack is named '{LOCAL_STACK_NAME}'"
-    api_url = config.get(API_URL_KEY)
+    api_url = config.get(API_URL_CONFIG)
     if url_is_local(api_url):
-        return f"{API_URL_KEY} is {api_url}"
+        return f"{API_URL_CONFIG} is {api_url}"
     for url in _endpoint_urls(config.get(AWS_ENDPOINTS_KEY)):
         if url_is_local(url):
             return f"{AWS_ENDPOINTS_KEY} points at {url}"
@@ -109,7 +111,7 @@ def parse_stack_file(name: str, path: Path, text: str) -> StackFile:
     config = document.get("config") or {}
     if not isinstance(config, Mapping):
         raise StackFileError(f"{path.name}: 'config:' must be a map of keys to values")
-    tenant = config.get(TENANT_ORG_KEY)
+    tenant = config.get(TENANT_ORG_ID_CONFIG)
     return StackFile(
         name=name,
         path=path,

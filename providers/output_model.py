@@ -80,14 +80,14 @@ def _custom_data_problem(value: Any) -> str | None:
 _VALUE_RULES: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
     ("bucket_name", rules.bucket_name_problem),
     ("role_arn", rules.role_arn_problem),
-    ("external_id_mode", lambda value: rules.enum_problem(value, rules.EXTERNAL_ID_MODES)),
+    ("external_id_mode", lambda value: rules.enum_problem(value, rules.ExternalIdMode)),
     ("acl", rules.acl_problem),
     ("name", lambda value: rules.text_problem(value, rules.MAX_OUTPUT_NAME_LENGTH)),
     ("description", lambda value: rules.text_problem(value, rules.MAX_OUTPUT_DESCRIPTION_LENGTH)),
     ("custom_data", _custom_data_problem),
     ("tenant_org_id", rules.tenant_org_id_problem),
-    ("cloud_region", lambda value: rules.enum_problem(value, rules.CLOUD_REGIONS)),
-    ("signature_version", lambda value: rules.enum_problem(value, rules.SIGNATURE_VERSIONS)),
+    ("cloud_region", lambda value: rules.enum_problem(value, rules.CloudRegion)),
+    ("signature_version", lambda value: rules.enum_problem(value, rules.SignatureVersion)),
     ("md5_meta_tag", rules.md5_meta_tag_problem),
     (ADOPT_KEY, rules.output_id_problem),
 )
@@ -134,7 +134,7 @@ def comparable_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
     inputs = with_defaults(state)
     inputs.pop(ADOPT_KEY, None)
     inputs.pop(CREATION_KEY, None)
-    if inputs.get("external_id_mode") != rules.CUSTOM:
+    if inputs.get("external_id_mode") != rules.ExternalIdMode.CUSTOM:
         inputs.pop("external_id", None)
     if is_known(inputs.get("acl")) and isinstance(inputs.get("acl"), list):
         inputs["acl"] = [

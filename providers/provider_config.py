@@ -25,9 +25,10 @@ TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"  # read by the program (the output
 # What a message shows instead of a value that must stay secret (the API key, any secret value).
 SECRET_PLACEHOLDER = "<secret value>"
 API_KEY_ENV = "BITMOVIN_API_KEY"
+API_URL_ENV = "BITMOVIN_API_URL"
 MISSING_API_KEY = (
     "No Bitmovin API key is configured. Set it as a secret for this stack with "
-    "`pulumi config set --secret bitmovin:apiKey <your key>`, or export BITMOVIN_API_KEY."
+    f"`pulumi config set --secret {API_KEY_CONFIG} <your key>`, or export {API_KEY_ENV}."
 )
 
 # (config key, environment variable, HttpPolicy field, minimum, maximum)
@@ -100,13 +101,13 @@ def resolve(
             )
             continue
         overrides[attr] = int(number) if attr == "max_retries" else number
-    api_url = str(lookup("bitmovin:apiUrl", "BITMOVIN_API_URL") or DEFAULT_API_URL)
+    api_url = str(lookup(API_URL_CONFIG, API_URL_ENV) or DEFAULT_API_URL)
     url_problem = api_url_problem(api_url)
     if url_problem is not None:
         problems.append(
-            f"bitmovin:apiUrl (or BITMOVIN_API_URL) is {display_url(api_url)}: it {url_problem}; fix it with "
-            f"`pulumi config set bitmovin:apiUrl {DEFAULT_API_URL}` (or remove it with "
-            "`pulumi config rm bitmovin:apiUrl`)"
+            f"{API_URL_CONFIG} (or {API_URL_ENV}) is {display_url(api_url)}: it {url_problem}; fix it with "
+            f"`pulumi config set {API_URL_CONFIG} {DEFAULT_API_URL}` (or remove it with "
+            f"`pulumi config rm {API_URL_CONFIG}`)"
         )
     api_key = lookup(API_KEY_CONFIG, API_KEY_ENV)
     if api_key is None:

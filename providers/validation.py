@@ -12,66 +12,77 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
-GLOBAL, GENERATED, CUSTOM = "GLOBAL", "GENERATED", "CUSTOM"
-EXTERNAL_ID_MODES = (GLOBAL, GENERATED, CUSTOM)
-DEFAULT_EXTERNAL_ID_MODE = GLOBAL
 
-OWNERSHIP_ENFORCED = "BucketOwnerEnforced"
-OWNERSHIP_PREFERRED = "BucketOwnerPreferred"
-OWNERSHIP_OBJECT_WRITER = "ObjectWriter"  # refused: it re-enables ACLs for nothing
-OBJECT_OWNERSHIPS = (OWNERSHIP_ENFORCED, OWNERSHIP_PREFERRED)
+class ExternalIdMode(StrEnum):
+    """How Bitmovin picks the role's external ID (the API's ``externalIdMode``)."""
 
-ACL_PERMISSIONS = ("PRIVATE", "PUBLIC_READ")
-PRIVATE_ACL: tuple[dict[str, str], ...] = ({"permission": "PRIVATE"},)
+    GLOBAL = "GLOBAL"  # one ID per Bitmovin organization
+    GENERATED = "GENERATED"  # a random ID per output
+    CUSTOM = "CUSTOM"  # the caller's ``external_id``
+
+
+DEFAULT_EXTERNAL_ID_MODE = ExternalIdMode.GLOBAL
+
+
+class ObjectOwnership(StrEnum):
+    """The S3 Object Ownership settings offered for a bucket this stack creates."""
+
+    BUCKET_OWNER_ENFORCED = "BucketOwnerEnforced"  # ACLs disabled: the default
+    BUCKET_OWNER_PREFERRED = "BucketOwnerPreferred"  # only if exports fail with AccessControlListNotSupported
+
+
+OBJECT_WRITER = "ObjectWriter"
+"""S3's third Object Ownership setting, refused: it re-enables ACLs for nothing."""
+
+
+class AclPermission(StrEnum):
+    PRIVATE = "PRIVATE"
+    PUBLIC_READ = "PUBLIC_READ"
+
+
+PRIVATE_ACL: tuple[dict[str, str], ...] = ({"permission": AclPermission.PRIVATE.value},)
 """The only ACL this project gives an output: the bucket blocks all public access anyway."""
 
 MAX_OUTPUT_NAME_LENGTH = 255
 MAX_OUTPUT_DESCRIPTION_LENGTH = 1024
 
-# Fields an existing bucket (``existing_bucket_name``) cannot be combined with: they describe a
-# bucket this stack would manage. Listed in the order problems are reported.
-EXISTING_BUCKET_CONFLICTS = (
-    "bucket_name",
-    "kms_key_arn",
-    "retention_days",
-    "object_ownership",
-    "retain_bucket_on_destroy",
-)
-# Fields an existing output (``existing_output_id``) cannot be combined with: the output already
-# fixes its bucket, external ID and name, and its bucket is not managed by the stack.
-EXISTING_OUTPUT_CONFLICTS = (
-    "existing_bucket_name",
-    "bucket_name",
-    "external_id_mode",
-    "external_id",
-    "output_name",
-    "kms_key_arn",
-    "retention_days",
-    "object_ownership",
-    "retain_bucket_on_destroy",
-)
-SIGNATURE_VERSIONS = ("S3_V2", "S3_V4")
-CLOUD_REGIONS = (
-    "US_EAST_1",
-    "US_EAST_2",
-    "US_WEST_1",
-    "US_WEST_2",
-    "EU_WEST_1",
-    "EU_CENTRAL_1",
-    "AP_SOUTHEAST_1",
-    "AP_SOUTHEAST_2",
-    "AP_NORTHEAST_1",
-    "AP_NORTHEAST_2",
-    "AP_SOUTH_1",
-    "SA_EAST_1",
-    "EU_WEST_2",
-    "EU_WEST_3",
-    "CA_CENTRAL_1",
-    "EU_NORTH_1",
-)
+
+class ExternalIdConflict(StrEnum):
+    """How ``external_id`` disagrees with ``external_id_mode`` (:func:`external_id_conflict`)."""
+
+    REQUIRED = "required"  # CUSTOM without an ID
+    NOT_ALLOWED = "not-allowed"  # an ID with GLOBAL or GENERATED
+
+
+class SignatureVersion(StrEnum):
+    S3_V2 = "S3_V2"
+    S3_V4 = "S3_V4"
+
+
+class CloudRegion(StrEnum):
+    """The Bitmovin API's names of the AWS regions an output's bucket may be in."""
+
+    US_EAST_1 = "US_EAST_1"
+    US_EAST_2 = "US_EAST_2"
+    US_WEST_1 = "US_WEST_1"
+    US_WEST_2 = "US_WEST_2"
+    EU_WEST_1 = "EU_WEST_1"
+    EU_CENTRAL_1 = "EU_CENTRAL_1"
+    AP_SOUTHEAST_1 = "AP_SOUTHEAST_1"
+    AP_SOUTHEAST_2 = "AP_SOUTHEAST_2"
+    AP_NORTHEAST_1 = "AP_NORTHEAST_1"
+    AP_NORTHEAST_2 = "AP_NORTHEAST_2"
+    AP_SOUTH_1 = "AP_SOUTH_1"
+    SA_EAST_1 = "SA_EAST_1"
+    EU_WEST_2 = "EU_WEST_2"
+    EU_WEST_3 = "EU_WEST_3"
+    CA_CENTRAL_1 = "CA_CENTRAL_1"
+    EU_NORTH_1 = "EU_NORTH_1"
+
 
 # Every pattern is ASCII-only and used with ``fullmatch``: ``\w`` and ``\d`` match non-ASCII letters
 # and digits in Python, and ``$`` matches before a trailing newline, while AWS, IAM and STS accept
@@ -91,6 +102,7 @@ ACCOUNT_REGIONAL_BUCKET_SUFFIX = "-an"
 """Only buckets created in an account regional namespace may end with it; this project creates global ones."""
 
 MAX_ROLE_NAME_LENGTH = 64
+MIN_BUCKET_NAME_LENGTH, MAX_BUCKET_NAME_LENGTH = 3, 63
 MAX_IAM_PATH_LENGTH = 512
 MIN_EXTERNAL_ID_LENGTH, MAX_EXTERNAL_ID_LENGTH = 2, 1224
 MAX_EXPORT_PREFIX_LENGTH = 512
@@ -155,8 +167,10 @@ def bucket_name_problem(value: Any) -> str | None:
     """S3 general-purpose bucket naming rules, so a typo fails in preview and not in CreateBucket."""
     if not isinstance(value, str) or not value:
         return "must be a non-empty string (an S3 bucket name such as 'acme-analytics-export')"
-    if not 3 <= len(value) <= 63:
-        return f"must be 3 to 63 characters long, got {len(value)}"
+    if not MIN_BUCKET_NAME_LENGTH <= len(value) <= MAX_BUCKET_NAME_LENGTH:
+        return (
+            f"must be {MIN_BUCKET_NAME_LENGTH} to {MAX_BUCKET_NAME_LENGTH} characters long, got {len(value)}"
+        )
     if not _BUCKET_NAME.fullmatch(value):
         return (
             f"{value!r} is not a valid S3 bucket name: use only lowercase letters, digits, '.' and '-', "
@@ -192,7 +206,7 @@ def role_name_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return "must be a non-empty IAM role name such as 'bitmovin-analytics-export'"
     if len(value) > MAX_ROLE_NAME_LENGTH:
-        return f"IAM role names are at most 64 characters, got {len(value)}"
+        return f"IAM role names are at most {MAX_ROLE_NAME_LENGTH} characters, got {len(value)}"
     if not _ROLE_NAME.fullmatch(value):
         return f"{value!r} is not a valid IAM role name: use ASCII letters, digits and +=,.@_- only"
     return None
@@ -363,8 +377,9 @@ def retention_days_problem(value: Any) -> str | None:
     return None
 
 
-def enum_problem(value: Any, allowed: tuple[str, ...]) -> str | None:
-    """Enum values are case-sensitive in the Bitmovin API."""
+def enum_problem(value: Any, allowed: Iterable[str]) -> str | None:
+    """Enum values are case-sensitive in the Bitmovin API; ``allowed`` is a ``StrEnum`` or its values."""
+    allowed = tuple(allowed)
     if value not in allowed:
         return f"{value!r} is not one of {', '.join(allowed)}"
     return None
@@ -383,7 +398,7 @@ def acl_problem(value: Any) -> str | None:
                 f"entry {index} has keys {sorted(unknown)}; only 'permission' is supported "
                 "(Bitmovin ignores the deprecated 'scope')"
             )
-        problem = enum_problem(entry["permission"], ACL_PERMISSIONS)
+        problem = enum_problem(entry["permission"], AclPermission)
         if problem:
             return f"entry {index} permission {problem}"
     return None
@@ -419,27 +434,17 @@ def output_id_problem(value: Any) -> str | None:
     return _uuid_problem(value, "Bitmovin output id", "cb90b80c-8867-4e3b-8479-174aa2843f62")
 
 
-def external_id_conflict(mode: Any, external_id_given: bool) -> str | None:
-    """How ``external_id`` disagrees with ``external_id_mode``: ``"required"``, ``"not-allowed"`` or None.
+def external_id_conflict(mode: Any, external_id_given: bool) -> ExternalIdConflict | None:
+    """How ``external_id`` disagrees with ``external_id_mode``, or None.
 
     Only CUSTOM takes a caller-chosen ID; with GLOBAL and GENERATED Bitmovin picks it. An unknown
     mode is reported by :func:`enum_problem`, not here.
     """
-    if mode == CUSTOM and not external_id_given:
-        return "required"
-    if mode in (GLOBAL, GENERATED) and external_id_given:
-        return "not-allowed"
+    if mode == ExternalIdMode.CUSTOM and not external_id_given:
+        return ExternalIdConflict.REQUIRED
+    if mode in (ExternalIdMode.GLOBAL, ExternalIdMode.GENERATED) and external_id_given:
+        return ExternalIdConflict.NOT_ALLOWED
     return None
-
-
-def existing_bucket_conflicts(fields_set: Mapping[str, bool]) -> list[str]:
-    """The fields of :data:`EXISTING_BUCKET_CONFLICTS` that are set next to an existing bucket."""
-    return [name for name in EXISTING_BUCKET_CONFLICTS if fields_set.get(name)]
-
-
-def existing_output_conflicts(fields_set: Mapping[str, bool]) -> list[str]:
-    """The fields of :data:`EXISTING_OUTPUT_CONFLICTS` that are set next to an existing output."""
-    return [name for name in EXISTING_OUTPUT_CONFLICTS if fields_set.get(name)]
 
 
 def parse_role_arn(value: str) -> tuple[str, str, str, str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analytics_export.key_storage import PLAINTEXT_API_KEY
+from analytics_export.settings import PLAINTEXT_API_KEY
 from dev.support.bad_inputs import BadInput, cli_type_error, error_for
 from dev.support.engine import EngineStack, copy_program, engine_env, skip_without_engine
 from tests.sandbox_support import PROJECT_DIR, load_sandbox

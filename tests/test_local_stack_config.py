@@ -167,7 +167,7 @@ def test_the_api_key_opens_with_the_sandbox_passphrase_only():
 
 
 def test_the_program_would_not_refuse_the_local_key_as_plain_text():
-    from analytics_export.key_storage import api_key_storage_problems
+    from analytics_export.settings import api_key_storage_problems
 
     value = CONFIG["bitmovin:apiKey"]
     assert (

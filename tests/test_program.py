@@ -16,7 +16,7 @@ import textwrap
 
 import pytest
 
-from analytics_export.config_schema import project_keys
+from analytics_export.config_keys import project_keys
 from analytics_export.policies import tls_only_bucket_policy, trust_policy, write_policy
 from tests.expectations import expected_trust_policy
 from tests.program_harness import (

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics_export.key_storage import api_key_storage_problems
-from analytics_export.settings import ConfigError, settings_from_config
+from analytics_export.settings import ConfigError, api_key_storage_problems, settings_from_config
 
 pytestmark = pytest.mark.layer1
 

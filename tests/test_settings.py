@@ -11,18 +11,24 @@ import pytest
 import yaml
 
 from analytics_export import naming
-from analytics_export.config_schema import project_keys
+from analytics_export.config_keys import (
+    KEY_RULES,
+    KEYS,
+    PROJECT_KEYS,
+    REGION_CONFIG,
+    SPEC_OF_KEY,
+    order_problems,
+    project_keys,
+)
 from analytics_export.policies import BITMOVIN_PRINCIPAL
 from analytics_export.settings import (
-    KEY_RULES,
-    PROJECT_KEYS,
-    REGION_KEY,
-    TENANT_ORG_ID_KEY,
     ConfigError,
     ExportSettings,
     raw_config,
     settings_from_config,
 )
+from providers.provider_config import TENANT_ORG_ID_CONFIG
+from providers.validation import ExternalIdMode, ObjectOwnership
 from tests.support import ORG_ID
 
 pytestmark = pytest.mark.layer1
@@ -103,7 +109,7 @@ def test_project_keys_are_read_from_pulumi_yaml():
 def test_every_declared_key_has_exactly_one_rule():
     ruled = [key for key, _rule in KEY_RULES]
     assert len(ruled) == len(set(ruled))
-    assert set(ruled) == set(PROJECT_KEYS) | {REGION_KEY, TENANT_ORG_ID_KEY}
+    assert set(ruled) == set(PROJECT_KEYS) | {REGION_CONFIG, TENANT_ORG_ID_CONFIG}
 
 
 @pytest.mark.parametrize(
@@ -707,6 +713,112 @@ def test_existing_output_refuses_what_the_output_already_fixes(key):
     assert any(f"pulumi config rm {key}" in line for line in found[key])
 
 
+# -- adoptOutputId ----------------------------------------------------------------------------------
+
+
+def _fixed(raw: dict, fix: str) -> dict:
+    """``raw`` after running ``fix`` (one ``pulumi config set`` or ``rm`` command)."""
+    words = shlex.split(fix)
+    assert words[:2] == ["pulumi", "config"], fix
+    if words[2] == "rm":
+        return {key: value for key, value in raw.items() if key != words[3]}
+    assert words[2] == "set", fix
+    assert len(words) == 5, fix
+    return {**raw, words[3]: words[4]}
+
+
+def test_adopt_output_id_reaches_the_component_args():
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+
+    settings = load({"adoptOutputId": EXISTING_OUTPUT})
+    assert settings.adopt_output_id == EXISTING_OUTPUT
+    assert settings.existing_output_id is None
+    assert settings.output_name == "bitmovin-analytics-export-dev"  # an adopted output is one we would create
+    assert load({}).adopt_output_id is None
+    assert BitmovinAnalyticsExportArgs(adopt_output_id=EXISTING_OUTPUT).adopt_output_id == EXISTING_OUTPUT
+
+
+@pytest.mark.parametrize("value", ["my-output", EXISTING_OUTPUT.upper(), "{" + EXISTING_OUTPUT + "}"])
+def test_a_bad_adopt_output_id_is_refused_with_a_fix_that_passes(value):
+    message = only_problem({"adoptOutputId": value}, "adoptOutputId")
+    assert message.startswith("adoptOutputId: ")
+    with pytest.raises(ConfigError) as caught:
+        load({"adoptOutputId": value})
+    [problem] = caught.value.problems
+    if "<" not in problem.fix:  # a placeholder is for the user to fill in
+        assert load(_fixed({"adoptOutputId": value}, problem.fix)).adopt_output_id == EXISTING_OUTPUT
+
+
+def test_adopt_output_id_is_refused_in_the_component_args():
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+    from analytics_export.errors import ArgsError
+
+    with pytest.raises(ArgsError, match=r"adopt_output_id .*not a Bitmovin output id"):
+        BitmovinAnalyticsExportArgs(adopt_output_id="my-output")
+
+
+def test_adopting_and_referencing_an_output_cannot_be_combined():
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+
+    raw = {"adoptOutputId": EXISTING_OUTPUT, "existingOutputId": EXISTING_OUTPUT}
+    message = only_problem(raw, "existingOutputId")
+    assert "cannot be combined with adoptOutputId" in message
+    assert "Fix: `pulumi config rm existingOutputId`" in message
+    assert load(_fixed(raw, "pulumi config rm existingOutputId")).adopt_output_id == EXISTING_OUTPUT
+    with pytest.raises(ValueError, match="adopt_output_id cannot be combined with existing_output_id"):
+        BitmovinAnalyticsExportArgs(adopt_output_id=EXISTING_OUTPUT, existing_output_id=EXISTING_OUTPUT)
+
+
+# -- the key table -------------------------------------------------------------------------------------
+
+
+def test_every_rule_reads_only_keys_that_come_before_it():
+    assert order_problems(KEYS) == []
+    assert order_problems(
+        tuple(reversed(KEYS))
+    )  # the check can fail: kmsKeyArn would read aws:region too early
+    for spec in KEYS:
+        assert set(spec.conflicts) <= set(SPEC_OF_KEY) - {spec.key}, spec.key
+
+
+def test_pulumi_yaml_names_every_conflict_of_a_key():
+    for spec in KEYS:
+        if spec.conflicts:
+            description = " ".join(spec.declared.description.split())
+            assert all(key in description for key in spec.conflicts), spec.key
+
+
+def test_fleet_spells_the_provider_keys_as_the_provider_does():
+    """fleet/stacks.py runs in CI without the project's packages, so it spells the names again."""
+    from fleet import stacks
+    from providers import provider_config
+
+    assert stacks.API_URL_CONFIG == provider_config.API_URL_CONFIG
+    assert stacks.TENANT_ORG_ID_CONFIG == provider_config.TENANT_ORG_ID_CONFIG
+
+
+def test_settings_are_validated_once(monkeypatch):
+    """settings_from_config applies every rule; the args' own check would only repeat it."""
+    from analytics_export.args import BitmovinAnalyticsExportArgs
+
+    def repeated(self):
+        raise AssertionError("validated a second time")
+
+    monkeypatch.setattr(BitmovinAnalyticsExportArgs, "problems", repeated)
+    assert load({"externalIdMode": "CUSTOM", "externalId": "ext-id-1"}).external_id == "ext-id-1"
+
+
+def test_closed_sets_are_string_enums_with_the_same_values():
+    settings = load(
+        {"externalIdMode": "CUSTOM", "externalId": "ext-id-1", "objectOwnership": "BucketOwnerPreferred"}
+    )
+    assert settings.external_id_mode is ExternalIdMode.CUSTOM
+    assert settings.external_id_mode == "CUSTOM"
+    assert settings.object_ownership is ObjectOwnership.BUCKET_OWNER_PREFERRED
+    assert f"{settings.object_ownership}" == "BucketOwnerPreferred"
+    assert [str(mode) for mode in ExternalIdMode] == ["GLOBAL", "GENERATED", "CUSTOM"]
+
+
 # -- the bitmovin: namespace is this project's: a key nothing reads is a typo ---------------------
 
 
@@ -746,7 +858,7 @@ def test_a_bitmovin_key_nothing_reads_stops_the_run_and_its_fix_moves_the_value(
     assert f"did you mean `{meant}`?" in problem.reason
     assert _moved(problem.fix, typo, meant) == value
     # Once moved, the value is read where it belongs.
-    if meant == TENANT_ORG_ID_KEY:
+    if meant == TENANT_ORG_ID_CONFIG:
         assert load({meant: value}).tenant_org_id == value
 
 
@@ -769,7 +881,7 @@ def test_a_key_that_looks_like_the_api_key_is_moved_as_a_secret_and_its_value_ne
 @pytest.mark.parametrize("value", [f"{ORG_ID}\n", "acme\x1b[31m", "x" * 300, "not-an-org"])
 def test_a_moved_value_is_shown_only_when_it_is_printable_and_valid_where_it_goes(value):
     problem = _problem_of({"bitmovin:tenantOrgID": value}, "bitmovin:tenantOrgID")
-    moved = _moved(problem.fix, "bitmovin:tenantOrgID", TENANT_ORG_ID_KEY)
+    moved = _moved(problem.fix, "bitmovin:tenantOrgID", TENANT_ORG_ID_CONFIG)
     assert moved.isprintable()
     assert moved == rules_canonical(value) or moved.startswith("<")
     assert all(char.isprintable() for char in str(problem))
@@ -883,9 +995,9 @@ EXAMPLE_ORG = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # the id the Bitmovin API 
     "spelling", [EXAMPLE_ORG, EXAMPLE_ORG.upper(), "{" + EXAMPLE_ORG + "}", EXAMPLE_ORG.replace("-", "")]
 )
 def test_the_api_documentations_example_organization_is_refused(spelling):
-    problem = _problem_of({TENANT_ORG_ID_KEY: spelling}, TENANT_ORG_ID_KEY)
+    problem = _problem_of({TENANT_ORG_ID_CONFIG: spelling}, TENANT_ORG_ID_CONFIG)
     assert "example" in problem.reason
-    assert f"pulumi config rm {TENANT_ORG_ID_KEY}" in problem.reason  # or leave it unset
+    assert f"pulumi config rm {TENANT_ORG_ID_CONFIG}" in problem.reason  # or leave it unset
     assert EXAMPLE_ORG not in problem.fix
 
 
@@ -896,5 +1008,5 @@ def test_the_example_organization_is_not_moved_from_a_misspelt_key():
 
 def test_the_dev_stack_names_no_placeholder_organization():
     stack_config = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]
-    assert TENANT_ORG_ID_KEY not in stack_config
+    assert TENANT_ORG_ID_CONFIG not in stack_config
     assert EXAMPLE_ORG not in (REPO / "Pulumi.dev.yaml").read_text()

@@ -93,7 +93,7 @@ def shown(masker: Callable[[str], str]) -> Callable[[str], str]:
 # -- validation ----------------------------------------------------------------------------------
 
 
-def _enum(allowed: tuple[str, ...]) -> Callable[[Any], str | None]:
+def _enum(allowed: Iterable[str]) -> Callable[[Any], str | None]:
     return lambda value: rules.enum_problem(value, allowed)
 
 
@@ -117,11 +117,11 @@ def deployment_problems(
         (f"{out} bucketName", d.bucket_name, rules.bucket_name_problem),
         (f"{out} region", d.region, rules.region_problem),
         (f"{out} exportPrefix", d.export_prefix, rules.export_prefix_problem),
-        (f"{conf} {project}:objectOwnership", d.object_ownership, _enum(rules.OBJECT_OWNERSHIPS)),
+        (f"{conf} {project}:objectOwnership", d.object_ownership, _enum(rules.ObjectOwnership)),
         (f"{conf} {project}:bitmovinPrincipalArn", d.principal_arn, rules.principal_arn_problem),
     ]
     if d.external_id_mode is not None:
-        checks.append((f"{out} externalIdMode", d.external_id_mode, _enum(rules.EXTERNAL_ID_MODES)))
+        checks.append((f"{out} externalIdMode", d.external_id_mode, _enum(rules.ExternalIdMode)))
     if d.tenant_org_id is not None:
         checks.append((f"{out} tenantOrgId", d.tenant_org_id, rules.tenant_org_id_problem))
     if d.kms_key_arn is not None:
