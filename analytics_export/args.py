@@ -38,6 +38,8 @@ class BitmovinAnalyticsExportArgs:
 
     Its bucket and role come from the output (``role_name`` only when the API does not return the
     output's ``roleArn``), so the fields of ``EXISTING_OUTPUT_CONFLICTS`` must stay unset."""
+    adopt_output_id: str | None = None
+    """Take over this existing Bitmovin output on the first up; the stack then owns it (contrast existing_output_id)."""
     export_prefix: str = ""
     external_id_mode: str = rules.DEFAULT_EXTERNAL_ID_MODE
     external_id: pulumi.Input[str] | None = None

@@ -171,6 +171,11 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             "pulumi-stack": stack,
             **args.tags,
         }
+        if args.existing_output_id is not None and args.adopt_output_id is not None:
+            raise ValueError(
+                "existing_output_id (the stack only reads that output) cannot be combined with "
+                "adopt_output_id (the stack takes that output over): keep the one you mean"
+            )
         account = self._account()
         if args.existing_output_id is not None:
             self.output = self._existing_output(name, args)
@@ -277,6 +282,8 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             description=description,
             custom_data={"managedBy": "pulumi", "project": project, "stack": stack, **args.custom_data},
             tenant_org_id=args.tenant_org_id or None,
+            # Read by create only, never compared: adopting does not cause a diff on later runs.
+            adopt_output_id=args.adopt_output_id,
         )
 
     def _role(
