@@ -171,11 +171,6 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             "pulumi-stack": stack,
             **args.tags,
         }
-        if args.existing_output_id is not None and args.adopt_output_id is not None:
-            raise ValueError(
-                "existing_output_id (the stack only reads that output) cannot be combined with "
-                "adopt_output_id (the stack takes that output over): keep the one you mean"
-            )
         account = self._account()
         if args.existing_output_id is not None:
             self.output = self._existing_output(name, args)

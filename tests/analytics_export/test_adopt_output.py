@@ -2,7 +2,9 @@
 
 Adopting takes an existing output over on create (the stack then owns and deletes it); the provider's
 own tests (tests/test_provider.py) prove the take-over. Here: the key reaches the dynamic resource's
-inputs, its absence leaves them as they were, and it never makes a diff on later runs.
+inputs, its absence leaves them as they were, and it never makes a diff on later runs. That it cannot
+be combined with ``existingOutputId`` is a rule of the config key (tests of analytics_export's args
+and settings).
 """
 
 from __future__ import annotations
@@ -60,14 +62,6 @@ def test_the_component_passes_adopt_output_id_to_the_output(tmp_path):
     run = run_program(BASE, program=_consumer_program(tmp_path, f"adopt_output_id={ADOPTED!r}"))
     assert run.ok, f"{run.error_type}: {run.error}\n{run.stderr}"
     assert run.one(OUTPUT_TYPE).inputs["adopt_output_id"] == ADOPTED
-
-
-def test_the_component_refuses_adopting_and_referencing_at_once(tmp_path):
-    args = f"existing_output_id={ADOPTED!r}, adopt_output_id={ADOPTED!r}"
-    run = run_program(BASE, program=_consumer_program(tmp_path, args))
-    assert not run.ok
-    assert "cannot be combined with adopt_output_id" in run.error
-    assert OUTPUT_TYPE not in run.types
 
 
 def test_setting_or_removing_adopt_output_id_on_a_later_run_is_no_change():
