@@ -16,8 +16,7 @@ import requests
 from urllib3 import exceptions as urllib3_exceptions
 
 from bitmovin_api.api_url import display_url
-
-REDACTED = "<redacted>"
+from bitmovin_api.redaction import SECRET_MASK
 
 _HINTS = {
     401: "check the API key: set it with `pulumi config set --secret bitmovin:apiKey <key>` "
@@ -115,7 +114,7 @@ class BitmovinApiError(Exception):
 def _scrub(value: Any, forms: list[str]) -> Any:
     if isinstance(value, str):
         for form in forms:
-            value = value.replace(form, REDACTED)
+            value = value.replace(form, SECRET_MASK)
         return value
     if isinstance(value, dict):
         return {key: _scrub(item, forms) for key, item in value.items()}

@@ -17,13 +17,14 @@ from typing import Any
 
 from bitmovin_api.api_url import DEFAULT_API_URL, api_url_problem, display_url
 from bitmovin_api.http_policy import HttpPolicy
+from bitmovin_api.redaction import SECRET_MASK
 
 NAMESPACE = "bitmovin"
 API_KEY_CONFIG = "bitmovin:apiKey"
 API_URL_CONFIG = "bitmovin:apiUrl"
 TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"  # read by the program (the output's organization)
 # What a message shows instead of a value that must stay secret (the API key, any secret value).
-SECRET_PLACEHOLDER = "<secret value>"
+SECRET_PLACEHOLDER = SECRET_MASK  # the one mask, also the placeholder of a suggested fix
 API_KEY_ENV = "BITMOVIN_API_KEY"
 MISSING_API_KEY = (
     "No Bitmovin API key is configured. Set it as a secret for this stack with "

@@ -22,9 +22,9 @@ import yaml
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL
 from analytics_export.stack_outputs import REQUIRED_OUTPUTS, STACK_OUTPUTS
+from bitmovin_api.redaction import SECRET_MASK
 
 DEFAULT_API_URL = "https://api.bitmovin.com/v1"
-SECRET_MASK = "[secret]"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 _ROLE_ARN = re.compile(r"^arn:(aws(?:-[a-z]+)*):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
 
@@ -91,7 +91,7 @@ def deployment_from(
     masked = [name for name, value in outputs.items() if value == SECRET_MASK]
     if masked:
         raise StackError(
-            f"stack output(s) {', '.join(masked)} are masked as [secret]: save them with "
+            f"stack output(s) {', '.join(masked)} are masked as {SECRET_MASK}: save them with "
             "`pulumi stack output --json --show-secrets`"
         )
     # Stack output name -> the Deployment field of the same attribute (``STACK_OUTPUTS``).

@@ -18,6 +18,7 @@ import yaml
 
 from analytics_export.settings import ConfigError, settings_from_config
 from dev.support.provider_factory import PROJECT, configured_provider
+from providers.provider_config import SECRET_PLACEHOLDER
 
 STACK = "dev"
 BASE_STACK_CONFIG: dict[str, Any] = {"aws:region": "eu-central-1"}
@@ -49,8 +50,8 @@ class BadInput:
 
     @property
     def shown_value(self) -> Any:
-        """The value as a report may print it: ``<secret>`` for a secret."""
-        return "<secret>" if self.secret else self.value
+        """The value as a report may print it: the one secret placeholder for a secret."""
+        return SECRET_PLACEHOLDER if self.secret else self.value
 
 
 CASES: tuple[BadInput, ...] = (
