@@ -22,16 +22,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from fleet.errors import StackFileError
+
 LOCAL_STACK_NAME = "local"
 API_URL_KEY = "bitmovin:apiUrl"
 TENANT_ORG_KEY = "bitmovin:tenantOrgId"
 AWS_ENDPOINTS_KEY = "aws:endpoints"
 # Pulumi reads Pulumi.<stack>.yaml or .yml; stack names are letters, digits, '-', '_' and '.'.
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
-
-
-class StackFileError(ValueError):
-    """A ``Pulumi.<stack>.yaml`` that cannot be read as a stack file."""
 
 
 @dataclass(frozen=True)

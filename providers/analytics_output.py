@@ -16,13 +16,14 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from providers import output_model as model
-from providers.provider_base import BitmovinProviderBase, ProviderConfigError
+from providers.errors import AdoptionError, InPlaceUpdateError, ProviderConfigError
+from providers.provider_base import BitmovinProviderBase
 
 # The client (requests, urllib3) is imported when one is built: check and diff start without it.
 if TYPE_CHECKING:
     from bitmovin_api.client import BitmovinClient
 
-# ProviderConfigError lives in provider_base; re-exported because callers import it from here.
+# The exceptions live in providers.errors; re-exported because callers import them from here.
 __all__ = [
     "AdoptionError",
     "AnalyticsS3RoleBasedOutput",
@@ -30,14 +31,6 @@ __all__ = [
     "InPlaceUpdateError",
     "ProviderConfigError",
 ]
-
-
-class AdoptionError(Exception):
-    """An existing output named by ``adopt_output_id`` contradicts the inputs."""
-
-
-class InPlaceUpdateError(Exception):
-    """Bitmovin outputs are immutable; a real change must be a replacement."""
 
 
 # Outputs that a create of this provider process found by their token and took over. The engine

@@ -25,6 +25,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import validation as rules
+from providers.errors import ReferencedOutputError
 from providers.provider_base import BitmovinProviderBase
 
 if TYPE_CHECKING:
@@ -53,10 +54,6 @@ INPUT_KEYS: tuple[str, ...] = tuple(key for key, attribute in ATTRIBUTES.items()
 # State key -> API field of the referenced output.
 OUTPUT_FIELDS: dict[str, str] = {key: attribute.api for key, attribute in ATTRIBUTES.items() if attribute.api}
 REQUIRED_FIELDS: tuple[str, ...] = ("bucketName", "externalId")
-
-
-class ReferencedOutputError(Exception):
-    """The referenced output cannot be used: not found, not accessible, or without an external ID."""
 
 
 def _known(value: Any) -> bool:

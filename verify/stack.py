@@ -24,13 +24,11 @@ from analytics_export.policies import BITMOVIN_PRINCIPAL
 from analytics_export.stack_outputs import REQUIRED_OUTPUTS, STACK_OUTPUTS
 from bitmovin_api.redaction import SECRET_MASK
 
+from .errors import StackError
+
 DEFAULT_API_URL = "https://api.bitmovin.com/v1"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 _ROLE_ARN = re.compile(r"^arn:(aws(?:-[a-z]+)*):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
-
-
-class StackError(Exception):
-    """The stack's outputs or config cannot be read or are incomplete; the message says how to fix it."""
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from .errors import StateFileError
 from .export_cli import add_export_arguments, export_options_from_args
 from .options import EmulatorOptions
 from .server import EmulatorServer
-from .state_file import StateFileError
 
 
 def build_parser() -> argparse.ArgumentParser:
