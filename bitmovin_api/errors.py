@@ -1,7 +1,11 @@
 """The one exception type of the Bitmovin client, built from any reply the API (or a gateway) sends.
 
 It carries what a user needs to act (HTTP status, Bitmovin ``code``, ``message``,
-``developerMessage``, field ``details``, ``requestId`` for support) and never the API key.
+``developerMessage``, field ``details``, ``requestId`` for support) and never the API key (it is
+replaced by ``redaction.SECRET_MASK``).
+
+    Exception
+    └── BitmovinApiError    any failed call: HTTP error, Bitmovin ERROR envelope, timeout, lost connection
 """
 
 from __future__ import annotations
