@@ -1,5 +1,8 @@
 """The resource's inputs and outputs, and their mapping to the Bitmovin API's JSON model.
 
+Each input is declared once, in ``FIELDS``; the API mapping, the compared keys, the rules, the
+resource's keyword arguments and its typed attributes derive from it.
+
 Pure functions: ``check`` and ``diff`` use them without any network call, ``create`` and ``read``
 use them to translate between Pulumi state (snake_case) and the API (camelCase).
 """
@@ -10,7 +13,6 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
@@ -34,12 +36,12 @@ def _not_reserved(value: Any) -> str | None:
     return problem
 
 
-class Sent(StrEnum):
-    """Where an input goes when the output is created."""
+def _one_of(choices: Any) -> Callable[[Any], str | None]:
+    return lambda value: rules.enum_problem(value, choices)
 
-    BODY = "body"  # in the create request's JSON, under ``Field.api``
-    HEADER = "header"  # as the organization header (the client's tenant)
-    NOWHERE = "nowhere"  # read by the provider only
+
+def _text_of_at_most(length: int) -> Callable[[Any], str | None]:
+    return lambda value: rules.text_problem(value, length)
 
 
 @dataclass(frozen=True)
@@ -47,84 +49,65 @@ class Field:
     """One input of ``AnalyticsS3RoleBasedOutput``: every other table of this module derives from these."""
 
     name: str  # keyword argument, state key and output attribute
-    api: str | None = None  # the API's JSON field, also read back from the API
-    sent: Sent = Sent.BODY
+    api: str | None = None  # the API's JSON field (sent in the create body, read back); None: not sent
+    header: bool = False  # sent as the organization header instead (the client's tenant)
     compared: bool = True  # a change replaces the output; False: never a reason to replace
     required: bool = False
     rule: Callable[[Any], str | None] | None = None  # for a known value; None: checked elsewhere
-    default: Callable[[], Any] | None = None  # filled by ``check`` when unset (not sent by the program)
+    default: Callable[[], Any] | None = None  # filled by ``check`` when unset (the program sends None)
     empty_is_unset: bool = False  # "" or {} mean "not set"
     adopted_must_match: bool = False  # an adopted output must agree with it
-    type: Any = str  # of the resource's output attribute (``pulumi.Output[type]``); None: no attribute
+    type: Any = str | None  # of the resource's output attribute (``pulumi.Output[type]``); None: none
 
 
 # Every input, once, in the order check reports problems. The API key is never an input.
 FIELDS: tuple[Field, ...] = (
     Field(
-        "bucket_name", "bucketName", required=True, rule=rules.bucket_name_problem, adopted_must_match=True
+        "bucket_name",
+        "bucketName",
+        required=True,
+        rule=rules.bucket_name_problem,
+        adopted_must_match=True,
+        type=str,
     ),
-    Field("role_arn", "roleArn", required=True, rule=rules.role_arn_problem, adopted_must_match=True),
+    Field(
+        "role_arn", "roleArn", required=True, rule=rules.role_arn_problem, adopted_must_match=True, type=str
+    ),
     Field(
         "external_id_mode",
         "externalIdMode",
-        rule=lambda value: rules.enum_problem(value, rules.EXTERNAL_ID_MODES),
+        rule=_one_of(rules.EXTERNAL_ID_MODES),
         default=lambda: rules.DEFAULT_EXTERNAL_ID_MODE,
         adopted_must_match=True,
+        type=str,
     ),
     # Checked with the mode (``_external_id_problems``); an input only in CUSTOM mode.
-    Field("external_id", "externalId", adopted_must_match=True),
+    Field("external_id", "externalId", adopted_must_match=True, type=str),
     Field(
         "acl",
         "acl",
-        type=list[dict[str, str]],
         rule=rules.acl_problem,
         default=lambda: [dict(entry) for entry in rules.PRIVATE_ACL],
+        type=list[dict[str, str]],
     ),
-    Field(
-        "name",
-        "name",
-        type=str | None,
-        rule=lambda value: rules.text_problem(value, rules.MAX_OUTPUT_NAME_LENGTH),
-        adopted_must_match=True,
-    ),
-    Field(
-        "description",
-        "description",
-        type=str | None,
-        rule=lambda v: rules.text_problem(v, rules.MAX_OUTPUT_DESCRIPTION_LENGTH),
-    ),
-    Field("custom_data", "customData", type=dict[str, Any] | None, rule=_not_reserved, empty_is_unset=True),
-    Field(
-        "tenant_org_id",
-        sent=Sent.HEADER,
-        type=str | None,
-        rule=rules.tenant_org_id_problem,
-        empty_is_unset=True,
-    ),
-    Field(
-        "cloud_region",
-        "cloudRegion",
-        type=str | None,
-        rule=lambda value: rules.enum_problem(value, rules.CLOUD_REGIONS),
-    ),
-    Field(
-        "signature_version",
-        "signatureVersion",
-        type=str | None,
-        rule=lambda value: rules.enum_problem(value, rules.SIGNATURE_VERSIONS),
-    ),
-    Field("md5_meta_tag", "md5MetaTag", type=str | None, rule=rules.md5_meta_tag_problem),
+    Field("name", "name", rule=_text_of_at_most(rules.MAX_OUTPUT_NAME_LENGTH), adopted_must_match=True),
+    Field("description", "description", rule=_text_of_at_most(rules.MAX_OUTPUT_DESCRIPTION_LENGTH)),
+    Field("custom_data", "customData", rule=_not_reserved, empty_is_unset=True, type=dict[str, Any] | None),
+    Field("tenant_org_id", header=True, rule=rules.tenant_org_id_problem, empty_is_unset=True),
+    Field("cloud_region", "cloudRegion", rule=_one_of(rules.CLOUD_REGIONS)),
+    Field("signature_version", "signatureVersion", rule=_one_of(rules.SIGNATURE_VERSIONS)),
+    Field("md5_meta_tag", "md5MetaTag", rule=rules.md5_meta_tag_problem),
     # Read only by ``create``: take over an existing output instead of creating one (the stand-in for
     # `pulumi import`, which dynamic resources do not support). Never a reason to replace.
-    Field("adopt_output_id", sent=Sent.NOWHERE, compared=False, type=None, rule=rules.output_id_problem),
+    Field("adopt_output_id", compared=False, rule=rules.output_id_problem, type=None),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 # Input key -> API field, for the inputs sent in the body.
-API_FIELDS: dict[str, str] = {f.name: f.api for f in FIELDS if f.sent is Sent.BODY and f.api}
+API_FIELDS: dict[str, str] = {f.name: f.api for f in FIELDS if f.api}
 # The compared inputs: those of the body, then those sent as headers (the order of ``replaces``).
-INPUT_KEYS: tuple[str, ...] = (*API_FIELDS, *(f.name for f in FIELDS if f.compared and f.sent is Sent.HEADER))
+INPUT_KEYS: tuple[str, ...] = (*API_FIELDS, *(f.name for f in FIELDS if f.header))
 COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
-(ADOPT_KEY,) = (f.name for f in FIELDS if f.sent is Sent.NOWHERE)
+(ADOPT_KEY,) = (f.name for f in FIELDS if not f.compared)
 
 
 def output_types() -> dict[str, Any]:
