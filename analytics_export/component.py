@@ -26,6 +26,7 @@ import pulumi_aws as aws
 
 from analytics_export import naming, policies
 from analytics_export.args import BitmovinAnalyticsExportArgs
+from analytics_export.stack_outputs import STACK_OUTPUTS
 from providers import validation as rules
 from providers.analytics_output import AnalyticsS3RoleBasedOutput
 from providers.output_reference import AnalyticsOutputReference
@@ -140,20 +141,12 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
     """A secure S3 bucket (or an existing one), a Bitmovin Analytics output and its IAM role.
 
     Children: ``bucket`` and its side resources (only when a bucket is created), ``output``,
-    ``role``, ``role_policy``. Typed outputs: see the annotations below.
+    ``role``, ``role_policy``. Typed outputs: one attribute per ``stack_outputs.STACK_OUTPUTS``.
     """
 
-    output_id: pulumi.Output[str]
-    external_id: pulumi.Output[str]
-    external_id_mode: pulumi.Output[str]
-    role_arn: pulumi.Output[str]
-    role_name: pulumi.Output[str]
-    bucket_name: pulumi.Output[str]
-    bucket_arn: pulumi.Output[str]
-    region: pulumi.Output[str]
-    tenant_org_id: pulumi.Output[str]
-    """Empty string when the API key's own organization is used."""
-    export_prefix: pulumi.Output[str]
+    # The typed stack outputs (``STACK_OUTPUTS``; ``tenant_org_id`` is "" for the API key's own
+    # organization), then the children. Assigned first: the annotations below are added to it.
+    __annotations__ = {output.attribute: "pulumi.Output[str]" for output in STACK_OUTPUTS}
 
     bucket: aws.s3.Bucket | None
     bucket_resources: list[pulumi.CustomResource]
@@ -206,20 +199,7 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
         # From the input, not the output's state, so that it is known in previews too.
         self.tenant_org_id = pulumi.Output.from_input(args.tenant_org_id or "")
         self.export_prefix = pulumi.Output.from_input(args.export_prefix)
-        self.register_outputs(
-            {
-                "outputId": self.output_id,
-                "externalId": self.external_id,
-                "externalIdMode": self.external_id_mode,
-                "roleArn": self.role_arn,
-                "roleName": self.role_name,
-                "bucketName": self.bucket_name,
-                "bucketArn": self.bucket_arn,
-                "region": self.region,
-                "tenantOrgId": self.tenant_org_id,
-                "exportPrefix": self.export_prefix,
-            }
-        )
+        self.register_outputs({output.name: getattr(self, output.attribute) for output in STACK_OUTPUTS})
 
     # -- steps, in the order the engine creates what they return --------------------------------
 
@@ -297,6 +277,8 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             description=description,
             custom_data={"managedBy": "pulumi", "project": project, "stack": stack, **args.custom_data},
             tenant_org_id=args.tenant_org_id or None,
+            # Read by create only, never compared: adopting does not cause a diff on later runs.
+            adopt_output_id=args.adopt_output_id,
         )
 
     def _role(

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analytics_export import naming
+from bitmovin_api.redaction import SECRET_MASK
 from providers import validation as rules
-from providers.provider_config import SECRET_PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def without_secret_values(problems: list[ConfigProblem], secrets: Mapping[str, s
         reason, fix, plain_set = problem.reason, problem.fix, f"pulumi config set {problem.key} "
         for value in secrets.values():
             reason = _mask(reason, value)
-        visible = fix.replace(SECRET_PLACEHOLDER, "").replace("--secret ", "")
+        visible = fix.replace(SECRET_MASK, "").replace("--secret ", "")
         if not fix.startswith("pulumi config set --secret ") and any(
             _shares_piece(visible, value) for value in secrets.values()
         ):
@@ -128,7 +128,7 @@ def _without_value(fix: str, key: str, *, secret: bool) -> str:
     head, sep, last = fix.rpartition(" && ")
     words = last.split(" ")
     if sep and words[:3] == ["pulumi", "config", "set"] and len(words) >= 5:
-        return f"{head}{sep}pulumi config set --secret {words[-2]} {shlex.quote(SECRET_PLACEHOLDER)}"
+        return f"{head}{sep}pulumi config set --secret {words[-2]} {shlex.quote(SECRET_MASK)}"
     return f"pulumi config set {'--secret ' if secret else ''}{key} <value>"
 
 
@@ -147,9 +147,9 @@ def _mask(text: str, secret: str) -> str:
     """Mask ``secret`` (raw or as ``repr`` escapes it) and every quoted text sharing a piece of it."""
     for form in dict.fromkeys((secret, repr(secret)[1:-1])):
         if len(form) < _PIECE:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", SECRET_PLACEHOLDER, text)
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", SECRET_MASK, text)
         else:
-            text = text.replace(form, SECRET_PLACEHOLDER)
+            text = text.replace(form, SECRET_MASK)
     return _QUOTED.sub(
-        lambda m: m[0][0] + SECRET_PLACEHOLDER + m[0][-1] if _shares_piece(m[0][1:-1], secret) else m[0], text
+        lambda m: m[0][0] + SECRET_MASK + m[0][-1] if _shares_piece(m[0][1:-1], secret) else m[0], text
     )

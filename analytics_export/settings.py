@@ -240,7 +240,7 @@ def _unknown_provider_key_problem(key: str, target_of: str, value: Any, secret: 
             key,
             f"{reason} (its value is not shown, and must be a secret)",
             f"{rm_command(key)} && pulumi config set --secret {target} "
-            f"{shlex.quote(provider_config.SECRET_PLACEHOLDER)}",
+            f"{shlex.quote(provider_config.SECRET_MASK)}",
         )
     return ConfigProblem(
         key, reason, f"{rm_command(key)} && pulumi config set {target} {shown or shlex.quote('<value>')}"
@@ -306,7 +306,7 @@ def raw_config(project: str) -> tuple[dict[str, Any], frozenset[str]]:
     # A bitmovin: key nothing reads is reported (its value moved to the key meant); one that may hold
     # the API key (apikey, api_key...) is reported without its value ever being read.
     raw |= {
-        key: provider_config.SECRET_PLACEHOLDER
+        key: provider_config.SECRET_MASK
         if provider_config.looks_secret(key)
         else pulumi.runtime.get_config(key)
         for key in sorted(unknown)

@@ -1,7 +1,11 @@
 """The one exception type of the Bitmovin client, built from any reply the API (or a gateway) sends.
 
 It carries what a user needs to act (HTTP status, Bitmovin ``code``, ``message``,
-``developerMessage``, field ``details``, ``requestId`` for support) and never the API key.
+``developerMessage``, field ``details``, ``requestId`` for support) and never the API key (it is
+replaced by ``redaction.SECRET_MASK``).
+
+    Exception
+    └── BitmovinApiError    any failed call: HTTP error, Bitmovin ERROR envelope, timeout, lost connection
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ import requests
 from urllib3 import exceptions as urllib3_exceptions
 
 from bitmovin_api.api_url import display_url
-
-REDACTED = "<redacted>"
+from bitmovin_api.redaction import SECRET_MASK
 
 _HINTS = {
     401: "check the API key: set it with `pulumi config set --secret bitmovin:apiKey <key>` "
@@ -115,7 +118,7 @@ class BitmovinApiError(Exception):
 def _scrub(value: Any, forms: list[str]) -> Any:
     if isinstance(value, str):
         for form in forms:
-            value = value.replace(form, REDACTED)
+            value = value.replace(form, SECRET_MASK)
         return value
     if isinstance(value, dict):
         return {key: _scrub(item, forms) for key, item in value.items()}

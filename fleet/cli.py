@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import TextIO
 
 from fleet import report
+from fleet.errors import PulumiCliMissing, StackFileError, UsageError
 from fleet.runner import FleetStack, Operation, Options, Target, run_fleet
-from fleet.stacks import StackFile, StackFileError, discover
-from fleet.workspace import PulumiCliMissing, local_opener
+from fleet.stacks import StackFile, discover
+from fleet.workspace import local_opener
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MAX_PARALLEL = 16
@@ -35,10 +36,6 @@ CHANGING = (Operation.UP, Operation.REFRESH)
 STACK_NAME = re.compile(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$")
 
 Opener = Callable[[Path], Callable[[str], FleetStack]]
-
-
-class UsageError(ValueError):
-    """Bad arguments; the message says what to do instead."""
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

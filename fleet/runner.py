@@ -20,8 +20,9 @@ from typing import Any, Protocol, TextIO
 
 from pulumi.automation import errors as auto_errors
 
+from bitmovin_api.redaction import SECRET_MASK
+
 CHANGE_KINDS = ("create", "update", "replace", "delete", "same")
-SECRET_MASK = "[secret]"
 
 
 class Operation(enum.StrEnum):

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from fleet.errors import StackFileError
+
 LOCAL_STACK_NAME = "local"
 # The names of providers.provider_config, spelt out again: CI runs this module with only PyYAML,
 # without the project's packages (scripts/stack_matrix.py).
@@ -30,10 +32,6 @@ TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"
 AWS_ENDPOINTS_KEY = "aws:endpoints"
 # Pulumi reads Pulumi.<stack>.yaml or .yml; stack names are letters, digits, '-', '_' and '.'.
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.ya?ml$")
-
-
-class StackFileError(ValueError):
-    """A ``Pulumi.<stack>.yaml`` that cannot be read as a stack file."""
 
 
 @dataclass(frozen=True)

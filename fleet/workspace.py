@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from fleet.errors import PulumiCliMissing
 from fleet.runner import FleetStack
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
-
-
-class PulumiCliMissing(RuntimeError):
-    """No usable Pulumi CLI; the message is one line for the user."""
 
 
 def cli_missing_message(detail: str = "no `pulumi` on PATH") -> str:

@@ -16,13 +16,14 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from providers import output_model as model
-from providers.provider_base import BitmovinProviderBase, ProviderConfigError
+from providers.errors import AdoptionError, InPlaceUpdateError, ProviderConfigError
+from providers.provider_base import BitmovinProviderBase
 
 # The client (requests, urllib3) is imported when one is built: check and diff start without it.
 if TYPE_CHECKING:
     from bitmovin_api.client import BitmovinClient
 
-# ProviderConfigError lives in provider_base; re-exported because callers import it from here.
+# The exceptions live in providers.errors; re-exported because callers import them from here.
 __all__ = [
     "AdoptionError",
     "AnalyticsS3RoleBasedOutput",
@@ -30,14 +31,6 @@ __all__ = [
     "InPlaceUpdateError",
     "ProviderConfigError",
 ]
-
-
-class AdoptionError(Exception):
-    """An existing output named by ``adopt_output_id`` contradicts the inputs."""
-
-
-class InPlaceUpdateError(Exception):
-    """Bitmovin outputs are immutable; a real change must be a replacement."""
 
 
 # Outputs that a create of this provider process found by their token and took over. The engine
@@ -156,54 +149,14 @@ class AnalyticsS3RoleBasedOutput(
     dynamic resources); later changes of it are ignored.
     """
 
-    bucket_name: pulumi.Output[str]
-    role_arn: pulumi.Output[str]
-    external_id_mode: pulumi.Output[str]
-    external_id: pulumi.Output[str]
-    acl: pulumi.Output[list[dict[str, str]]]
-    name: pulumi.Output[str | None]
-    description: pulumi.Output[str | None]
-    custom_data: pulumi.Output[dict[str, Any] | None]
-    tenant_org_id: pulumi.Output[str | None]
-    cloud_region: pulumi.Output[str | None]
-    signature_version: pulumi.Output[str | None]
-    md5_meta_tag: pulumi.Output[str | None]
-    created_at: pulumi.Output[str]
-    modified_at: pulumi.Output[str]
+    # The typed output attributes: every input of ``output_model.FIELDS`` and the computed times.
+    __annotations__ = {name: pulumi.Output[type_] for name, type_ in model.output_types().items()}
 
-    def __init__(
-        self,
-        resource_name: str,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        bucket_name: pulumi.Input[str],
-        role_arn: pulumi.Input[str],
-        external_id_mode: pulumi.Input[str] | None = None,
-        external_id: pulumi.Input[str] | None = None,
-        acl: pulumi.Input[list[dict[str, str]]] | None = None,
-        name: pulumi.Input[str] | None = None,
-        description: pulumi.Input[str] | None = None,
-        custom_data: pulumi.Input[dict[str, Any]] | None = None,
-        tenant_org_id: pulumi.Input[str] | None = None,
-        cloud_region: pulumi.Input[str] | None = None,
-        signature_version: pulumi.Input[str] | None = None,
-        md5_meta_tag: pulumi.Input[str] | None = None,
-        adopt_output_id: pulumi.Input[str] | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any) -> None:
+        """``inputs``: the keyword arguments ``output_model.FIELDS`` names; ``bucket_name`` and
+        ``role_arn`` are required."""
         props: dict[str, Any] = {
-            "bucket_name": bucket_name,
-            "role_arn": role_arn,
-            "external_id_mode": external_id_mode,
-            "external_id": external_id,
-            "acl": acl,
-            "name": name,
-            "description": description,
-            "custom_data": custom_data,
-            "tenant_org_id": tenant_org_id,
-            "cloud_region": cloud_region,
-            "signature_version": signature_version,
-            "md5_meta_tag": md5_meta_tag,
-            model.ADOPT_KEY: adopt_output_id,
+            **model.resource_props(inputs),
             # The parts of the URN, which the provider's create does not see: the token derives from them.
             model.CREATION_KEY: _resource_key(resource_name, opts),
             # Declared outputs: present as None so the SDK creates typed Output attributes.

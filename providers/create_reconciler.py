@@ -14,11 +14,8 @@ from typing import Any
 
 from bitmovin_api.client import BitmovinClient
 from bitmovin_api.errors import BitmovinApiError
+from providers.errors import CreateFailedError
 from providers.output_model import CREATION_TOKEN_KEY
-
-
-class CreateFailedError(Exception):
-    """The output was not created (or could not be confirmed); the message says which."""
 
 
 def create_exactly_once(client: BitmovinClient, body: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:

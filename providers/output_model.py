@@ -1,5 +1,8 @@
 """The resource's inputs and outputs, and their mapping to the Bitmovin API's JSON model.
 
+Each input is declared once, in ``FIELDS``; the API mapping, the compared keys, the rules, the
+resource's keyword arguments and its typed attributes derive from it.
+
 Pure functions: ``check`` and ``diff`` use them without any network call, ``create`` and ``read``
 use them to translate between Pulumi state (snake_case) and the API (camelCase).
 """
@@ -9,31 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import validation as rules
-
-# Input key -> API field. ``tenant_org_id`` is an input too, but travels as a header.
-API_FIELDS: dict[str, str] = {
-    "bucket_name": "bucketName",
-    "role_arn": "roleArn",
-    "external_id_mode": "externalIdMode",
-    "external_id": "externalId",
-    "acl": "acl",
-    "name": "name",
-    "description": "description",
-    "custom_data": "customData",
-    "cloud_region": "cloudRegion",
-    "signature_version": "signatureVersion",
-    "md5_meta_tag": "md5MetaTag",
-}
-INPUT_KEYS: tuple[str, ...] = (*API_FIELDS, "tenant_org_id")
-COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
-# Read only by ``create``: take over an existing output instead of creating one (the stand-in for
-# `pulumi import`, which dynamic resources do not support). Never a reason to replace.
-ADOPT_KEY = "adopt_output_id"
 
 # Reserved custom data key holding the creation token (``creation_token``), so an output whose POST
 # outcome was lost, or whose CLI was killed, can be found again without ambiguity
@@ -43,6 +27,107 @@ CREATION_TOKEN_KEY = "pulumiCreationToken"
 # provider's create does not see the URN: the creation token derives from it. Kept in state (inputs
 # and outputs), never a reason to replace, never sent to the API.
 CREATION_KEY = "creation_key"
+
+
+def _not_reserved(value: Any) -> str | None:
+    problem = rules.custom_data_problem(value)
+    if not problem and CREATION_TOKEN_KEY in value:
+        problem = f"the key '{CREATION_TOKEN_KEY}' is reserved by this provider"
+    return problem
+
+
+def _one_of(choices: Any) -> Callable[[Any], str | None]:
+    return lambda value: rules.enum_problem(value, choices)
+
+
+def _text_of_at_most(length: int) -> Callable[[Any], str | None]:
+    return lambda value: rules.text_problem(value, length)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of ``AnalyticsS3RoleBasedOutput``: every other table of this module derives from these."""
+
+    name: str  # keyword argument, state key and output attribute
+    api: str | None = None  # the API's JSON field (sent in the create body, read back); None: not sent
+    header: bool = False  # sent as the organization header instead (the client's tenant)
+    compared: bool = True  # a change replaces the output; False: never a reason to replace
+    required: bool = False
+    rule: Callable[[Any], str | None] | None = None  # for a known value; None: checked elsewhere
+    default: Callable[[], Any] | None = None  # filled by ``check`` when unset (the program sends None)
+    empty_is_unset: bool = False  # "" or {} mean "not set"
+    adopted_must_match: bool = False  # an adopted output must agree with it
+    type: Any = str | None  # of the resource's output attribute (``pulumi.Output[type]``); None: none
+
+
+# Every input, once, in the order check reports problems. The API key is never an input.
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "bucket_name",
+        "bucketName",
+        required=True,
+        rule=rules.bucket_name_problem,
+        adopted_must_match=True,
+        type=str,
+    ),
+    Field(
+        "role_arn", "roleArn", required=True, rule=rules.role_arn_problem, adopted_must_match=True, type=str
+    ),
+    Field(
+        "external_id_mode",
+        "externalIdMode",
+        rule=_one_of(rules.ExternalIdMode),
+        default=lambda: rules.DEFAULT_EXTERNAL_ID_MODE,
+        adopted_must_match=True,
+        type=str,
+    ),
+    # Checked with the mode (``_external_id_problems``); an input only in CUSTOM mode.
+    Field("external_id", "externalId", adopted_must_match=True, type=str),
+    Field(
+        "acl",
+        "acl",
+        rule=rules.acl_problem,
+        default=lambda: [dict(entry) for entry in rules.PRIVATE_ACL],
+        type=list[dict[str, str]],
+    ),
+    Field("name", "name", rule=_text_of_at_most(rules.MAX_OUTPUT_NAME_LENGTH), adopted_must_match=True),
+    Field("description", "description", rule=_text_of_at_most(rules.MAX_OUTPUT_DESCRIPTION_LENGTH)),
+    Field("custom_data", "customData", rule=_not_reserved, empty_is_unset=True, type=dict[str, Any] | None),
+    Field("tenant_org_id", header=True, rule=rules.tenant_org_id_problem, empty_is_unset=True),
+    Field("cloud_region", "cloudRegion", rule=_one_of(rules.CloudRegion)),
+    Field("signature_version", "signatureVersion", rule=_one_of(rules.SignatureVersion)),
+    Field("md5_meta_tag", "md5MetaTag", rule=rules.md5_meta_tag_problem),
+    # Read only by ``create``: take over an existing output instead of creating one (the stand-in for
+    # `pulumi import`, which dynamic resources do not support). Never a reason to replace.
+    Field("adopt_output_id", compared=False, rule=rules.output_id_problem, type=None),
+)
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+# Input key -> API field, for the inputs sent in the body.
+API_FIELDS: dict[str, str] = {f.name: f.api for f in FIELDS if f.api}
+# The compared inputs: those of the body, then those sent as headers (the order of ``replaces``).
+INPUT_KEYS: tuple[str, ...] = (*API_FIELDS, *(f.name for f in FIELDS if f.header))
+COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
+(ADOPT_KEY,) = (f.name for f in FIELDS if not f.compared)
+
+
+def output_types() -> dict[str, Any]:
+    """Attribute -> type of the resource's outputs (the SDK converts what the engine returns with them)."""
+    return {**{f.name: f.type for f in FIELDS if f.type is not None}, **dict.fromkeys(COMPUTED_KEYS, str)}
+
+
+def resource_props(given: Mapping[str, Any]) -> dict[str, Any]:
+    """Every input as the program registers it (``None`` where not given), checked like a signature."""
+    unknown = sorted(set(given) - set(FIELD_NAMES))
+    if unknown:
+        raise TypeError(
+            f"AnalyticsS3RoleBasedOutput got unexpected keyword argument(s): {', '.join(unknown)}"
+        )
+    missing = [f.name for f in FIELDS if f.required and f.name not in given]
+    if missing:
+        raise TypeError(
+            f"AnalyticsS3RoleBasedOutput is missing required keyword argument(s): {', '.join(missing)}"
+        )
+    return {name: given.get(name) for name in FIELD_NAMES}
 
 
 def is_known(value: Any) -> bool:
@@ -61,44 +146,24 @@ def is_known(value: Any) -> bool:
 def with_defaults(news: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs as the user gave them, defaults filled, ``None`` and foreign keys dropped."""
     inputs = {key: news[key] for key in (*INPUT_KEYS, ADOPT_KEY, CREATION_KEY) if news.get(key) is not None}
-    inputs.setdefault("external_id_mode", rules.DEFAULT_EXTERNAL_ID_MODE)
-    inputs.setdefault("acl", [dict(entry) for entry in rules.PRIVATE_ACL])
-    for optional in ("tenant_org_id", "custom_data"):
-        if optional in inputs and not inputs[optional] and is_known(inputs[optional]):
-            del inputs[optional]  # "" and {} mean "not set"
+    for field in FIELDS:
+        if field.default is not None:
+            inputs.setdefault(field.name, field.default())
+    for field in FIELDS:
+        value = inputs.get(field.name)
+        if field.empty_is_unset and field.name in inputs and not value and is_known(value):
+            del inputs[field.name]  # "" and {} mean "not set"
     return inputs
-
-
-def _custom_data_problem(value: Any) -> str | None:
-    problem = rules.custom_data_problem(value)
-    if not problem and CREATION_TOKEN_KEY in value:
-        problem = f"the key '{CREATION_TOKEN_KEY}' is reserved by this provider"
-    return problem
-
-
-# Input -> rule for every single known value, in the order problems are reported.
-_VALUE_RULES: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
-    ("bucket_name", rules.bucket_name_problem),
-    ("role_arn", rules.role_arn_problem),
-    ("external_id_mode", lambda value: rules.enum_problem(value, rules.ExternalIdMode)),
-    ("acl", rules.acl_problem),
-    ("name", lambda value: rules.text_problem(value, rules.MAX_OUTPUT_NAME_LENGTH)),
-    ("description", lambda value: rules.text_problem(value, rules.MAX_OUTPUT_DESCRIPTION_LENGTH)),
-    ("custom_data", _custom_data_problem),
-    ("tenant_org_id", rules.tenant_org_id_problem),
-    ("cloud_region", lambda value: rules.enum_problem(value, rules.CloudRegion)),
-    ("signature_version", lambda value: rules.enum_problem(value, rules.SignatureVersion)),
-    ("md5_meta_tag", rules.md5_meta_tag_problem),
-    (ADOPT_KEY, rules.output_id_problem),
-)
 
 
 def input_problems(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(field, reason)`` for every bad known input; unknown (preview) values are skipped."""
     known = {k: v for k, v in inputs.items() if is_known(v)}
-    problems = [(key, f"'{key}' is required") for key in ("bucket_name", "role_arn") if key not in inputs]
+    problems = [(f.name, f"'{f.name}' is required") for f in FIELDS if f.required and f.name not in inputs]
     problems += [
-        (key, problem) for key, rule in _VALUE_RULES if key in known and (problem := rule(known[key]))
+        (f.name, problem)
+        for f in FIELDS
+        if f.rule is not None and f.name in known and (problem := f.rule(known[f.name]))
     ]
     problems += _external_id_problems(inputs, known)
     return problems
@@ -132,8 +197,8 @@ def comparable_inputs(state: Mapping[str, Any]) -> dict[str, Any]:
     must not count as a user change.
     """
     inputs = with_defaults(state)
-    inputs.pop(ADOPT_KEY, None)
-    inputs.pop(CREATION_KEY, None)
+    for key in (*(f.name for f in FIELDS if not f.compared), CREATION_KEY):
+        inputs.pop(key, None)
     if inputs.get("external_id_mode") != rules.ExternalIdMode.CUSTOM:
         inputs.pop("external_id", None)
     if is_known(inputs.get("acl")) and isinstance(inputs.get("acl"), list):
@@ -210,7 +275,7 @@ def adoption_mismatches(inputs: Mapping[str, Any], existing: Mapping[str, Any]) 
     """Inputs that an existing output contradicts; it may only be adopted if it is what we would create."""
     wanted = comparable_inputs(inputs)
     mismatches = []
-    for key in ("bucket_name", "role_arn", "external_id_mode", "external_id", "name"):
+    for key in (f.name for f in FIELDS if f.adopted_must_match):
         field = API_FIELDS[key]
         if key in wanted and existing.get(field) is not None and existing[field] != wanted[key]:
             mismatches.append(f"{key} is {existing[field]!r}, not {wanted[key]!r}")

@@ -17,7 +17,7 @@ provider host imports it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -25,26 +25,35 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import validation as rules
+from providers.errors import ReferencedOutputError
 from providers.provider_base import BitmovinProviderBase
 
 if TYPE_CHECKING:
     from bitmovin_api.errors import BitmovinApiError
 
-INPUT_KEYS: tuple[str, ...] = ("output_id", "tenant_org_id")
-# State key -> API field of the referenced output.
-OUTPUT_FIELDS: dict[str, str] = {
-    "bucket_name": "bucketName",
-    "role_arn": "roleArn",  # may be absent: the public schema marks it write-only
-    "external_id": "externalId",
-    "external_id_mode": "externalIdMode",
-    "name": "name",
-    "created_at": "createdAt",
+
+class Attribute(NamedTuple):
+    """One attribute of ``AnalyticsOutputReference``: an input (``api`` None) or read from the output."""
+
+    api: str | None  # the referenced output's API field
+    type: Any  # of the output attribute (``pulumi.Output[type]``)
+
+
+# Every attribute, once: the inputs first (``output_id`` is required), then what is read.
+ATTRIBUTES: dict[str, Attribute] = {
+    "output_id": Attribute(None, str),
+    "tenant_org_id": Attribute(None, str | None),
+    "bucket_name": Attribute("bucketName", str),
+    "role_arn": Attribute("roleArn", str | None),  # may be absent: the public schema marks it write-only
+    "external_id": Attribute("externalId", str),
+    "external_id_mode": Attribute("externalIdMode", str | None),
+    "name": Attribute("name", str | None),
+    "created_at": Attribute("createdAt", str | None),
 }
+INPUT_KEYS: tuple[str, ...] = tuple(key for key, attribute in ATTRIBUTES.items() if attribute.api is None)
+# State key -> API field of the referenced output.
+OUTPUT_FIELDS: dict[str, str] = {key: attribute.api for key, attribute in ATTRIBUTES.items() if attribute.api}
 REQUIRED_FIELDS: tuple[str, ...] = ("bucketName", "externalId")
-
-
-class ReferencedOutputError(Exception):
-    """The referenced output cannot be used: not found, not accessible, or without an external ID."""
 
 
 def _known(value: Any) -> bool:
@@ -179,26 +188,17 @@ class AnalyticsOutputReference(pulumi.dynamic.Resource, module="bitmovin", name=
     The API key is never an input: the provider reads ``bitmovin:apiKey`` (or ``BITMOVIN_API_KEY``).
     """
 
-    output_id: pulumi.Output[str]
-    tenant_org_id: pulumi.Output[str | None]
-    bucket_name: pulumi.Output[str]
-    role_arn: pulumi.Output[str | None]
-    external_id: pulumi.Output[str]
-    external_id_mode: pulumi.Output[str | None]
-    name: pulumi.Output[str | None]
-    created_at: pulumi.Output[str | None]
+    __annotations__ = {key: pulumi.Output[attribute.type] for key, attribute in ATTRIBUTES.items()}
 
-    def __init__(
-        self,
-        resource_name: str,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        output_id: pulumi.Input[str],
-        tenant_org_id: pulumi.Input[str] | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any) -> None:
+        """``inputs``: ``output_id`` (required) and ``tenant_org_id`` (see ``ATTRIBUTES``)."""
+        unknown = sorted(set(inputs) - set(INPUT_KEYS))
+        if unknown or "output_id" not in inputs:
+            raise TypeError(
+                f"AnalyticsOutputReference takes output_id (required) and tenant_org_id, not {unknown or inputs}"
+            )
         props: dict[str, Any] = {
-            "output_id": output_id,
-            "tenant_org_id": tenant_org_id,
+            **{key: inputs.get(key) for key in INPUT_KEYS},
             # Declared outputs: present as None so the SDK creates typed Output attributes.
             **dict.fromkeys(OUTPUT_FIELDS),
         }

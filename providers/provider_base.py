@@ -12,16 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
+from providers.errors import ProviderConfigError
 from providers.provider_config import ProviderConfig, check_problems, resolve
 
 if TYPE_CHECKING:  # imported when a client is built: check and diff never need requests
     import requests
 
     from bitmovin_api.client import BitmovinClient
-
-
-class ProviderConfigError(Exception):
-    """The provider cannot talk to Bitmovin with the configuration it was given."""
 
 
 class BitmovinProviderBase(ResourceProvider):

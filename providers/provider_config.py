@@ -17,13 +17,13 @@ from typing import Any
 
 from bitmovin_api.api_url import DEFAULT_API_URL, api_url_problem, display_url
 from bitmovin_api.http_policy import HttpPolicy
+from bitmovin_api.redaction import SECRET_MASK
 
 NAMESPACE = "bitmovin"
 API_KEY_CONFIG = "bitmovin:apiKey"
 API_URL_CONFIG = "bitmovin:apiUrl"
 TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"  # read by the program (the output's organization)
 # What a message shows instead of a value that must stay secret (the API key, any secret value).
-SECRET_PLACEHOLDER = "<secret value>"
 API_KEY_ENV = "BITMOVIN_API_KEY"
 API_URL_ENV = "BITMOVIN_API_URL"
 MISSING_API_KEY = (
@@ -217,7 +217,7 @@ def unknown_key_problem(key: str, shown_value: str | None, *, secret: bool) -> t
             "rotate it if a `pulumi up` already ran with it"
         )
     if hidden:
-        placeholder = shlex.quote(SECRET_PLACEHOLDER)
+        placeholder = shlex.quote(SECRET_MASK)
         return reason, f"pulumi config rm {key} && pulumi config set --secret {target} {placeholder}"
     value = shown_value if shown_value is not None else shlex.quote("<value>")
     return reason, f"pulumi config rm {key} && pulumi config set {target} {value}"

@@ -65,7 +65,7 @@ def test_headers_and_body_sent(emulator):
     client_for(emulator, ORG_ID).create_output({"bucketName": "b-b-b", "roleArn": ROLE})
     record = emulator.requests[0]
     headers = {k.lower(): v for k, v in record.headers.items()}
-    assert headers["x-api-key"] == "<redacted>"
+    assert headers["x-api-key"] == "[secret]"
     assert headers["x-tenant-org-id"] == ORG_ID
     assert headers["content-type"] == "application/json"
     assert headers["x-api-client"] == "bitmovin-analytics-export"

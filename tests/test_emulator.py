@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from dev.bitmovin_emulator import DEFAULT_ORG_ID, REDACTED, EmulatorServer
+from bitmovin_api.redaction import SECRET_MASK
+from dev.bitmovin_emulator import DEFAULT_ORG_ID, EmulatorServer
 from dev.bitmovin_emulator.cli import build_parser, options_from_args
 from dev.bitmovin_emulator.validation import AWS_CLOUD_REGIONS
 
@@ -530,7 +531,7 @@ def test_request_log_records_requests_and_redacts_the_key(emulator):
     first = emulator.requests[0]
     assert first.path == "/v1/analytics/outputs/s3-role-based"
     assert first.body["bucketName"] == "bucket"
-    assert first.headers["X-Api-Key"] == REDACTED
+    assert first.headers["X-Api-Key"] == SECRET_MASK
     assert first.headers["X-Tenant-Org-Id"] == ORG_A
     assert first.fault is None
     assert log[1].query == {"limit": "5", "name": "x"}
@@ -542,7 +543,7 @@ def test_request_log_records_requests_and_redacts_the_key(emulator):
 
 def test_api_key_in_query_string_is_redacted_too(emulator):
     call(emulator, "GET", params={"X-Api-Key": KEY})
-    assert emulator.requests[0].query == {"X-Api-Key": REDACTED}
+    assert emulator.requests[0].query == {"X-Api-Key": SECRET_MASK}
     assert KEY not in repr(list(emulator.requests))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from dev.bitmovin_emulator import REDACTED
+from bitmovin_api.redaction import SECRET_MASK
 
 pytestmark = pytest.mark.layer2
 
@@ -224,7 +224,7 @@ def test_license_key_echo_switch_and_log_redaction(emulator):
     assert task["licenseKey"] == LICENSE
     emulator.options.exports.echo_license_key = False
     assert "licenseKey" not in get(emulator, task["id"])
-    assert emulator.requests.filter("export_create")[0].body["licenseKey"] == REDACTED
+    assert emulator.requests.filter("export_create")[0].body["licenseKey"] == SECRET_MASK
     assert LICENSE not in repr(list(emulator.requests))
 
 

@@ -19,7 +19,7 @@ from bitmovin_api_sdk import (
     S3SignatureVersion,
 )
 
-from dev.bitmovin_emulator import REDACTED
+from bitmovin_api.redaction import SECRET_MASK
 
 pytestmark = pytest.mark.layer2
 
@@ -90,7 +90,7 @@ def test_sdk_requests_carry_org_and_a_redacted_key(emulator, outputs_api):
     assert emulator.outputs.find(created.id)[0] == ORG
     record = emulator.requests.filter("create")[0]
     assert record.headers["X-Tenant-Org-Id"] == ORG
-    assert record.headers["X-Api-Key"] == REDACTED
+    assert record.headers["X-Api-Key"] == SECRET_MASK
     assert record.headers["X-Api-Client"] == "bitmovin-api-sdk-python"
     assert record.body["type"] == "S3_ROLE_BASED"
     assert record.body["externalIdMode"] == "GENERATED"

@@ -78,7 +78,7 @@ def test_create_sends_the_documented_body_in_utc(emulator, client, output_id):
         "name": "verify",
         "startTime": "2026-03-01T10:00:00.000Z",
         "endTime": "2026-03-01T11:00:00.000Z",
-        "licenseKey": "<redacted>",
+        "licenseKey": "[secret]",
         "output": {"outputId": output_id, "outputPath": "analytics/verify/"},
         "type": "SESSIONS",
         "fileFormat": "CSV",
@@ -171,7 +171,7 @@ def test_validation_errors_name_fields_and_hide_both_keys(emulator, client):
     for text in (str(raised.value), repr(raised.value), repr(raised.value.__dict__)):
         assert LICENSE not in text
         assert KEY not in text
-    assert "<redacted>" in str(raised.value)
+    assert "[secret]" in str(raised.value)
     assert raised.value.__context__ is None
 
 

@@ -30,6 +30,7 @@ import requests
 from bitmovin_api.client import BitmovinClient
 from bitmovin_api.http_policy import HttpPolicy
 from bitmovin_api.http_session import build_session
+from bitmovin_api.redaction import SECRET_MASK
 from verify.export_tasks import ExportTasksClient
 
 from .aws_checks import AwsInspection
@@ -47,7 +48,7 @@ from .stack import (
     from_files,
     project_name,
 )
-from .untrusted import OTHER_SECRET_SHOWN, SECRET_SHOWN, Masker, deployment_problems, escape, shown
+from .untrusted import OTHER_SECRET_SHOWN, Masker, deployment_problems, escape, shown
 
 API_KEY_ENV = "BITMOVIN_API_KEY"
 API_URL_ENV = "BITMOVIN_API_URL"
@@ -135,7 +136,7 @@ def main(
 
     masker = Masker()
     if "externalId" in deployment.secret_outputs and not args.show_secrets:
-        masker.add([deployment.external_id], SECRET_SHOWN)
+        masker.add([deployment.external_id], SECRET_MASK)
     figures = Figures(clock=clock)
     report = Report(_heading(deployment), figures=figures, mask=masker)
     if aws_session is None:

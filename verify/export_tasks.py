@@ -19,6 +19,7 @@ from typing import Any
 
 from bitmovin_api.client import BitmovinClient, path_segment
 from bitmovin_api.errors import BitmovinApiError
+from bitmovin_api.redaction import SECRET_MASK
 
 EXPORTS_PATH = "/analytics/exports"
 STATUSES = ("QUEUED", "STARTED", "FINISHED", "ERROR")
@@ -26,7 +27,6 @@ TERMINAL_STATUSES = frozenset({"FINISHED", "ERROR"})
 EXPORT_TYPES = ("ADS", "SESSIONS")
 FILE_FORMATS = ("CSV", "PARQUET")
 MAX_PAGE_SIZE = 100
-REDACTED = "<redacted>"
 
 
 def format_time(moment: datetime) -> str:
@@ -257,7 +257,7 @@ def _scrubbed(error: BitmovinApiError, secret: str) -> BitmovinApiError:
 
     def clean(value: Any) -> Any:
         if isinstance(value, str):
-            return value.replace(secret, REDACTED)
+            return value.replace(secret, SECRET_MASK)
         if isinstance(value, dict):
             return {key: clean(item) for key, item in value.items()}
         if isinstance(value, list):

@@ -21,16 +21,14 @@ from typing import Any
 import yaml
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL
+from analytics_export.stack_outputs import REQUIRED_OUTPUTS, STACK_OUTPUTS
+from bitmovin_api.redaction import SECRET_MASK
+
+from .errors import StackError
 
 DEFAULT_API_URL = "https://api.bitmovin.com/v1"
-REQUIRED_OUTPUTS = ("outputId", "externalId", "roleArn", "bucketName", "region")
-SECRET_MASK = "[secret]"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 _ROLE_ARN = re.compile(r"^arn:(aws(?:-[a-z]+)*):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
-
-
-class StackError(Exception):
-    """The stack's outputs or config cannot be read or are incomplete; the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +89,12 @@ def deployment_from(
     masked = [name for name, value in outputs.items() if value == SECRET_MASK]
     if masked:
         raise StackError(
-            f"stack output(s) {', '.join(masked)} are masked as [secret]: save them with "
+            f"stack output(s) {', '.join(masked)} are masked as {SECRET_MASK}: save them with "
             "`pulumi stack output --json --show-secrets`"
         )
-    role_arn = str(outputs["roleArn"])
+    # Stack output name -> the Deployment field of the same attribute (``STACK_OUTPUTS``).
+    by_attribute = {output.attribute: outputs.get(output.name) for output in STACK_OUTPUTS}
+    role_arn = str(by_attribute["role_arn"])
     match = _ROLE_ARN.match(role_arn)
     if not match:
         raise StackError(f"stack output roleArn {role_arn!r} is not an IAM role ARN")
@@ -108,15 +108,15 @@ def deployment_from(
 
     return Deployment(
         stack=stack,
-        output_id=str(outputs["outputId"]),
-        external_id=str(outputs["externalId"]),
-        external_id_mode=string(outputs.get("externalIdMode")),
+        output_id=str(by_attribute["output_id"]),
+        external_id=str(by_attribute["external_id"]),
+        external_id_mode=string(by_attribute["external_id_mode"]),
         role_arn=role_arn,
-        role_name=string(outputs.get("roleName")) or match.group(3),
-        bucket_name=str(outputs["bucketName"]),
-        region=str(outputs["region"]),
-        tenant_org_id=string(outputs.get("tenantOrgId")),
-        export_prefix=str(outputs.get("exportPrefix") or ""),
+        role_name=string(by_attribute["role_name"]) or match.group(3),
+        bucket_name=str(by_attribute["bucket_name"]),
+        region=str(by_attribute["region"]),
+        tenant_org_id=string(by_attribute["tenant_org_id"]),
+        export_prefix=str(by_attribute["export_prefix"] or ""),
         object_ownership=string(project_value("objectOwnership")) or "BucketOwnerEnforced",
         kms_key_arn=string(project_value("kmsKeyArn")),
         existing_bucket=bool(project_value("existingBucketName")),

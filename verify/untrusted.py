@@ -26,7 +26,6 @@ from providers import validation as rules
 
 from .stack import Deployment
 
-SECRET_SHOWN = "[secret]"
 OTHER_SECRET_SHOWN = "[secret: not the stack's externalId]"
 # Bidirectional formatting characters (Trojan Source, CVE-2021-42574) and the Arabic letter mark.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

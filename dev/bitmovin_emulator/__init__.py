@@ -14,13 +14,12 @@ from .export_options import AwsActorConfig, ExportOptions
 from .exports import ExportTasks
 from .faults import Fault, FaultRegistry
 from .options import DEFAULT_ORG_ID, EmulatorOptions
-from .requestlog import REDACTED, RequestLog, RequestRecord
+from .requestlog import RequestLog, RequestRecord
 from .server import EmulatorServer, start_emulator
 from .store import OutputStore
 
 __all__ = [
     "DEFAULT_ORG_ID",
-    "REDACTED",
     "AwsActorConfig",
     "EmulatorApp",
     "EmulatorOptions",

@@ -32,12 +32,13 @@ from .envelopes import (
     json_response,
     success_body,
 )
+from .errors import StateWriteError
 from .export_routes import EXPORT_ALLOWED_METHODS, EXPORT_OPERATIONS, EXPORT_RULES, export_handlers
 from .exports import ExportTasks
 from .faults import FaultRegistry
 from .options import DEFAULT_ORG_ID, EmulatorOptions
 from .requestlog import RequestLog
-from .state_file import StateFile, StateWriteError
+from .state_file import StateFile
 from .store import OutputStore
 from .validation import is_org_id, parse_paging, validate_create
 

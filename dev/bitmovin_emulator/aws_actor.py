@@ -28,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from verify.trust_evaluation import AssumeRoleRequest, evaluate_assume_role
 
+from .errors import AwsRefusal
 from .export_options import AwsActorConfig
 
 # One boto3 session for every actor of the process: loading the service models is the slow part of
@@ -41,32 +42,6 @@ def _shared_session() -> Any:
     if _SESSION is None:
         _SESSION = boto3.session.Session()
     return _SESSION
-
-
-class AwsRefusal(Exception):
-    """AWS (or the emulated trust evaluation) refused one call of an export."""
-
-    def __init__(
-        self, service: str, operation: str, code: str, message: str, diagnosis: str | None = None
-    ) -> None:
-        super().__init__(f"{service}:{operation} {code}: {message}")
-        self.service = service
-        self.operation = operation
-        self.code = code
-        self.message = message
-        self.diagnosis = diagnosis
-
-    def as_error(self) -> dict[str, str]:
-        """The ``error`` field of an ERROR export task."""
-        error = {
-            "code": self.code,
-            "message": self.message,
-            "service": self.service,
-            "operation": self.operation,
-        }
-        if self.diagnosis:
-            error["diagnosis"] = self.diagnosis
-        return error
 
 
 @dataclass

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import fields
 from types import FrameType
 
+from .errors import StateFileError
 from .export_cli import add_export_arguments, export_options_from_args
 from .options import EmulatorOptions
 from .server import EmulatorServer
-from .state_file import StateFileError
 
 
 def build_parser() -> argparse.ArgumentParser:

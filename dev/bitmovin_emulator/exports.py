@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .envelopes import utc_now
+from .errors import AwsRefusal
 from .export_options import AwsActorConfig, ExportOptions
 from .export_validation import ExportRequest
 from .store import OutputStore
@@ -219,8 +220,6 @@ class ExportTasks:
             return
         if options.aws is None:
             return
-        from .aws_actor import AwsRefusal
-
         try:
             task.session = self._actor(options.aws).open(
                 role_arn=output.get("roleArn", ""),
@@ -238,8 +237,6 @@ class ExportTasks:
         prefix = object_prefix(task.body["output"]["outputPath"])
         key = f"{prefix}{hour.strftime(options.file_name)}.{extension}"
         if options.aws is not None and task.session is not None:
-            from .aws_actor import AwsRefusal
-
             actor = self._actor(options.aws)
             try:
                 actor.write(

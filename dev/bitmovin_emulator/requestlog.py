@@ -11,7 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-REDACTED = "<redacted>"
+from bitmovin_api.redaction import SECRET_MASK
+
 SECRET_NAMES = frozenset({"x-api-key"})
 SECRET_BODY_FIELDS = frozenset({"licenseKey"})
 
@@ -41,13 +42,13 @@ class RequestRecord:
 def redact_body(body: Any) -> Any:
     """A JSON body with secret top-level fields (the export tasks' ``licenseKey``) replaced."""
     if isinstance(body, dict) and SECRET_BODY_FIELDS & body.keys():
-        return {name: REDACTED if name in SECRET_BODY_FIELDS else value for name, value in body.items()}
+        return {name: SECRET_MASK if name in SECRET_BODY_FIELDS else value for name, value in body.items()}
     return body
 
 
 def redact(values: Mapping[str, str]) -> dict[str, str]:
-    """Copy of headers or query params with secret values replaced by ``REDACTED``."""
-    return {name: REDACTED if name.lower() in SECRET_NAMES else value for name, value in values.items()}
+    """Copy of headers or query params with secret values replaced by ``SECRET_MASK``."""
+    return {name: SECRET_MASK if name.lower() in SECRET_NAMES else value for name, value in values.items()}
 
 
 class RequestLog:

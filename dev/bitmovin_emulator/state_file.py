@@ -17,20 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .errors import StateFileError
+
 FORMAT_VERSION = 1
-
-
-class StateFileError(Exception):
-    """The state file cannot be used; the message names the file and how to recover."""
-
-
-class StateWriteError(StateFileError):
-    """Writing the state file failed: the change it carried was not made (see ``OutputStore``)."""
-
-    def __init__(self, path: Path, cause: OSError) -> None:
-        reason = cause.strerror or str(cause) or type(cause).__name__
-        super().__init__(f"emulator state file {path} could not be written ({reason}); nothing was changed")
-        self.path = path
 
 
 class StateFile:

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .envelopes import utc_now
+from .errors import StateWriteError
 from .options import DEFAULT_ORG_ID
-from .state_file import StateFile, StateWriteError
+from .state_file import StateFile
 from .validation import OUTPUT_TYPE
 
 READ_ONLY_FIELDS = ("id", "createdAt", "modifiedAt", "type")

@@ -15,8 +15,8 @@ from typing import Any
 
 from analytics_export.config_keys import PROJECT_KEYS
 from analytics_export.settings import ConfigError, settings_from_config
+from bitmovin_api.redaction import SECRET_MASK
 from dev.support.provider_factory import PROJECT, configured_provider
-from providers.provider_config import SECRET_PLACEHOLDER
 
 STACK = "dev"
 BASE_STACK_CONFIG: dict[str, Any] = {"aws:region": "eu-central-1"}
@@ -54,7 +54,7 @@ class BadInput:
     @property
     def shown_value(self) -> Any:
         """The value as a report may print it: the one secret placeholder for a secret."""
-        return SECRET_PLACEHOLDER if self.secret else self.value
+        return SECRET_MASK if self.secret else self.value
 
 
 CASES: tuple[BadInput, ...] = (

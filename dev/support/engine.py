@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bitmovin_api.redaction import SECRET_MASK
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -149,7 +151,7 @@ class EngineStack:
             timeout=timeout,
             check=False,
         )
-        shown = " ".join("[secret]" if secret is not None and arg == secret else arg for arg in args)
+        shown = " ".join(SECRET_MASK if secret is not None and arg == secret else arg for arg in args)
         self.transcript.append(f"$ pulumi {shown}\n{result.stdout}{result.stderr}")
         return result
 
