@@ -437,7 +437,7 @@ def _principal_rule(raw: _RawConfig, chosen: Chosen) -> None:
 
 
 # (config key, rule), in the order problems are reported. Every key declared in Pulumi.yaml has a
-# rule here (tests/test_settings.py checks it), plus the two provider keys the program reads.
+# rule here (tests/analytics_export/test_settings.py checks it), plus the two provider keys the program reads.
 KEY_RULES: tuple[tuple[str, Callable[[_RawConfig, Chosen], None]], ...] = (
     (REGION_KEY, _region_rule),
     (TENANT_ORG_ID_KEY, _tenant_org_id_rule),

@@ -1,6 +1,6 @@
 """The catalogue of bad inputs a user can give, and the error each one produces.
 
-One list drives three things: ``tests/test_bad_inputs.py`` (each case fails before any API request,
+One list drives three things: ``tests/analytics_export/test_bad_inputs.py`` (each case fails before any API request,
 naming the key or field and the fix), ``dev/bad_inputs_table.py`` (which writes
 ``docs/bad-inputs.md`` from the messages the code really produces) and ``dev/figures.py``.
 """
@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from analytics_export.settings import ConfigError, settings_from_config
+from dev.support import REPO_ROOT
 from dev.support.provider_factory import PROJECT, configured_provider
 
 STACK = "dev"
@@ -26,7 +27,7 @@ BASE_INPUTS: dict[str, Any] = {
     "role_arn": "arn:aws:iam::123456789012:role/bitmovin-analytics-export-dev",
 }
 TEST_API_KEY = "bad-inputs-key-3e8d"
-PROJECT_FILE = Path(__file__).resolve().parents[2] / "Pulumi.yaml"
+PROJECT_FILE = REPO_ROOT / "Pulumi.yaml"
 _INT64 = range(-(2**63), 2**63)
 
 Kind = Literal["stack config", "resource input", "provider config"]
@@ -319,7 +320,7 @@ def cli_type_error(key: str, value: Any, stack: str = STACK) -> str | None:
 
     The rule of Pulumi's ``validateStackConfigValue`` and ``workspace.ValidateConfigValue`` (pkg and sdk
     v3.274.1): an ``integer`` is what Go's ``strconv.Atoi`` parses (optional sign, decimal digits,
-    64-bit), a ``boolean`` exactly ``true`` or ``false``. tests/test_cli.py checks it against the CLI.
+    64-bit), a ``boolean`` exactly ``true`` or ``false``. tests/engine/test_cli.py checks it against the CLI.
     """
     kind = declared_types().get(key)
     if not isinstance(value, str) or kind not in ("integer", "boolean"):
