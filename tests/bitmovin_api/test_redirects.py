@@ -18,7 +18,7 @@ from bitmovin_api.client import BitmovinClient
 from bitmovin_api.errors import BitmovinApiError
 from bitmovin_api.http_policy import HttpPolicy
 from bitmovin_api.http_session import build_retry
-from dev.support.sink_server import RecordingSink, Redirector
+from dev.support.sink_server import Redirector
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
 from providers.create_reconciler import CreateFailedError
 
@@ -29,12 +29,6 @@ ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
 STATE = {"bucket_name": "acme-analytics", "role_arn": ROLE, "external_id_mode": "GLOBAL"}
 FAST = HttpPolicy(max_retries=2, backoff_factor=0, backoff_jitter=0, retry_budget_seconds=5)
 REDIRECTS = [301, 302, 303, 307, 308]
-
-
-@pytest.fixture
-def sink():
-    with RecordingSink() as server:
-        yield server
 
 
 def provider_for(base_url: str) -> AnalyticsS3RoleBasedOutputProvider:

@@ -10,7 +10,6 @@ Skips with a printed reason where no engine is on PATH; ``.ci/run`` runs it with
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,12 +32,6 @@ pytestmark = [pytest.mark.layer6, skip_without_engine()]
 API_KEY = "engine-test-key-5b1f0c9e"
 OUTPUT_TYPE = "bitmovin:AnalyticsS3RoleBasedOutput"
 REFERENCE_TYPE = "bitmovin:AnalyticsOutputReference"
-
-
-@pytest.fixture
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(api_keys={API_KEY}) as server:
-        yield server
 
 
 def new_stack(tmp_path: Path, emulator: EmulatorServer, name: str = "engine") -> EngineStack:

@@ -10,7 +10,6 @@ on 127.0.0.1, so every stack is local-only to the fleet and runs only with ``--i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ pytestmark = [pytest.mark.layer6, skip_without_engine()]
 API_KEY = "fleet-engine-key-2b8c"
 SECRET_VALUE = "fleet-secret-output-91d0"
 STACKS = ("acme", "globex", "initech", "umbrella")
-
-
-@pytest.fixture
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(api_keys={API_KEY}) as server:
-        yield server
 
 
 def report_rows(output: str) -> dict[str, str]:

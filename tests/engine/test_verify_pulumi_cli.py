@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,6 @@ pytestmark = [pytest.mark.layer6, skip_without_engine()]
 API_KEY = "verify-cli-secret-key-0c1d"
 SECRET_VALUE = "verify-secret-output-5e7a"
 VERIFY_DIRS = ("providers", "bitmovin_api", "analytics_export", "verify")
-
-
-@pytest.fixture
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(api_keys={API_KEY}) as server:
-        yield server
 
 
 def run_verify(stack: EngineStack, *args: str) -> subprocess.CompletedProcess[str]:

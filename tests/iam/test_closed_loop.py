@@ -20,7 +20,6 @@ from bitmovin_api.client import BitmovinClient
 from dev.support import REPO_ROOT
 from dev.support.aws_loop import (
     ORG,
-    MotoServer,
     actor_config,
     create_accounts,
     deploy,
@@ -34,12 +33,6 @@ pytestmark = pytest.mark.layer5
 LICENSE = "lic-closed-loop-4f1d"
 START = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 OTHER_EXTERNAL_ID = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
-
-
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture

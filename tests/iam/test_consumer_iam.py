@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -21,7 +20,7 @@ from moto.core.authorization import enable_iam_authentication
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
 from dev.support.program_harness import CONSUMER_DIR
-from dev.support.testing import BUCKET, KMS_KEY_ARN, allowed, assumed_s3_client, offline_aws
+from dev.support.testing import BUCKET, KMS_KEY_ARN, allowed, assumed_s3_client
 
 pytestmark = pytest.mark.layer5
 
@@ -103,12 +102,6 @@ def test_hostile_prefixes_never_reach_a_policy(prefix):
 
 
 # -- moto: what the assumed role may read ----------------------------------------------------------------
-
-
-@pytest.fixture
-def aws(monkeypatch) -> Iterator[None]:
-    with offline_aws(monkeypatch, REGION):
-        yield
 
 
 KEYS = ("analytics/2025/01/x.csv", "elsewhere/x.csv", "analytics-evil/x.csv")

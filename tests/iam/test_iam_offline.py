@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -32,7 +31,7 @@ from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolic
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
 from dev.support import iam_model
 from dev.support.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
-from dev.support.testing import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, allowed, assumed_s3_client, offline_aws
+from dev.support.testing import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, allowed, assumed_s3_client
 
 pytestmark = pytest.mark.layer5
 
@@ -145,12 +144,6 @@ def test_trust_policy_requires_bitmovin_and_the_external_id():
 
 
 # -- moto: what the assumed role may do ----------------------------------------------------------------
-
-
-@pytest.fixture
-def aws(monkeypatch) -> Iterator[None]:
-    with offline_aws(monkeypatch, REGION):
-        yield
 
 
 def assume_writer_role(bucket: str, permission_policy: str) -> Any:

@@ -17,7 +17,6 @@ local emulator and a recording sink (dev/support/sink_server.py) that must stay 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -30,10 +29,8 @@ from dev.support.host_harness import (
     HostCallError,
     ProviderHost,
     SerializedResource,
-    serialize_resources,
     without_provider,
 )
-from dev.support.sink_server import RecordingSink
 from dev.support.testing import ORG_ID
 
 pytestmark = pytest.mark.layer3
@@ -47,31 +44,9 @@ PROGRAM_ARGS: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def program() -> SerializedResource:
-    return serialize_resources(("export", PROGRAM_ARGS))[0]
-
-
-@pytest.fixture(scope="module")
-def host(emulator_server, program: SerializedResource) -> Iterator[ProviderHost]:
-    with ProviderHost.start(provider=program.provider) as started:
-        started.configure(
-            {API_URL_CONFIG: emulator_server.base_url, "bitmovin:maxRetries": "1"},
-            secrets={API_KEY_CONFIG: API_KEY},
-        )
-        yield started
-
-
-@pytest.fixture
-def api(emulator):
-    emulator.options.api_keys = {API_KEY}
-    return emulator
-
-
-@pytest.fixture
-def sink() -> Iterator[RecordingSink]:
-    with RecordingSink() as server:
-        yield server
+# The providers conftest's program, host and api fixtures read these.
+PROGRAM_RESOURCES = (("export", PROGRAM_ARGS),)
+HOST_CONFIG = {"bitmovin:maxRetries": "1"}
 
 
 def tracked(host: ProviderHost, api, program: SerializedResource) -> tuple[dict, dict, str]:

@@ -15,29 +15,18 @@ from dev.support.testing import ORG_ID, OTHER_ORG_ID
 from providers.output_reference import AnalyticsOutputReferenceProvider, ReferencedOutputError
 from providers.provider_base import ProviderConfigError
 
-pytestmark = pytest.mark.layer2
+pytestmark = [pytest.mark.layer2, pytest.mark.usefixtures("no_bitmovin_env")]
 
-KEY = "reference-test-key-6b2e"
+API_KEY = "reference-test-key-6b2e"
 MISSING_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 ROLE = "arn:aws:iam::123456789012:role/hand-made-bitmovin-role"
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    monkeypatch.delenv("BITMOVIN_API_KEY", raising=False)
-    monkeypatch.delenv("BITMOVIN_API_URL", raising=False)
+# The providers conftest's api fixture reads these: only API_KEY, and nothing created or deleted.
+READ_ONLY_API = True
 
 
-@pytest.fixture
-def api(emulator):
-    emulator.options.api_keys = {KEY}
-    yield emulator
-    # The promise of a reference: whatever a test did, nothing was created or deleted through the API.
-    assert emulator.requests.count(method="POST") == 0
-    assert emulator.requests.count(method="DELETE") == 0
-
-
-def configured(emulator, key=KEY):
+def configured(emulator, key=API_KEY):
     provider = AnalyticsOutputReferenceProvider()
     config = {
         "bitmovin:apiUrl": emulator.base_url,
@@ -144,7 +133,7 @@ def test_a_gateway_404_on_refresh_fails_and_keeps_the_reference(api):
 
     assert api.base_url in str(caught.value)
     assert "was not found in" not in str(caught.value)
-    assert KEY not in str(caught.value)
+    assert API_KEY not in str(caught.value)
 
 
 def test_a_missing_output_fails_with_not_found_in_the_organization(api):
@@ -173,20 +162,20 @@ def test_an_output_of_another_organization_is_reported_as_not_found_in_the_stack
 
 def test_an_organization_the_key_may_not_use_fails_with_403_and_what_to_check(api):
     existing = hand_made(api, org=OTHER_ORG_ID)
-    api.options.org_access = {KEY: {ORG_ID}}
+    api.options.org_access = {API_KEY: {ORG_ID}}
     with pytest.raises(ReferencedOutputError) as raised:
         configured(api).create({"output_id": existing["id"], "tenant_org_id": OTHER_ORG_ID})
     message = str(raised.value)
     assert f"may not read organization {OTHER_ORG_ID} (HTTP 403)" in message
     assert "bitmovin:tenantOrgId" in message
-    assert KEY not in message
+    assert API_KEY not in message
 
 
 def test_refresh_in_an_organization_the_key_lost_access_to_fails_instead_of_forgetting(api):
     existing = hand_made(api)
     provider = configured(api)
     created = provider.create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
-    api.options.org_access = {KEY: set()}
+    api.options.org_access = {API_KEY: set()}
     with pytest.raises(ReferencedOutputError, match="HTTP 403"):
         provider.read(created.id, created.outs)
 
@@ -194,9 +183,11 @@ def test_refresh_in_an_organization_the_key_lost_access_to_fails_instead_of_forg
 def test_a_wrong_api_key_surfaces_as_the_client_error_without_the_key(api):
     existing = hand_made(api)
     with pytest.raises(BitmovinApiError) as raised:
-        configured(api, key="WRONG-KEY-93af").create({"output_id": existing["id"], "tenant_org_id": ORG_ID})
+        configured(api, key="WRONG-API_KEY-93af").create(
+            {"output_id": existing["id"], "tenant_org_id": ORG_ID}
+        )
     assert raised.value.status == 401
-    assert "WRONG-KEY-93af" not in str(raised.value)
+    assert "WRONG-API_KEY-93af" not in str(raised.value)
 
 
 def test_without_api_key_nothing_is_sent(api):

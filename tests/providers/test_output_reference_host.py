@@ -8,20 +8,16 @@ Requests are counted per engine operation: Create 1 GET, Read 1 GET, Delete none
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import grpc
 import pytest
 
 from dev.support.host_harness import (
-    API_KEY_CONFIG,
-    API_URL_CONFIG,
     PROVIDER_KEY,
     UNKNOWN,
     HostCallError,
     ProviderHost,
     SerializedResource,
-    serialize_resources,
     without_provider,
 )
 from dev.support.testing import ORG_ID, OTHER_ORG_ID
@@ -35,28 +31,9 @@ MISSING_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 PLACEHOLDER_ID = "cb90b80c-8867-4e3b-8479-174aa2843f62"  # what the program was given; tests use real ids
 
 
-@pytest.fixture(scope="module")
-def program() -> SerializedResource:
-    (registered,) = serialize_resources(
-        ("existing-output", {"output_id": PLACEHOLDER_ID, "tenant_org_id": ORG_ID}),
-        resource_class=RESOURCE_CLASS,
-    )
-    return registered
-
-
-@pytest.fixture(scope="module")
-def host(emulator_server, program: SerializedResource) -> Iterator[ProviderHost]:
-    with ProviderHost.start(provider=program.provider, resource_type=RESOURCE_TYPE) as started:
-        started.configure({API_URL_CONFIG: emulator_server.base_url}, secrets={API_KEY_CONFIG: API_KEY})
-        yield started
-
-
-@pytest.fixture
-def api(emulator):
-    emulator.options.api_keys = {API_KEY}
-    yield emulator
-    assert emulator.requests.count(method="POST") == 0
-    assert emulator.requests.count(method="DELETE") == 0
+# The providers conftest's program, host and api fixtures read these (api: nothing posted or deleted).
+PROGRAM_RESOURCES = (("existing-output", {"output_id": PLACEHOLDER_ID, "tenant_org_id": ORG_ID}),)
+READ_ONLY_API = True
 
 
 def hand_made(emulator, org: str = ORG_ID) -> dict:

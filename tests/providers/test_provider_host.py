@@ -10,7 +10,6 @@ API requests are counted in the emulator's request log, per engine operation.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -27,7 +26,6 @@ from dev.support.host_harness import (
     CreateOutcome,
     HostCallError,
     ProviderHost,
-    SerializedResource,
     serialize_resources,
     without_provider,
 )
@@ -50,36 +48,13 @@ PROGRAM_ARGS: dict[str, Any] = {
 # -- fixtures ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def programs() -> dict[str, SerializedResource]:
-    """What a program registers, by resource name: one output in the key's org, one in a tenant org."""
-    registered = serialize_resources(
-        ("export", PROGRAM_ARGS),
-        ("tenant-export", {**PROGRAM_ARGS, "tenant_org_id": ORG_ID}),
-    )
-    return {resource.name: resource for resource in registered}
-
-
-@pytest.fixture(scope="module")
-def program(programs: dict[str, SerializedResource]) -> SerializedResource:
-    return programs["export"]
-
-
-@pytest.fixture(scope="module")
-def host(emulator_server, program: SerializedResource) -> Iterator[ProviderHost]:
-    """One host for the module, configured as the engine would: the API key as a secret."""
-    with ProviderHost.start(provider=program.provider) as started:
-        started.configure(
-            {**STACK_CONFIG, API_URL_CONFIG: emulator_server.base_url}, secrets={API_KEY_CONFIG: API_KEY}
-        )
-        yield started
-
-
-@pytest.fixture
-def api(emulator):
-    """The emulator, accepting only the key the module host got through Configure."""
-    emulator.options.api_keys = {API_KEY}
-    return emulator
+# The providers conftest's programs, program, host and api fixtures read these: what a program
+# registers (one output in the key's org, one in a tenant org) and the host's stack config.
+PROGRAM_RESOURCES = (
+    ("export", PROGRAM_ARGS),
+    ("tenant-export", {**PROGRAM_ARGS, "tenant_org_id": ORG_ID}),
+)
+HOST_CONFIG = STACK_CONFIG
 
 
 def deploy(host: ProviderHost, inputs: dict[str, Any]) -> tuple[CheckOutcome, CreateOutcome]:

@@ -23,7 +23,9 @@ def environment(*, branch_policy: Any = MAIN_ONLY, rules: list | None = None) ->
     return {"name": "x", "deployment_branch_policy": branch_policy, "protection_rules": rules or []}
 
 
-def api(environments: dict[str, dict[str, Any]], policies: dict[str, list[dict[str, str]]] | None = None):
+def fake_github(
+    environments: dict[str, dict[str, Any]], policies: dict[str, list[dict[str, str]]] | None = None
+):
     calls: list[str] = []
 
     def fetch(path: str) -> tuple[int, Any]:
@@ -44,18 +46,18 @@ def api(environments: dict[str, dict[str, Any]], policies: dict[str, list[dict[s
 
 
 def test_protected_environments_pass():
-    fetch = api({"acme-prod": environment(rules=[REVIEWERS, {"type": "branch_policy"}])})
+    fetch = fake_github({"acme-prod": environment(rules=[REVIEWERS, {"type": "branch_policy"}])})
     assert check(["acme-prod"], fetch, REPOSITORY, drift=False) == []
-    fetch = api({"acme-prod-drift": environment()})
+    fetch = fake_github({"acme-prod-drift": environment()})
     assert check(["acme-prod"], fetch, REPOSITORY, drift=True) == []  # no reviewers needed for drift
 
 
 def test_a_missing_environment_is_refused_before_a_job_creates_it_unprotected():
-    (message,) = check(["new-org"], api({}), REPOSITORY, drift=False)
+    (message,) = check(["new-org"], fake_github({}), REPOSITORY, drift=False)
     assert message.startswith("environment new-org does not exist.")
     assert "creates it unprotected" in message
     (message,) = check(
-        ["acme-prod"], api({"acme-prod": environment(rules=[REVIEWERS])}), REPOSITORY, drift=True
+        ["acme-prod"], fake_github({"acme-prod": environment(rules=[REVIEWERS])}), REPOSITORY, drift=True
     )
     assert message.startswith("environment acme-prod-drift does not exist.")
 
@@ -84,7 +86,7 @@ def test_a_missing_environment_is_refused_before_a_job_creates_it_unprotected():
     ],
 )
 def test_open_deploy_environments_are_refused(env, policies, words):
-    fetch = api({"acme-prod": env}, {"acme-prod": policies} if policies is not None else None)
+    fetch = fake_github({"acme-prod": env}, {"acme-prod": policies} if policies is not None else None)
     (message,) = check(["acme-prod"], fetch, REPOSITORY, drift=False)
     assert message.startswith("environment acme-prod: ")
     assert words in message
@@ -92,7 +94,7 @@ def test_open_deploy_environments_are_refused(env, policies, words):
 
 def test_main_prints_one_error_per_environment_and_fails(capsys, monkeypatch):
     monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
-    fetch = api({"acme-prod": environment(branch_policy=None)})
+    fetch = fake_github({"acme-prod": environment(branch_policy=None)})
     assert main(["--deploy", "--stacks-json", '["acme-prod", "dev"]'], fetch=fetch) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3  # acme-prod: branches and reviewers; dev: missing
@@ -101,7 +103,7 @@ def test_main_prints_one_error_per_environment_and_fails(capsys, monkeypatch):
 
 def test_main_passes_protected_environments_and_refuses_bad_usage(capsys, monkeypatch):
     monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
-    fetch = api({"acme-prod-drift": environment()})
+    fetch = fake_github({"acme-prod-drift": environment()})
     assert main(["--drift", "--stacks-json", '["acme-prod"]'], fetch=fetch) == 0
     assert fetch.calls == [  # type: ignore[attr-defined]
         f"/repos/{REPOSITORY}/environments/acme-prod-drift",

@@ -14,7 +14,6 @@ from dev.support.aws_loop import (
     CUSTOMER_ACCOUNT,
     REGION,
     Keys,
-    MotoServer,
     create_accounts,
     deploy,
 )
@@ -28,12 +27,6 @@ pytestmark = pytest.mark.layer5
 
 OTHER_EXTERNAL_ID = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
 KMS_KEY = f"arn:aws:kms:{REGION}:{CUSTOMER_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import pytest
 
 from dev.support import REPO_ROOT
 from dev.support.aws_loop import (
-    MotoServer,
     actor_config,
     create_accounts,
     deploy,
@@ -49,10 +48,11 @@ class SharedClock:
         self.now += seconds
 
 
-@pytest.fixture(scope="module")
-def moto():
-    with MotoServer() as server, tls_client_view_of_bucket_policies():
-        yield server
+@pytest.fixture(scope="module", autouse=True)
+def _tls_client_view():
+    """moto judges bucket policies as for a TLS client in this module (see dev.support.aws_loop)."""
+    with tls_client_view_of_bucket_policies():
+        yield
 
 
 @pytest.fixture
