@@ -456,74 +456,72 @@ def _fake_role(inputs: dict[str, Any], name: str, account: str, partition: str) 
     }
 
 
-def _scenario(request: dict[str, Any]) -> None:  # noqa: C901 - one mock per resource type, in order
-    project = request["project"]
-    config = {(key if ":" in key else f"{project}:{key}"): value for key, value in request["config"].items()}
-    secret_keys = [key if ":" in key else f"{project}:{key}" for key in request["secret_keys"]]
-    os.environ["PULUMI_CONFIG"] = json.dumps(config)
-    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
+@dataclass
+class _Record:
+    """What one scenario observed, filled in by its mocks and monitor."""
 
-    import asyncio
-    import runpy
+    registrations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # URNs in registration order
+    mocked: list[dict[str, Any]] = field(default_factory=list)  # every new_resource, as the mocks saw it
+    references: list[str] = field(default_factory=list)  # stacks read through StackReference
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+    config_reads: list[str] = field(default_factory=list)
 
+
+def _record_config_reads(record: _Record) -> None:
+    """Record every config key the program (or anything it imports) asks for."""
     import pulumi
-
-    # Record every config key the program (or anything it imports) asks for.
     import pulumi.config as pulumi_config_module
-    from google.protobuf import json_format
     from pulumi.runtime import config as runtime_config
-    from pulumi.runtime import mocks as pulumi_mocks
-    from pulumi.runtime import settings as pulumi_settings
 
-    config_reads: list[str] = []
     original_get_config = runtime_config.get_config
 
     def recording_get_config(key: str) -> Any:
-        config_reads.append(key)
+        record.config_reads.append(key)
         return original_get_config(key)
 
     runtime_config.get_config = recording_get_config
     pulumi.runtime.get_config = recording_get_config
     pulumi_config_module.get_config = recording_get_config
 
+
+def _invoke_answer(token: str, account: str, partition: str, region: str) -> dict[str, Any]:
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+            "accountId": account,
+            "arn": f"arn:{partition}:iam::{account}:user/deployer",
+            "userId": "AIDAEXAMPLEDEPLOYER",
+            "id": account,
+        }
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition}
+    if token == "aws:index/getRegion:getRegion":
+        return {"region": region, "name": region, "endpoint": f"ec2.{region}.amazonaws.com", "id": region}
+    raise NotImplementedError(f"unexpected invoke {token}")
+
+
+def _mocks(request: dict[str, Any], region: str, record: _Record) -> Any:
+    """The mocks: AWS invokes and resources answered as AWS would, Bitmovin's as the fakes above."""
+    import pulumi
+
     account, partition = request["account"], request["partition"]
-    region = config.get("aws:region") or DEFAULT_REGION
     referenced = request.get("stack_reference_outputs", {})
     referenced_secrets = sorted(set(request.get("stack_reference_secrets", [])) & set(referenced))
-    registrations: dict[str, dict[str, Any]] = {}
-    order: list[str] = []
-    mocked: list[dict[str, Any]] = []
-    references: list[str] = []
-    calls: list[dict[str, Any]] = []
-    stack_outputs: dict[str, Any] = {}
 
     class Mocks(pulumi.runtime.Mocks):
         def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-            calls.append({"token": args.token, "args": args.args})
-            if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-                return {
-                    "accountId": account,
-                    "arn": f"arn:{partition}:iam::{account}:user/deployer",
-                    "userId": "AIDAEXAMPLEDEPLOYER",
-                    "id": account,
-                }
-            if args.token == "aws:index/getPartition:getPartition":
-                return {"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition}
-            if args.token == "aws:index/getRegion:getRegion":
-                return {
-                    "region": region,
-                    "name": region,
-                    "endpoint": f"ec2.{region}.amazonaws.com",
-                    "id": region,
-                }
-            raise NotImplementedError(f"unexpected invoke {args.token}")
+            record.calls.append({"token": args.token, "args": args.args})
+            return _invoke_answer(args.token, account, partition, region)
 
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
             inputs = dict(args.inputs)
-            mocked.append({"type": args.typ, "name": args.name, "inputs": inputs, "provider": args.provider})
+            record.mocked.append(
+                {"type": args.typ, "name": args.name, "inputs": inputs, "provider": args.provider}
+            )
             inputs = dict(inputs)
             if args.typ == STACK_REFERENCE:
-                references.append(inputs["name"])
+                record.references.append(inputs["name"])
                 return inputs["name"], {
                     "name": inputs["name"],
                     "outputs": referenced,
@@ -544,44 +542,78 @@ def _scenario(request: dict[str, Any]) -> None:  # noqa: C901 - one mock per res
                 return _fake_reference(inputs, request)
             return f"{args.name}-id", inputs
 
+    return Mocks()
+
+
+def _registration(req: Any, urn: str) -> dict[str, Any]:
+    """A ``RegisterResourceRequest`` as JSON: inputs plain and on the wire, the options the SDK sent."""
+    from google.protobuf import json_format
+
+    wire = json_format.MessageToDict(req.object)
+    secrets: list[str] = []
+    return {
+        "type": req.type,
+        "name": req.name,
+        "urn": urn,
+        "parent": req.parent,
+        "custom": req.custom,
+        "wire_inputs": wire,
+        "inputs": _unwrap(wire, "", secrets),
+        "options": {
+            "retainOnDelete": req.retainOnDelete if req.HasField("retainOnDelete") else None,
+            "protect": req.protect if req.HasField("protect") else None,
+            "deleteBeforeReplace": req.deleteBeforeReplace,
+            "dependencies": list(req.dependencies),
+            "secretInputs": secrets,
+        },
+    }
+
+
+def _monitor(mocks: Any, record: _Record) -> Any:
+    """The mock monitor, recording each raw registration and the registered outputs."""
+    from google.protobuf import json_format
+    from pulumi.runtime import mocks as pulumi_mocks
+
     class RecordingMonitor(pulumi_mocks.MockMonitor):
         def RegisterResource(self, req: Any) -> Any:
             response = super().RegisterResource(req)
             if req.type != "pulumi:pulumi:Stack":
-                wire = json_format.MessageToDict(req.object)
-                secrets: list[str] = []
-                registrations[response.urn] = {
-                    "type": req.type,
-                    "name": req.name,
-                    "urn": response.urn,
-                    "parent": req.parent,
-                    "custom": req.custom,
-                    "wire_inputs": wire,
-                    "inputs": _unwrap(wire, "", secrets),
-                    "options": {
-                        "retainOnDelete": req.retainOnDelete if req.HasField("retainOnDelete") else None,
-                        "protect": req.protect if req.HasField("protect") else None,
-                        "deleteBeforeReplace": req.deleteBeforeReplace,
-                        "dependencies": list(req.dependencies),
-                        "secretInputs": secrets,
-                    },
-                }
-                order.append(response.urn)
+                record.registrations[response.urn] = _registration(req, response.urn)
+                record.order.append(response.urn)
             return response
 
         def RegisterResourceOutputs(self, req: Any) -> Any:
             outputs = json_format.MessageToDict(req.outputs)
             if "::pulumi:pulumi:Stack::" in req.urn:
-                stack_outputs.update(outputs)
-            elif req.urn in registrations:
-                registrations[req.urn]["registered_outputs"] = _unwrap(outputs, "", [])
+                record.stack_outputs.update(outputs)
+            elif req.urn in record.registrations:
+                record.registrations[req.urn]["registered_outputs"] = _unwrap(outputs, "", [])
             return super().RegisterResourceOutputs(req)
 
+    return RecordingMonitor(mocks)
+
+
+def _scenario(request: dict[str, Any]) -> None:
+    """Run the request's program once under mocks and print the result after :data:`MARKER`."""
+    project = request["project"]
+    config = {(key if ":" in key else f"{project}:{key}"): value for key, value in request["config"].items()}
+    secret_keys = [key if ":" in key else f"{project}:{key}" for key in request["secret_keys"]]
+    os.environ["PULUMI_CONFIG"] = json.dumps(config)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
+
+    import asyncio
+    import runpy
+
+    import pulumi
+    from pulumi.runtime import settings as pulumi_settings
+
+    record = _Record()
+    _record_config_reads(record)
     # The loop must exist before set_mocks: the root stack it registers schedules work on it.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = Mocks()
-    monitor = RecordingMonitor(mocks)
+    mocks = _mocks(request, config.get("aws:region") or DEFAULT_REGION, record)
+    monitor = _monitor(mocks, record)
     pulumi.runtime.set_all_config(config, secret_keys)
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=request["stack"], preview=request["preview"], monitor=monitor
@@ -589,7 +621,7 @@ def _scenario(request: dict[str, Any]) -> None:  # noqa: C901 - one mock per res
     # set_mocks installs a finished root stack for tests that import programs directly. Remove it so
     # that run_in_stack creates the stack and registers its outputs, as the language host does.
     pulumi_settings.set_root_resource(None)
-    stack_outputs.clear()
+    record.stack_outputs.clear()
 
     error = error_type = None
     try:
@@ -601,20 +633,19 @@ def _scenario(request: dict[str, Any]) -> None:  # noqa: C901 - one mock per res
         traceback.print_exc()
 
     for urn, state in monitor.resources.items():
-        if urn in registrations:
-            registrations[urn]["outputs"] = state.state
+        if urn in record.registrations:
+            record.registrations[urn]["outputs"] = state.state
     secret_outputs: list[str] = []
-    plain_outputs = _unwrap(stack_outputs, "", secret_outputs)
     result = {
         "error": error,
         "error_type": error_type,
-        "resources": [registrations[urn] for urn in order],
-        "stack_outputs": plain_outputs,
+        "resources": [record.registrations[urn] for urn in record.order],
+        "stack_outputs": _unwrap(record.stack_outputs, "", secret_outputs),
         "secret_outputs": secret_outputs,
-        "calls": calls,
-        "config_reads": sorted(set(config_reads)),
-        "mocked": mocked,
-        "references": references,
+        "calls": record.calls,
+        "config_reads": sorted(set(record.config_reads)),
+        "mocked": record.mocked,
+        "references": record.references,
     }
     print(MARKER + json.dumps(result, default=str), flush=True)
 

@@ -184,7 +184,7 @@ def test_matrix_script_refuses_option_like_and_malformed_names(tmp_path, monkeyp
     output.write_text("")
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     monkeypatch.chdir(project)
-    monkeypatch.setattr("scripts.stack_matrix.REPO_ROOT", project)
+    monkeypatch.setattr("scripts.stack_matrix.ROOT", project)
     assert matrix_main(["--github-output", *argv]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
