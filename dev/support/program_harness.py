@@ -77,6 +77,9 @@ _PRELOADED = (
     ("pulumi_aws.glue", "Crawler"),
     ("google.protobuf.json_format", "MessageToDict"),
 )
+# The project's own packages, imported once too (only if their import reads no stack config: a read at
+# import time would then be missed by ``config_reads``, so the server refuses to start instead).
+_PRELOADED_PROJECT = ("analytics_export.component", "analytics_export.settings", "providers.output_reference")
 # Variables a scenario never inherits: only the config a test gives counts.
 _SCRUBBED_PREFIXES = ("PULUMI_", "BITMOVIN_", "AWS_")
 
@@ -343,6 +346,12 @@ def _serve() -> None:
 
     for module, attribute in _PRELOADED:
         getattr(importlib.import_module(module), attribute)
+    reads = _Record()
+    _record_config_reads(reads)
+    for module in _PRELOADED_PROJECT:
+        importlib.import_module(module)
+    if reads.config_reads:
+        raise SystemExit(f"program harness: importing the project read config {reads.config_reads}")
 
     protocol = sys.stdout
     base_path = [entry for entry in sys.path if entry not in ("", str(REPO_ROOT))]
