@@ -9,6 +9,7 @@ its emulators on (the sandbox reads them from this file: one source), and its co
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import importlib.util
 import re
@@ -141,11 +142,17 @@ def test_the_sandbox_refuses_a_stack_file_it_cannot_serve(text, words):
         sandbox.parse_stack_config(text)
 
 
+@functools.cache
+def _key(passphrase: str, salt: str) -> bytes:
+    """Pulumi's passphrase key, PBKDF2-SHA256 x 1e6 (about a second: each pair is derived once)."""
+    return hashlib.pbkdf2_hmac("sha256", passphrase.encode(), base64.b64decode(salt), 1_000_000, 32)
+
+
 def _opens(salt_state: str, passphrase: str) -> bool:
     """Pulumi's passphrase check: v1:<salt>:v1:<nonce>:<AES-256-GCM("pulumi")>, key = PBKDF2-SHA256 x 1e6."""
     version, salt, inner_version, nonce, sealed = salt_state.split(":")
     assert (version, inner_version) == ("v1", "v1")
-    key = hashlib.pbkdf2_hmac("sha256", passphrase.encode(), base64.b64decode(salt), 1_000_000, 32)
+    key = _key(passphrase, salt)
     try:
         return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(sealed), None) == b"pulumi"
     except InvalidTag:
@@ -155,7 +162,7 @@ def _opens(salt_state: str, passphrase: str) -> bool:
 def _decrypt(secure: str, passphrase: str) -> str:
     """A ``secure:`` config value as Pulumi's passphrase provider reads it: v1:<nonce>:<AES-256-GCM>."""
     _, salt, *_ = LOCAL["encryptionsalt"].split(":")
-    key = hashlib.pbkdf2_hmac("sha256", passphrase.encode(), base64.b64decode(salt), 1_000_000, 32)
+    key = _key(passphrase, salt)
     version, nonce, sealed = secure.split(":")
     assert version == "v1"
     return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(sealed), None).decode()
