@@ -37,6 +37,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from dev.support import REPO_ROOT
+from dev.support.program_harness import run_script
 
 PROJECT = "bitmovin-analytics-export"
 STACK = "dev"
@@ -82,8 +83,8 @@ def host_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 # -- the serialized provider, as a program produces it -------------------------------------------
 
-# Runs in a fresh interpreter with the project root as cwd (``-c`` puts the cwd first on sys.path,
-# as running ``__main__.py`` does for ``pulumi up``). A subprocess, not this process, because
+# Runs as ``python -c`` in a fresh process (a fork of the program harness's server) with the project
+# root as cwd, first on sys.path as running ``__main__.py`` has it for ``pulumi up``. Not this process, because
 # ``set_mocks`` replaces Pulumi's global runtime settings and the mocks tests of the same pytest run
 # rely on their own; a fresh process also proves the string does not depend on test-process state.
 _SERIALIZE_SCRIPT = r"""
@@ -158,19 +159,12 @@ def serialize_resources(
         "resource_class": resource_class,
         "resources": [{"name": name, "args": dict(args)} for name, args in resources],
     }
-    completed = subprocess.run(
-        [sys.executable, "-c", _SERIALIZE_SCRIPT],
-        cwd=REPO_ROOT,
-        env=host_env(),
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    stdout, stderr, returncode = run_script(
+        _SERIALIZE_SCRIPT, json.dumps(request), cwd=REPO_ROOT, env=host_env()
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"serializing the provider failed:\n{completed.stderr}")
-    items = json.loads(completed.stdout.strip().splitlines()[-1])
+    if returncode != 0:
+        raise RuntimeError(f"serializing the provider failed:\n{stderr}")
+    items = json.loads(stdout.strip().splitlines()[-1])
     return [SerializedResource(**item) for item in items]
 
 

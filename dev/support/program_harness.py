@@ -287,6 +287,30 @@ def _run_scenario(request: dict[str, Any], timeout: float) -> tuple[dict[str, An
     return _parse(stdout, stderr, returncode), stdout, stderr
 
 
+def run_script(
+    script: str, stdin: str, *, cwd: Path, env: Mapping[str, str], timeout: float = 120
+) -> tuple[str, str, int]:
+    """``python -c script`` with ``stdin``, in ``cwd`` with exactly ``env``: (stdout, stderr, exit code).
+
+    A fork of the same server as the scenarios (a fresh process, never the test process), so a script
+    that imports pulumi does not pay for the import; ``PROGRAM_HARNESS_FRESH=1`` runs a new interpreter.
+    """
+    if os.environ.get("PROGRAM_HARNESS_FRESH") == "1" or not hasattr(os, "fork"):
+        proc = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=cwd,
+            env=dict(env),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return proc.stdout, proc.stderr, proc.returncode
+    request = {"script": script, "stdin": stdin, "cwd": str(cwd), "env": dict(env)}
+    return _ForkServer.shared().run(request, timeout)
+
+
 class _ForkServer:
     """The ``--serve`` process of this test process: one JSON request per line in, one reply out."""
 
@@ -372,8 +396,7 @@ def _serve() -> None:
                     os.environ.update(request.pop("env"))
                     os.chdir(request["cwd"])
                     sys.path[:] = [request["cwd"], *base_path]
-                    _scenario(request)
-                    status = 0
+                    status = _script(request) if "script" in request else _scenario(request) or 0
                 except BaseException:
                     traceback.print_exc()
                 finally:
@@ -390,6 +413,19 @@ def _serve() -> None:
             }
         protocol.write(json.dumps(reply) + "\n")
         protocol.flush()
+
+
+def _script(request: dict[str, Any]) -> int:
+    """Run ``request["script"]`` as ``python -c`` would, reading ``request["stdin"]``; its exit code."""
+    import io
+
+    sys.stdin = io.StringIO(request["stdin"])
+    sys.argv = ["-c"]
+    try:
+        exec(compile(request["script"], "<string>", "exec"), {"__name__": "__main__"})  # noqa: S102
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    return 0
 
 
 def _one_shot() -> None:
