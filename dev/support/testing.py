@@ -1,13 +1,10 @@
-"""Support only tests use: shared example values and a clock that records pauses instead of sleeping.
-
-What scripts use as well (the configured provider, the named emulator faults) is in ``dev.support``.
+"""What many tests share: example values, a clock that records pauses instead of sleeping, offline AWS
+(moto in-process) helpers, and the outputs of a deployed acme stack.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -97,34 +94,6 @@ def allowed(call: Callable[[], object]) -> bool:
             raise
         return False
     return True
-
-
-def run_marked_child(
-    command: Sequence[str],
-    request: object,
-    *,
-    marker: str,
-    cwd: object,
-    env: Mapping[str, str],
-    timeout: float,
-) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
-    """Run a harness child with ``request`` as JSON on stdin; its result is the last ``marker`` line."""
-    proc = subprocess.run(
-        list(command),
-        input=json.dumps(request),
-        cwd=cwd,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(marker)]
-    if not lines:
-        raise RuntimeError(
-            f"harness produced no result (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-        )
-    return json.loads(lines[-1][len(marker) :]), proc
 
 
 # The outputs of a deployed acme stack, as verify reads them (tests of verify).
