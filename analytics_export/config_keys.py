@@ -403,7 +403,7 @@ class KeySpec:
 
 
 # In the order problems are reported. Every key declared in Pulumi.yaml has a spec here
-# (tests/test_settings.py checks it), plus the two provider keys the program reads.
+# (tests/analytics_export/test_settings.py checks it), plus the two provider keys the program reads.
 KEYS: tuple[KeySpec, ...] = (
     KeySpec(REGION_CONFIG, "region", _region_rule),
     KeySpec(TENANT_ORG_ID_CONFIG, "tenant_org_id", _tenant_org_id_rule, _tenant_org_id_field_problem),

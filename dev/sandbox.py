@@ -50,10 +50,10 @@ SANDBOX_DIR = ".sandbox"
 SANDBOX_REQUIREMENTS = "requirements-sandbox.txt"
 PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/"
 # Protects only the local stack's state under .sandbox/state; Pulumi.local.yaml's encryptionsalt
-# belongs to it (tests/test_local_stack_config.py checks that they match).
+# belongs to it (tests/analytics_export/test_local_stack_config.py checks that they match).
 PASSPHRASE = "local-sandbox-not-a-secret"
 # The key the local Bitmovin emulator accepts. Pulumi.local.yaml holds it encrypted with PASSPHRASE
-# (tests/test_local_stack_config.py decrypts it and compares).
+# (tests/analytics_export/test_local_stack_config.py decrypts it and compares).
 EMULATOR_API_KEY = "local-sandbox-emulator-key"
 MOTO_PORT_ENV = "SANDBOX_MOTO_PORT"
 BITMOVIN_PORT_ENV = "SANDBOX_BITMOVIN_PORT"

@@ -3,7 +3,7 @@
 CONTRACT: ``providers.analytics_output.AnalyticsS3RoleBasedOutputProvider`` is pickled *by
 reference* into every stack's state, and the type token
 ``pulumi-python:dynamic/bitmovin:AnalyticsS3RoleBasedOutput`` is part of every URN. Renaming or
-moving either breaks ``refresh`` and ``destroy`` of existing stacks (tests/test_provider_contract.py
+moving either breaks ``refresh`` and ``destroy`` of existing stacks (tests/providers/test_provider_contract.py
 pins them). Keep this module declarative: the provider host imports it.
 """
 

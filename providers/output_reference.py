@@ -10,7 +10,7 @@ from then on the stack owns it and deletes it on ``destroy`` or when it is repla
 
 CONTRACT: ``providers.output_reference.AnalyticsOutputReferenceProvider`` is pickled by reference
 into every stack's state, and ``pulumi-python:dynamic/bitmovin:AnalyticsOutputReference`` is part of
-every URN (tests/test_output_reference_contract.py pins both). Keep this module declarative: the
+every URN (tests/providers/test_output_reference_contract.py pins both). Keep this module declarative: the
 provider host imports it.
 """
 

@@ -29,13 +29,24 @@ its outputs, request log, faults and options are reset before and after each tes
   - ``emulator.clear_faults()``.
 
 Any non-empty ``X-Api-Key`` is accepted unless ``options.api_keys`` is set.
+
+Also here, because several folders use them: ``moto`` (a moto server per module, for the closed
+loop of iam/ and verify/), ``sink`` (a server that records whatever reaches it and must stay
+untouched), ``no_bitmovin_env``. Fixtures one folder uses are in that folder's conftest.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dev.bitmovin_emulator import EmulatorServer
+from dev.support.sink_server import RecordingSink
+
+if TYPE_CHECKING:  # moto is imported only by the modules that use it
+    from dev.support.aws_loop import MotoServer
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +70,19 @@ def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
     emulator_server.reset()
     yield emulator_server
     emulator_server.reset()
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoServer]:
+    """A moto server for the module; the tests' own fixtures reset it and create the accounts."""
+    from dev.support.aws_loop import MotoServer
+
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sink() -> Iterator[RecordingSink]:
+    """A server that records every request reaching it (where nothing may be sent)."""
+    with RecordingSink() as server:
+        yield server

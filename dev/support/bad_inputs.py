@@ -1,6 +1,6 @@
 """The catalogue of bad inputs a user can give, and the error each one produces.
 
-One list drives three things: ``tests/test_bad_inputs.py`` (each case fails before any API request,
+One list drives three things: ``tests/analytics_export/test_bad_inputs.py`` (each case fails before any API request,
 naming the key or field and the fix), ``dev/bad_inputs_table.py`` (which writes
 ``docs/bad-inputs.md`` from the messages the code really produces) and ``dev/figures.py``.
 """
@@ -348,7 +348,7 @@ def cli_type_error(key: str, value: Any, stack: str = STACK) -> str | None:
 
     The rule of Pulumi's ``validateStackConfigValue`` and ``workspace.ValidateConfigValue`` (pkg and sdk
     v3.274.1): an ``integer`` is what Go's ``strconv.Atoi`` parses (optional sign, decimal digits,
-    64-bit), a ``boolean`` exactly ``true`` or ``false``. tests/test_cli.py checks it against the CLI.
+    64-bit), a ``boolean`` exactly ``true`` or ``false``. tests/engine/test_cli.py checks it against the CLI.
     """
     declared = PROJECT_KEYS.get(key)
     kind = declared.type if declared else None

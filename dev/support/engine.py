@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bitmovin_api.redaction import SECRET_MASK
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from dev.support import REPO_ROOT
 
 
 def running_venv() -> Path | None:
@@ -40,7 +39,7 @@ ENGINE_DIR = Path(PULUMI).resolve().parent if PULUMI else None
 COMPANIONS = ("pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
 PASSPHRASE = "engine-tests-only"
 COMMAND_TIMEOUT_SECONDS = 300
-ENGINE_PROJECT = PROJECT_DIR / "tests" / "engine_project"
+ENGINE_PROJECT = REPO_ROOT / "tests" / "engine_project"
 # The real program, as copy_program() copies it (verify/ too, for `python -m verify` in the copy).
 PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
 PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_api", "verify")
@@ -114,7 +113,7 @@ def copy_engine_project(
         for name in files:
             shutil.copy2(source / name, target / name)
     for name in dirs:
-        shutil.copytree(PROJECT_DIR / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REPO_ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     project_file = target / "Pulumi.yaml"
     text = project_file.read_text()
     assert "virtualenv: venv" in text
@@ -124,7 +123,7 @@ def copy_engine_project(
 
 def copy_program(target: Path, dirs: Iterable[str] = PROGRAM_DIRS) -> Path:
     """The real program (``Pulumi.yaml``, the committed stack files, ``__main__.py``) in ``target``."""
-    return copy_engine_project(target, source=PROJECT_DIR, dirs=dirs, files=PROGRAM_FILES)
+    return copy_engine_project(target, source=REPO_ROOT, dirs=dirs, files=PROGRAM_FILES)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Named faults on the local Bitmovin API emulator, and what each one means for a client.
 
-``tests/test_reliability.py`` proves how the provider behaves under these faults and
+``tests/bitmovin_api/test_reliability.py`` proves how the provider behaves under these faults and
 ``dev/figures.py`` measures it, so both take them from here. A scenario arms itself on an
 ``EmulatorServer`` for one route (``"get"``, ``"delete"``, ``"create"``, ``"list"``, ...). Faults that
 stall the server are built for a delay ``slow`` that the caller chooses longer than its client's read

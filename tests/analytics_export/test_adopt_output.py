@@ -1,7 +1,7 @@
 """Layer 4: adopting an existing output (``adoptOutputId`` / ``adopt_output_id``) under Pulumi mocks.
 
 Adopting takes an existing output over on create (the stack then owns and deletes it); the provider's
-own tests (tests/test_provider.py) prove the take-over. Here: the key reaches the dynamic resource's
+own tests (tests/providers/test_provider.py) prove the take-over. Here: the key reaches the dynamic resource's
 inputs, its absence leaves them as they were, and it never makes a diff on later runs. That it cannot
 be combined with ``existingOutputId`` is a rule of the config key (tests of analytics_export's args
 and settings).
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from dev.support.program_harness import OUTPUT_TYPE, ProgramRun, run_program
 from providers import output_model as model
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
-from tests.program_harness import OUTPUT_TYPE, ProgramRun, run_program
 
 pytestmark = pytest.mark.layer4
 

@@ -20,6 +20,6 @@ if reference_id := config.get("referenceOutputId"):
     reference = AnalyticsOutputReference("existing-output", output_id=reference_id)
     pulumi.export("referenceBucketName", reference.bucket_name)
 
-# A secret output, as the real program's externalId is with CUSTOM mode (tests/test_verify_pulumi_cli.py).
+# A secret output, as the real program's externalId is with CUSTOM mode (tests/engine/test_verify_pulumi_cli.py).
 if secret_value := config.get("secretValue"):
     pulumi.export("secretValue", pulumi.Output.secret(secret_value))

@@ -1,11 +1,11 @@
 """Layer 5: docs/deployer-policy.json allows what the program manages through pulumi-aws, and no more.
 
-What the program manages comes from the program itself, run under mocks (tests/program_harness.py):
+What the program manages comes from the program itself, run under mocks (dev/support/program_harness.py):
 its resource types, the bucket and role names it gives them, and the invokes it makes. Each
 pulumi-aws type maps to the IAM actions its create, refresh (read), update and delete call
 (:data:`ACTIONS_BY_TYPE`, from terraform-provider-aws's ``aws_s3_bucket``/``aws_iam_role`` code and
 the S3 and IAM service authorization references; docs/real-accounts.md says what was checked). The
-project's IAM evaluator (tests/iam_model.py) then judges every needed request against the policy,
+project's IAM evaluator (dev/support/iam_model.py) then judges every needed request against the policy,
 and the broader ones it must refuse; parliament checks that every action exists and fits its
 resource.
 
@@ -24,8 +24,8 @@ import parliament
 import pytest
 
 from analytics_export import naming
-from tests.iam_model import allowed, evaluate
-from tests.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
+from dev.support.iam_model import allowed, evaluate
+from dev.support.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
 
 pytestmark = pytest.mark.layer5
 
