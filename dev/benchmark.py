@@ -613,7 +613,7 @@ def verify_figures(args: argparse.Namespace) -> list[str]:
     heading("Sample output (text form)")
     for mode, (code, out, err) in samples.items():
         print(
-            f"--- python -m verify {' '.join(a for a in modes[mode] if not a.startswith('/'))} [{mode}] (exit {code}) ---"
+            f"--- python -m verify {' '.join(Path(a).name for a in modes[mode])} [{mode}] (exit {code}) ---"
         )
         print("".join(f"stderr | {line}\n" for line in err.splitlines()) + out)
     heading(f"Durations, median of {args.runs} runs (seconds)")
