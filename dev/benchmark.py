@@ -488,7 +488,7 @@ def size_and_startup(emulator: EmulatorServer, starts: int) -> bool:
         ours, base = medians["ours"][index], medians["trivial"][index]
         print(
             f"    {kind:13}  ours {ours * 1000:.0f} ms, trivial dynamic provider {base * 1000:.0f} ms: "
-            f"+{(ours - base) * 1000:.0f} ms, ratio {ours / base:.2f}x"
+            f"{(ours - base) * 1000:+.0f} ms, ratio {ours / base:.2f}x"
         )
     return not imported
 
