@@ -1,4 +1,4 @@
-"""The closed loop, for tests and ``dev/verify_figures.py``: a moto server with IAM enforced, set up
+"""The closed loop, for tests and ``dev/benchmark.py verify``: a moto server with IAM enforced, set up
 like a deployed stack, and the Bitmovin emulator acting as Bitmovin toward it.
 
 - :class:`MotoServer`: moto's ``ThreadedMotoServer`` in this process on ``127.0.0.1`` (free port), reset

@@ -2,7 +2,7 @@
 
 One list drives three things: ``tests/analytics_export/test_bad_inputs.py`` (each case fails before any API request,
 naming the key or field and the fix), ``dev/bad_inputs_table.py`` (which writes
-``docs/bad-inputs.md`` from the messages the code really produces) and ``dev/figures.py``.
+``docs/bad-inputs.md`` from the messages the code really produces) and ``dev/benchmark.py provider``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Running the real Pulumi engine (layer 6 tests and dev/engine_figures.py) against a copy of a project, never the checkout.
+"""Running the real Pulumi engine (layer 6 tests and ``dev/benchmark.py engine``) against a copy of a project, never the checkout.
 
 The engine is the one ``scripts/engine`` builds (or any ``pulumi`` on PATH with its Python language
 host and dynamic-provider plugin beside it). Every command runs with a file backend and HOME /

@@ -1,7 +1,7 @@
 """Named faults on the local Bitmovin API emulator, and what each one means for a client.
 
 ``tests/bitmovin_api/test_reliability.py`` proves how the provider behaves under these faults and
-``dev/figures.py`` measures it, so both take them from here. A scenario arms itself on an
+``dev/benchmark.py provider`` measures it, so both take them from here. A scenario arms itself on an
 ``EmulatorServer`` for one route (``"get"``, ``"delete"``, ``"create"``, ``"list"``, ...). Faults that
 stall the server are built for a delay ``slow`` that the caller chooses longer than its client's read
 timeout: the stall is real, it is what makes the client's socket time out.

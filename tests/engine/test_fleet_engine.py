@@ -4,7 +4,7 @@ The fleet command runs as users run it (a subprocess, ``--project-dir`` naming a
 tests/engine_project, dev.support.engine's environment: file backend, HOME / PULUMI_HOME in the test's
 temporary directory), its stacks' ``bitmovin:apiUrl`` the in-process Bitmovin emulator. The emulator is
 on 127.0.0.1, so every stack is local-only to the fleet and runs only with ``--include-local``.
-``python dev/engine_figures.py`` measures ``up --parallel 4`` against ``--parallel 1`` with it.
+``python dev/benchmark.py engine`` measures ``up --parallel 4`` against ``--parallel 1`` with it.
 """
 
 from __future__ import annotations

@@ -10,13 +10,10 @@ from __future__ import annotations
 import base64
 import pickle
 import pickletools
-import subprocess
-import sys
 
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from dev.support import REPO_ROOT
 from providers.analytics_output import AnalyticsS3RoleBasedOutput, AnalyticsS3RoleBasedOutputProvider
 from providers.provider_config import API_KEY_CONFIG
 
@@ -65,16 +62,3 @@ def test_serialized_provider_is_small_and_carries_no_configuration():
     assert after == before
     assert len(after) <= 200
     assert b"KEY-MUST-NOT-PICKLE" not in base64.b64decode(after)
-
-
-def test_the_provider_modules_start_without_the_http_client():
-    """Every preview and up starts the provider host, which imports these modules; check and diff never
-    call Bitmovin, so requests and urllib3 (about 90 ms) are imported only when a client is built."""
-    probe = (
-        "import sys; import providers.analytics_output, providers.output_reference; "
-        "print(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == "[]"
