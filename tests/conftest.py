@@ -45,6 +45,9 @@ import pytest
 from dev.bitmovin_emulator import EmulatorServer
 from dev.support.sink_server import RecordingSink
 
+# pytester runs pytest in-process for the no-skips plugin's own test (tests/repo/test_no_skips.py).
+pytest_plugins = ("pytester",)
+
 if TYPE_CHECKING:  # moto is imported only by the modules that use it
     from dev.support.aws_loop import MotoServer
 
@@ -86,3 +89,19 @@ def sink() -> Iterator[RecordingSink]:
     """A server that records every request reaching it (where nothing may be sent)."""
     with RecordingSink() as server:
         yield server
+
+
+# Folders whose modules start real processes or moto servers, and so take longest. `-n auto --dist
+# loadfile` hands modules to workers in collection order, so running these first keeps one worker
+# from finishing a long module alone at the end (measured: the suite's wall time, not any test).
+LONG_FOLDERS_FIRST = ("sandbox", "verify", "iam", "providers")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the modules of :data:`LONG_FOLDERS_FIRST` first, keeping the order within each folder."""
+
+    def rank(item: pytest.Item) -> int:
+        folder = item.path.parent.name
+        return LONG_FOLDERS_FIRST.index(folder) if folder in LONG_FOLDERS_FIRST else len(LONG_FOLDERS_FIRST)
+
+    items.sort(key=rank)

@@ -29,7 +29,7 @@ from providers import validation as rules
 pytestmark = pytest.mark.layer1
 
 PROPERTY = settings(
-    max_examples=300,
+    max_examples=100,
     derandomize=True,
     database=None,
     deadline=None,
