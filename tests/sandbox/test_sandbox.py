@@ -373,8 +373,9 @@ def test_a_port_answered_by_another_program_is_refused_with_the_variable_to_chan
 
 def test_a_service_that_cannot_bind_fails_with_its_own_reason(tmp_path):
     with socket.socket() as busy:
+        # Bound, not listening: moto cannot bind the port, and a probe of it is refused at once
+        # (a listening socket that never answers would hold every probe for its whole timeout).
         busy.bind(("127.0.0.1", 0))
-        busy.listen()
         service = sandbox.moto_service(PYTHON, tmp_path, busy.getsockname()[1])
         with pytest.raises(sandbox.SandboxError) as raised:
             sandbox.start(service, REPO_ROOT)
