@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from .envelopes import FieldError
-from .validation import enum_errors, optional_string_errors
+from .validation import enum_errors, optional_string_errors, required_string
 
 EXPORT_TYPES = ("ADS", "SESSIONS")
 FILE_FORMATS = ("CSV", "PARQUET")
@@ -47,8 +47,8 @@ def validate_export_create(
 ) -> tuple[ExportRequest | None, list[FieldError]]:
     """Check a create body; returns the request (None when invalid) and all problems found."""
     errors: list[FieldError] = []
-    name = _required_string(body, "name", errors)
-    license_key = _required_string(body, "licenseKey", errors)
+    name = required_string(body, "name", errors)
+    license_key = required_string(body, "licenseKey", errors)
     if license_key is not None and license_keys is not None and license_key not in license_keys:
         errors.append(FieldError("licenseKey", "licenseKey is not a license of this organization"))
     start = _required_time(body, "startTime", errors)
@@ -65,8 +65,8 @@ def validate_export_create(
     elif not isinstance(output, Mapping):
         errors.append(FieldError("output", "output must be an object with outputId and outputPath"))
     else:
-        output_id = _required_string(output, "outputId", errors, prefix="output.")
-        output_path = _required_string(output, "outputPath", errors, prefix="output.")
+        output_id = required_string(output, "outputId", errors, prefix="output.")
+        output_path = required_string(output, "outputPath", errors, prefix="output.")
     errors.extend(enum_errors(body, {"type": EXPORT_TYPES, "fileFormat": FILE_FORMATS}))
     errors.extend(optional_string_errors(body, ("description",)))
     columns = body.get("columns")
@@ -87,22 +87,6 @@ def validate_export_create(
         if body.get(key) is not None:
             fields[key] = body[key]
     return ExportRequest(fields, start, end), errors
-
-
-def _required_string(
-    body: Mapping[str, Any], key: str, errors: list[FieldError], *, prefix: str = ""
-) -> str | None:
-    value = body.get(key)
-    label = prefix + key
-    if value is None:
-        errors.append(FieldError(label, f"{label} is required"))
-    elif not isinstance(value, str):
-        errors.append(FieldError(label, f"{label} must be a string"))
-    elif not value.strip():
-        errors.append(FieldError(label, f"{label} must not be empty"))
-    else:
-        return value
-    return None
 
 
 def _required_time(body: Mapping[str, Any], key: str, errors: list[FieldError]) -> datetime | None:

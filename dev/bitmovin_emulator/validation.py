@@ -72,13 +72,7 @@ def validate_create(
         _external_id_errors(body, require_custom_external_id, reject_external_id_in_generated_modes)
     )
     for name in REQUIRED_STRINGS:
-        value = body.get(name)
-        if value is None:
-            errors.append(FieldError(name, f"{name} is required"))
-        elif not isinstance(value, str):
-            errors.append(FieldError(name, f"{name} must be a string"))
-        elif not value.strip():
-            errors.append(FieldError(name, f"{name} must not be empty"))
+        required_string(body, name, errors)
     role_arn = body.get("roleArn")
     if (
         check_role_arn
@@ -117,6 +111,23 @@ def _external_id_errors(
             )
         ]
     return []
+
+
+def required_string(
+    body: Mapping[str, Any], key: str, errors: list[FieldError], *, prefix: str = ""
+) -> str | None:
+    """The non-blank string ``key`` of ``body``, or None after filing why not (also used by export tasks)."""
+    value = body.get(key)
+    label = prefix + key
+    if value is None:
+        errors.append(FieldError(label, f"{label} is required"))
+    elif not isinstance(value, str):
+        errors.append(FieldError(label, f"{label} must be a string"))
+    elif not value.strip():
+        errors.append(FieldError(label, f"{label} must not be empty"))
+    else:
+        return value
+    return None
 
 
 def optional_string_errors(body: Mapping[str, Any], names: Iterable[str]) -> list[FieldError]:
