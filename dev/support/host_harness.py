@@ -444,6 +444,29 @@ class ProviderHost:
         self.transcript[-1].response = outcome
         return outcome
 
+    def _change_request(
+        self,
+        request_type: Any,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        old_inputs: Mapping[str, Any] | None,
+        name: str,
+    ) -> tuple[Any, dict[str, Any]]:
+        """A Diff or Update request (they carry the same fields), and what the transcript records of it."""
+        olds, news = self._with_provider(olds), self._with_provider(news)
+        old_inputs = self._with_provider(old_inputs) if old_inputs is not None else None
+        request = request_type(
+            id=id_,
+            urn=self._urn(name),
+            name=name,
+            type=self.resource_type,
+            olds=to_struct(olds),
+            news=to_struct(news),
+            old_inputs=to_struct(old_inputs) if old_inputs is not None else None,
+        )
+        return request, {"olds": olds, "news": news, "old_inputs": old_inputs}
+
     def check(
         self, news: Mapping[str, Any], olds: Mapping[str, Any] | None = None, *, name: str = "export"
     ) -> CheckOutcome:
@@ -466,18 +489,8 @@ class ProviderHost:
         name: str = "export",
     ) -> DiffOutcome:
         """``olds`` = old outputs (state), ``news`` = checked new inputs, as the engine sends them."""
-        olds, news = self._with_provider(olds), self._with_provider(news)
-        old_inputs = self._with_provider(old_inputs) if old_inputs is not None else None
-        request = provider_pb2.DiffRequest(
-            id=id_,
-            urn=self._urn(name),
-            name=name,
-            type=self.resource_type,
-            olds=to_struct(olds),
-            news=to_struct(news),
-            old_inputs=to_struct(old_inputs) if old_inputs is not None else None,
-        )
-        reply = self._call("Diff", request, {"olds": olds, "news": news, "old_inputs": old_inputs})
+        request, sent = self._change_request(provider_pb2.DiffRequest, id_, olds, news, old_inputs, name)
+        reply = self._call("Diff", request, sent)
         outcome = DiffOutcome(
             changes=DIFF_NAMES[reply.changes],
             replaces=list(reply.replaces),
@@ -530,18 +543,8 @@ class ProviderHost:
         old_inputs: Mapping[str, Any] | None = None,
         name: str = "export",
     ) -> dict[str, Any]:
-        olds, news = self._with_provider(olds), self._with_provider(news)
-        old_inputs = self._with_provider(old_inputs) if old_inputs is not None else None
-        request = provider_pb2.UpdateRequest(
-            id=id_,
-            urn=self._urn(name),
-            name=name,
-            type=self.resource_type,
-            olds=to_struct(olds),
-            news=to_struct(news),
-            old_inputs=to_struct(old_inputs) if old_inputs is not None else None,
-        )
-        reply = self._call("Update", request, {"olds": olds, "news": news, "old_inputs": old_inputs})
+        request, sent = self._change_request(provider_pb2.UpdateRequest, id_, olds, news, old_inputs, name)
+        reply = self._call("Update", request, sent)
         outs = from_struct(reply.properties)
         self.transcript[-1].response = outs
         return outs
