@@ -25,7 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from analytics_export import naming, policies
-from analytics_export.args import BitmovinAnalyticsExportArgs
+from analytics_export.args import RESERVED_CUSTOM_DATA_KEY, BitmovinAnalyticsExportArgs
 from analytics_export.stack_outputs import STACK_OUTPUTS
 from providers import validation as rules
 from providers.analytics_output import AnalyticsS3RoleBasedOutput
@@ -275,7 +275,12 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             acl=[dict(entry) for entry in rules.PRIVATE_ACL],
             name=args.output_name or naming.default_output_name(project, stack),
             description=description,
-            custom_data={"managedBy": "pulumi", "project": project, "stack": stack, **args.custom_data},
+            custom_data={
+                RESERVED_CUSTOM_DATA_KEY: "pulumi",
+                "project": project,
+                "stack": stack,
+                **args.custom_data,
+            },
             tenant_org_id=args.tenant_org_id or None,
             # Read by create only, never compared: adopting does not cause a diff on later runs.
             adopt_output_id=args.adopt_output_id,

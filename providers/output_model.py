@@ -117,17 +117,8 @@ def output_types() -> dict[str, Any]:
 
 def resource_props(given: Mapping[str, Any]) -> dict[str, Any]:
     """Every input as the program registers it (``None`` where not given), checked like a signature."""
-    unknown = sorted(set(given) - set(FIELD_NAMES))
-    if unknown:
-        raise TypeError(
-            f"AnalyticsS3RoleBasedOutput got unexpected keyword argument(s): {', '.join(unknown)}"
-        )
-    missing = [f.name for f in FIELDS if f.required and f.name not in given]
-    if missing:
-        raise TypeError(
-            f"AnalyticsS3RoleBasedOutput is missing required keyword argument(s): {', '.join(missing)}"
-        )
-    return {name: given.get(name) for name in FIELD_NAMES}
+    required = [f.name for f in FIELDS if f.required]
+    return rules.keyword_inputs("AnalyticsS3RoleBasedOutput", given, FIELD_NAMES, required)
 
 
 def is_known(value: Any) -> bool:

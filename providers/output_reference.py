@@ -192,13 +192,8 @@ class AnalyticsOutputReference(pulumi.dynamic.Resource, module="bitmovin", name=
 
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any) -> None:
         """``inputs``: ``output_id`` (required) and ``tenant_org_id`` (see ``ATTRIBUTES``)."""
-        unknown = sorted(set(inputs) - set(INPUT_KEYS))
-        if unknown or "output_id" not in inputs:
-            raise TypeError(
-                f"AnalyticsOutputReference takes output_id (required) and tenant_org_id, not {unknown or inputs}"
-            )
         props: dict[str, Any] = {
-            **{key: inputs.get(key) for key in INPUT_KEYS},
+            **rules.keyword_inputs("AnalyticsOutputReference", inputs, INPUT_KEYS, ("output_id",)),
             # Declared outputs: present as None so the SDK creates typed Output attributes.
             **dict.fromkeys(OUTPUT_FIELDS),
         }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -455,3 +455,18 @@ def parse_role_arn(value: str) -> tuple[str, str, str, str]:
     match = _ROLE_ARN.fullmatch(value)
     assert match is not None  # role_arn_problem accepted it
     return match["partition"], match["account"], match["path"], match["name"]
+
+
+def keyword_inputs(
+    resource: str, given: Mapping[str, Any], names: Iterable[str], required: Collection[str]
+) -> dict[str, Any]:
+    """Every input of ``names`` (None where not given), checked as a keyword-only signature would be:
+    an unknown name, or a missing required one, is a ``TypeError`` naming them."""
+    names = tuple(names)
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise TypeError(f"{resource} got unexpected keyword argument(s): {', '.join(unknown)}")
+    missing = [name for name in names if name in required and name not in given]
+    if missing:
+        raise TypeError(f"{resource} is missing required keyword argument(s): {', '.join(missing)}")
+    return {name: given.get(name) for name in names}

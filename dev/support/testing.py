@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -63,6 +64,18 @@ def offline_aws(monkeypatch: Any, region: str) -> Iterator[None]:
         monkeypatch.delenv(name, raising=False)
     with mock_aws():
         yield
+
+
+def assume_role_user(iam: Any, user_name: str) -> dict[str, Any]:
+    """A moto IAM user that may call ``sts:AssumeRole`` (a same-account stand-in for another
+    principal: Bitmovin's user, a crawler); returns its access key (``AccessKeyId``, ``SecretAccessKey``)."""
+    iam.create_user(UserName=user_name)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+    }
+    iam.put_user_policy(UserName=user_name, PolicyName="assume", PolicyDocument=json.dumps(policy))
+    return iam.create_access_key(UserName=user_name)["AccessKey"]
 
 
 def assumed_s3_client(keys: Mapping[str, str], region: str, **assume_role: str) -> Any:

@@ -20,7 +20,7 @@ from moto.core.authorization import enable_iam_authentication
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
 from dev.support.program_harness import CONSUMER_DIR
-from dev.support.testing import BUCKET, KMS_KEY_ARN, allowed, assumed_s3_client
+from dev.support.testing import BUCKET, KMS_KEY_ARN, allowed, assume_role_user, assumed_s3_client
 
 pytestmark = pytest.mark.layer5
 
@@ -115,18 +115,7 @@ def crawler_s3_client(prefix: str) -> Any:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         for key in KEYS:
             s3.put_object(Bucket=name, Key=key, Body=b"date,impressions\n2025-01-01,1\n")
-    iam.create_user(UserName="glue-stand-in")
-    iam.put_user_policy(
-        UserName="glue-stand-in",
-        PolicyName="assume",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-            }
-        ),
-    )
-    keys = iam.create_access_key(UserName="glue-stand-in")["AccessKey"]
+    keys = assume_role_user(iam, "glue-stand-in")
     trust = {
         "Version": "2012-10-17",
         "Statement": [

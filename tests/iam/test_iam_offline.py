@@ -31,7 +31,7 @@ from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolic
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
 from dev.support import iam_model
 from dev.support.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
-from dev.support.testing import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, allowed, assumed_s3_client
+from dev.support.testing import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, allowed, assume_role_user, assumed_s3_client
 
 pytestmark = pytest.mark.layer5
 
@@ -154,18 +154,7 @@ def assume_writer_role(bucket: str, permission_policy: str) -> Any:
     account = boto3.client("sts").get_caller_identity()["Account"]
     for name in (bucket, OTHER_BUCKET):
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    iam.create_user(UserName="bitmovin-stand-in")
-    iam.put_user_policy(
-        UserName="bitmovin-stand-in",
-        PolicyName="assume",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-            }
-        ),
-    )
-    keys = iam.create_access_key(UserName="bitmovin-stand-in")["AccessKey"]
+    keys = assume_role_user(iam, "bitmovin-stand-in")
     trust = trust_policy(EXTERNAL_ID, f"arn:aws:iam::{account}:user/bitmovin-stand-in")
     role = iam.create_role(RoleName="bitmovin-writer", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     iam.put_role_policy(RoleName="bitmovin-writer", PolicyName="write", PolicyDocument=permission_policy)

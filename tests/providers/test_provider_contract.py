@@ -15,6 +15,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from providers.analytics_output import AnalyticsS3RoleBasedOutput, AnalyticsS3RoleBasedOutputProvider
+from providers.output_reference import AnalyticsOutputReference
 from providers.provider_config import API_KEY_CONFIG
 
 pytestmark = pytest.mark.layer1
@@ -62,3 +63,32 @@ def test_serialized_provider_is_small_and_carries_no_configuration():
     assert after == before
     assert len(after) <= 200
     assert b"KEY-MUST-NOT-PICKLE" not in base64.b64decode(after)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: AnalyticsS3RoleBasedOutput("o", bucket_name="b", role_arn="r", bucket="typo"),
+            "AnalyticsS3RoleBasedOutput got unexpected keyword argument(s): bucket",
+        ),
+        (
+            lambda: AnalyticsS3RoleBasedOutput("o", bucket_name="b"),
+            "AnalyticsS3RoleBasedOutput is missing required keyword argument(s): role_arn",
+        ),
+        (
+            lambda: AnalyticsOutputReference("r", output_id="x", tenant="y"),
+            "AnalyticsOutputReference got unexpected keyword argument(s): tenant",
+        ),
+        (
+            lambda: AnalyticsOutputReference("r", tenant_org_id="y"),
+            "AnalyticsOutputReference is missing required keyword argument(s): output_id",
+        ),
+    ],
+)
+def test_the_resources_check_their_keyword_arguments_like_a_signature(make, message):
+    """The inputs are declared once (``output_model.FIELDS``, ``output_reference.ATTRIBUTES``) and taken
+    as ``**inputs``: a misspelt or missing argument still fails at once, before anything registers."""
+    with pytest.raises(TypeError) as raised:
+        make()
+    assert str(raised.value) == message
