@@ -3,7 +3,7 @@
 
 ``up``    needs the Pulumi CLI (checked first, before anything else happens); creates the project's
           virtual environment if it is missing (``venv/``, the one ``Pulumi.yaml`` names) and installs
-          ``requirements-sandbox.txt`` into it; starts moto (AWS S3, IAM, STS) and the Bitmovin API
+          ``requirements-sandbox.lock`` (hash-locked) into it; starts moto (AWS S3, IAM, STS) and the Bitmovin API
           emulator in the background and waits until both answer; creates the ``local`` stack in a
           file backend under ``.sandbox/state`` if it is missing; runs ``pulumi up --stack local
           --yes``; prints the stack outputs.
@@ -47,7 +47,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "local"
 STACK_CONFIG = f"Pulumi.{STACK}.yaml"
 SANDBOX_DIR = ".sandbox"
-SANDBOX_REQUIREMENTS = "requirements-sandbox.txt"
+# Hash-locked (scripts/lock) from the ranges in requirements-sandbox.txt: a fresh machine installs
+# exactly what the tests ran against, never whatever the ranges would allow that day.
+SANDBOX_REQUIREMENTS = "requirements-sandbox.lock"
 PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/"
 # Protects only the local stack's state under .sandbox/state; Pulumi.local.yaml's encryptionsalt
 # belongs to it (tests/analytics_export/test_local_stack_config.py checks that they match).
@@ -203,7 +205,8 @@ def ensure_venv(layout: Layout, say: Callable[[str], None]) -> None:
         f"Installing {SANDBOX_REQUIREMENTS} into {layout.venv.name}/ (the first time takes a few minutes) ..."
     )
     install = [str(layout.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    if subprocess.run([*install, "-r", str(layout.project / SANDBOX_REQUIREMENTS)], check=False).returncode:
+    locked = [*install, "--require-hashes", "-r", str(layout.project / SANDBOX_REQUIREMENTS)]
+    if subprocess.run(locked, check=False).returncode:
         raise SandboxError(
             f"installing {SANDBOX_REQUIREMENTS} into {layout.venv} failed (see pip's output above)"
         )

@@ -22,7 +22,7 @@ __all__ = ["running_venv"]
 # What a project copy needs to run the program (Pulumi) and the sandbox.
 PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
 PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_api", "dev")
-SANDBOX_FILES = ("sandbox", "dev/sandbox.py", "requirements-sandbox.txt")
+SANDBOX_FILES = ("sandbox", "dev/sandbox.py", "requirements-sandbox.txt", "requirements-sandbox.lock")
 
 
 def load_sandbox() -> ModuleType:

@@ -40,6 +40,8 @@ WRITE_ALLOWED = {
     ("preview", "preview"): {"id-token", "pull-requests"},
     ("deploy", "deploy"): {"id-token"},
     ("drift", "drift"): {"id-token"},
+    # pushes the lock-bump branch and opens its pull request; runs no project code (newest.yml)
+    ("newest", "propose"): {"contents", "pull-requests"},
 }
 
 
@@ -63,7 +65,7 @@ def all_workflows() -> list[str]:
 
 
 def test_the_four_workflows_exist():
-    assert all_workflows() == ["deploy", "drift", "preview", "test"]
+    assert all_workflows() == ["deploy", "drift", "newest", "preview", "test"]
     assert not (REPO_ROOT / "docs" / "github-actions.md").exists()  # the prose version is retired
 
 
@@ -474,7 +476,7 @@ def test_the_deploy_role_can_differ_per_organization():
     assert step["env"]["BITMOVIN_API_KEY"] == "${{ secrets.BITMOVIN_API_KEY }}"
 
 
-@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
+@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift", "newest"])
 def test_every_job_has_least_permissions(workflow):
     document = load(workflow)
     assert document["permissions"] in ({}, {"contents": "read"})
@@ -492,7 +494,7 @@ def test_every_job_has_least_permissions(workflow):
         )
 
 
-@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
+@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift", "newest"])
 def test_actions_are_pinned_to_a_commit_with_the_release_in_a_comment(workflow):
     uses = [
         step["uses"] for job in jobs(workflow).values() for step in job.get("steps", []) if "uses" in step
@@ -524,6 +526,8 @@ def test_one_action_is_pinned_to_one_commit_everywhere():
         "actions/setup-go",
         "aws-actions/configure-aws-credentials",
         "pulumi/actions",
+        "actions/upload-artifact",
+        "actions/download-artifact",
     }
     assert all(len(found) == 1 for found in pins.values()), pins
 
@@ -542,7 +546,7 @@ def test_dependabot_keeps_actions_python_and_go_tools_current_weekly():
     )  # what /tools/* matches
 
 
-@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift"])
+@pytest.mark.parametrize("workflow", ["test", "preview", "deploy", "drift", "newest"])
 def test_no_expression_is_pasted_into_a_shell_script(workflow):
     """Values reach `run:` scripts through `env:` only, so a branch or input name cannot inject shell."""
     for job in jobs(workflow).values():
@@ -577,6 +581,46 @@ def test_test_workflow_lints_tests_and_runs_the_cli_tests_for_real():
     pytest_step = next(step for step in cli["steps"] if "pytest" in step.get("run", ""))
     assert "-m layer6" in pytest_step["run"]
     assert "-p tests.no_skips" in pytest_step["run"]
+
+
+def test_the_test_jobs_install_only_from_the_dev_lock():
+    cli_runs = [step.get("run", "") for step in jobs("test")["cli"]["steps"]]
+    assert any("pip install --quiet --require-hashes -r requirements-dev.lock" in run for run in cli_runs)
+    assert (
+        "pip install --quiet --require-hashes -r requirements-dev.lock"
+        in (REPO_ROOT / ".ci" / "run").read_text()
+    )
+
+
+# -- newest: the suite against the newest versions, proposing a lock bump -----------------------------
+
+
+def test_newest_runs_weekly_and_by_hand_and_blocks_no_one():
+    newest = load("newest")
+    assert set(newest["on"]) == {"schedule", "workflow_dispatch"}  # never on a push or pull request
+    assert [entry["cron"] for entry in newest["on"]["schedule"]] == ["41 4 * * 1"]
+    assert not any("newest" in str(job.get("uses", "")) for job in jobs("deploy").values())
+
+
+def test_newest_tests_the_upgraded_locks_and_proposes_them_only_when_green():
+    newest_jobs = jobs("newest")
+    runs = "\n".join(step.get("run", "") for step in newest_jobs["newest"]["steps"])
+    assert "scripts/lock --upgrade" in runs
+    assert "--require-hashes -r requirements-dev.lock" in runs  # hash-checked even at the newest versions
+    assert "python -m pytest -n auto --dist loadfile" in runs
+    assert newest_jobs["newest"]["permissions"] == {
+        "contents": "read"
+    }  # newest code runs without a write token
+    propose = newest_jobs["propose"]
+    assert propose["needs"] == "newest"  # a red suite proposes nothing
+    propose_run = "\n".join(step.get("run", "") for step in propose["steps"])
+    # the write token runs no project code
+    assert "pytest" not in propose_run
+    assert "pip install" not in propose_run
+    # the token reaches git through gh's credential helper, never a command line or a URL
+    assert "gh auth setup-git" in propose_run
+    assert "GH_TOKEN" not in propose_run
+    assert "x-access-token" not in propose_run
 
 
 # -- actionlint: one pin, built from Go modules, and a script that says what is missing --------------
