@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bitmovin_api.terminal_text import shown
 from fleet import report
 from fleet.errors import PulumiCliMissing, StackFileError, UsageError
 from fleet.runner import FleetStack, Operation, Options, Target, run_fleet
@@ -123,10 +124,13 @@ def main(
         if not args.stacks and not args.include_local:
             for stack in stack_files:
                 if stack.local_only:
-                    print(f"fleet: skipping local-only stack {stack.name} ({stack.local_reason})", file=err)
+                    print(
+                        f"fleet: skipping local-only stack {stack.name} ({shown(stack.local_reason or '')})",
+                        file=err,
+                    )
         open_stack = opener(args.project_dir)
     except (UsageError, StackFileError, PulumiCliMissing) as error:
-        print(f"fleet: {error}", file=err)
+        print(f"fleet: {shown(str(error))}", file=err)
         return 2
     options = Options(refresh=args.refresh, expect_no_changes=args.expect_no_changes, diff=args.diff)
     results = run_fleet(

@@ -296,6 +296,28 @@ def test_outputs_are_printed_per_stack_with_secrets_masked(project):
     assert row.split()[1:7] == ["-"] * 6  # outputs change nothing: no counts
 
 
+def test_text_from_stacks_and_pulumi_reaches_the_terminal_escaped_and_bounded(project):
+    """Stack outputs, ``pulumi``'s lines and its errors are someone else's text: no escape sequence or
+    newline of theirs may reach the terminal or a CI log (a forged ``::error::`` line)."""
+    clock = ThreadClock()
+    hostile = "a\x1b[2J\n::error::forged \u202eevil"
+    stacks = stand_ins(
+        clock,
+        globex={"outputs": {"name": SimpleNamespace(value=hostile + "x" * 5000, secret=False)}},
+        acme_prod={"error": command_failure(CommandError, f"error: {hostile}")},
+    )
+    fleet = Fleet(stacks)
+    _, outputs, _ = fleet.run("outputs", "globex", "--project-dir", str(project))
+    _, failed, _ = fleet.run("preview", "acme-prod", "--project-dir", str(project))
+    for out in (outputs, failed):
+        assert "\x1b" not in out
+        assert "\u202e" not in out
+        assert not [line for line in out.splitlines() if line.startswith("::")], out
+    assert "globex | name = a\\x1b[2J\\n::error::forged \\u202eevil" in outputs
+    assert max(len(line) for line in outputs.splitlines()) < 2100
+    assert "failed: error: a\\x1b[2J" in failed
+
+
 # -- usage and the CLI ---------------------------------------------------------------------------------
 
 
