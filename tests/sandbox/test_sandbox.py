@@ -200,7 +200,7 @@ FAKE_EMULATOR = (
 )
 
 
-def fake_service(project: Path, name: str, module: str, port: int):
+def fake_service(project: Path, name: str, module: str, port: int, code: str = FAKE_EMULATOR):
     """A service of ``project`` whose command line names the module, the port and the project."""
     return sandbox.Service(
         name=name,
@@ -208,7 +208,7 @@ def fake_service(project: Path, name: str, module: str, port: int):
         argv=(
             sys.executable,
             "-c",
-            FAKE_EMULATOR,
+            code,
             "-m",
             module,
             "--port",
@@ -395,25 +395,7 @@ NEVER_BINDS = "import time; time.sleep(60)"
 
 
 def silent_service(project: Path, port: int):
-    return sandbox.Service(
-        name="moto",
-        title="fake moto",
-        argv=(
-            sys.executable,
-            "-c",
-            NEVER_BINDS,
-            "-m",
-            "moto.server",
-            "--port",
-            str(port),
-            "--project",
-            str(project),
-        ),
-        port=port,
-        ready_path="/",
-        port_env="SANDBOX_TEST_PORT",
-        work=project / ".sandbox",
-    )
+    return fake_service(project, "moto", "moto.server", port, code=NEVER_BINDS)
 
 
 @contextmanager
