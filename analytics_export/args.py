@@ -81,7 +81,19 @@ class BitmovinAnalyticsExportArgs:
             and _is_plain(value := getattr(self, spec.field), optional=_DEFAULTS[spec.field] is None)
             and (problem := spec.check(value))
         ]
-        return found + self._combination_problems()
+        return found + self._free_text_problems() + self._combination_problems()
+
+    def _free_text_problems(self) -> list[str]:
+        """The free text sent to Bitmovin that has no config key: the output's description, custom data."""
+        found = []
+        description = self.output_description
+        if _is_plain(description, optional=True) and (
+            problem := rules.text_problem(description, rules.MAX_OUTPUT_DESCRIPTION_LENGTH)
+        ):
+            found.append(f"output_description {problem}")
+        if problem := rules.custom_data_problem(self.custom_data):
+            found.append(f"custom_data {problem}")
+        return found
 
     def _combination_problems(self) -> list[str]:
         found: list[str] = []

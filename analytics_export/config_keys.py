@@ -139,8 +139,8 @@ class RawConfig:
             # int() refuses thousands of digits; a number this long is out of every range anyway.
             self.problem(
                 key,
-                f"is a {len(value.strip())}-digit number; S3 lifecycle days are at most "
-                f"{rules.MAX_RETENTION_DAYS} (0 keeps exports forever)",
+                f"is a {len(value.strip())}-digit number; retention is at most {rules.MAX_RETENTION_DAYS} "
+                "days (0 keeps exports forever)",
                 set_command(key, "0"),
             )
             return int(DEFAULTS[key])
@@ -344,9 +344,10 @@ def _output_name_rule(raw: RawConfig, key: str, read: Read) -> str | None:
     name = raw.typed(key)
     default = naming.default_output_name(raw.project, raw.stack)
     if name is not None and (reason := rules.text_problem(name, rules.MAX_OUTPUT_NAME_LENGTH)):
-        raw.problem(
-            key, f"{reason}; shorten it, or use the default name {default}", set_command(key, default)
-        )
+        fix = rules.printable_text(name, rules.MAX_OUTPUT_NAME_LENGTH) if len(name) else None
+        if len(name) > rules.MAX_OUTPUT_NAME_LENGTH:
+            reason = f"{reason}; shorten it"
+        raw.problem(key, f"{reason}, or use the default name {default}", set_command(key, fix or default))
     if name is None and read["existing_output_id"] is not None:
         return None  # the existing output keeps its own name
     return name or default
@@ -471,7 +472,13 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("retainBucketOnDestroy", "retain_bucket_on_destroy", _declared_type_rule),
     KeySpec("roleName", "role_name", _role_name_rule, rules.role_name_problem, reads=("existingOutputId",)),
     KeySpec("exportPrefix", "export_prefix", _export_prefix_rule, rules.export_prefix_problem),
-    KeySpec("outputName", "output_name", _output_name_rule, reads=("existingOutputId",)),
+    KeySpec(
+        "outputName",
+        "output_name",
+        _output_name_rule,
+        lambda v: rules.text_problem(v, rules.MAX_OUTPUT_NAME_LENGTH),
+        reads=("existingOutputId",),
+    ),
     KeySpec(
         "bitmovinPrincipalArn",
         "bitmovin_principal_arn",

@@ -6,6 +6,7 @@ would look similar but Analytics exports could never use it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -25,6 +26,8 @@ OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
 CLIENT_NAME = "bitmovin-analytics-export"
 CLIENT_VERSION = "0.1.0"
 MAX_PAGE_SIZE = 100
+MAX_REPLY_BYTES = 4 * 2**20
+"""Largest reply body read (4 MiB); a page of 100 outputs is some 100 KB (see ``_read_body``)."""
 
 
 class BitmovinClient:
@@ -196,19 +199,25 @@ class BitmovinClient:
                 headers=self._headers(),
                 timeout=self.http.timeout,
                 allow_redirects=False,
+                stream=True,  # the body is read by _read_body, up to MAX_REPLY_BYTES
                 **kwargs,
             )
+            redirect = 300 <= response.status_code < 400
+            body = b"" if redirect else _read_body(method, path, response)
         except (requests.RequestException, UnicodeError) as exc:
             # UnicodeError: a header (the API key) that HTTP cannot carry; its text would quote the key.
             failure = error_from_exception(method, path, exc)
+        except BitmovinApiError as error:
+            failure = error
         if failure is not None:
             raise failure  # outside the except block, so no __context__ carries the original error
-        if 300 <= response.status_code < 400:
+        response.close()
+        if redirect:
             raise error_from_redirect(method, path, response).redacted(self._api_key)
         if not response.ok:
-            raise error_from_response(method, path, response).redacted(self._api_key)
+            raise error_from_response(method, path, response, body).redacted(self._api_key)
         try:
-            return _result(method, path, response)
+            return _result(method, path, response, body)
         except BitmovinApiError as error:
             failure = error.redacted(self._api_key)
         raise failure
@@ -221,12 +230,42 @@ def path_segment(output_id: str) -> str:
     return output_id
 
 
-def _result(method: str, path: str, response: requests.Response) -> Any:
+def _read_body(method: str, path: str, response: requests.Response) -> bytes:
+    """The reply's body, refused (and the connection closed) once it exceeds ``MAX_REPLY_BYTES``.
+
+    The largest reply this client asks for, a page of 100 outputs, is some 100 KB; a server that
+    sends more (a wrong address, a proxy's error page, a hostile server) must not fill the memory of
+    the provider process. Decompressed bytes count, so a small gzip bomb is refused too.
+    """
+    declared = response.headers.get("Content-Length", "")
+    chunks, size = [], 0
+    if not (declared.isdigit() and int(declared) > MAX_REPLY_BYTES):
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_REPLY_BYTES:
+                break
+            chunks.append(chunk)
+        else:
+            return b"".join(chunks)
+    response.close()
+    raise BitmovinApiError(
+        f"HTTP {response.status_code} with a body larger than {MAX_REPLY_BYTES // 2**20} MiB, far more than "
+        "any reply of the Bitmovin API; it was not read. Check bitmovin:apiUrl (a wrong server or a proxy "
+        "in between)",
+        method=method,
+        path=path,
+        status=response.status_code,
+        # A create that got a 2xx (or 5xx) answer may have happened: it must be reconciled, not retried.
+        outcome_unknown=not 400 <= response.status_code < 500,
+    )
+
+
+def _result(method: str, path: str, response: requests.Response, body: bytes) -> Any:
     """Unwrap ``data.result`` from the success envelope; tolerate an empty body (e.g. DELETE)."""
-    if not response.content:
+    if not body:
         return {}
     try:
-        payload = response.json()
+        payload = json.loads(body)
     except ValueError:
         raise BitmovinApiError(
             f"HTTP {response.status_code} with a body that is not JSON",

@@ -2,7 +2,10 @@
 
 It carries what a user needs to act (HTTP status, Bitmovin ``code``, ``message``,
 ``developerMessage``, field ``details``, ``requestId`` for support) and never the API key (it is
-replaced by ``redaction.SECRET_MASK``).
+replaced by ``redaction.SECRET_MASK``). Every text a server chose is kept with its control characters
+escaped (``terminal_text.escape``: no escape sequence or newline reaches a terminal or log), and is cut
+to a bounded length only when the error is shown, after the key was masked (a cut through a quoted key
+would leave a piece of it no mask could find).
 
     Exception
     └── BitmovinApiError    any failed call: HTTP error, Bitmovin ERROR envelope, timeout, lost connection
@@ -11,6 +14,7 @@ replaced by ``redaction.SECRET_MASK``).
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import ssl
 from typing import Any
@@ -21,6 +25,7 @@ from urllib3 import exceptions as urllib3_exceptions
 
 from bitmovin_api.api_url import display_url
 from bitmovin_api.redaction import SECRET_MASK
+from bitmovin_api.terminal_text import escape, shown
 
 _HINTS = {
     401: "check the API key: set it with `pulumi config set --secret bitmovin:apiKey <key>` "
@@ -57,15 +62,15 @@ class BitmovinApiError(Exception):
         outcome_unknown: bool = False,
         api_envelope: bool = False,
     ) -> None:
-        self.summary = summary
+        self.summary = escape(summary)
         self.method = method
-        self.path = path
+        self.path = escape(path)
         self.status = status
         self.code = code
-        self.message = message
-        self.developer_message = developer_message
-        self.details = details or []
-        self.request_id = request_id
+        self.message = _text(message)
+        self.developer_message = _text(developer_message)
+        self.details = [_escaped_detail(detail) for detail in details or [] if isinstance(detail, dict)]
+        self.request_id = _text(request_id)
         self.outcome_unknown = outcome_unknown
         self.api_envelope = api_envelope
         super().__init__(self.__str__())
@@ -92,27 +97,48 @@ class BitmovinApiError(Exception):
         return [str(d["field"]) for d in self.details if isinstance(d, dict) and d.get("field")]
 
     def __str__(self) -> str:
-        parts = [f"Bitmovin API {self.method} {self.path} failed: {self.summary}"]
+        parts = [f"Bitmovin API {self.method} {shown(self.path, 300)} failed: {shown(self.summary, 1000)}"]
         if self.developer_message and self.developer_message != self.message:
-            parts.append(f"({self.developer_message})")
-        for detail in self.details:
-            if isinstance(detail, dict) and (detail.get("field") or detail.get("text")):
-                parts.append(f"[field {detail.get('field') or '?'}: {detail.get('text') or 'rejected'}]")
+            parts.append(f"({shown(self.developer_message)})")
+        named = [d for d in self.details if d.get("field") or d.get("text")]
+        for detail in named[:MAX_DETAILS_SHOWN]:
+            field, text = detail.get("field") or "?", detail.get("text") or "rejected"
+            parts.append(f"[field {shown(field, 100)}: {shown(text, 200)}]")
+        if len(named) > MAX_DETAILS_SHOWN:
+            parts.append(f"[and {len(named) - MAX_DETAILS_SHOWN} more fields]")
         if self.status in _HINTS:
             parts.append(f"- {_HINTS[self.status]}")
         if self.request_id:
-            parts.append(f"(requestId {self.request_id})")
+            parts.append(f"(requestId {shown(self.request_id, 100)})")
         return " ".join(parts)
 
     def __repr__(self) -> str:
+        message = shown(self.message) if self.message is not None else None
+        request_id = shown(self.request_id, 100) if self.request_id is not None else None
         return (
-            f"BitmovinApiError(status={self.status!r}, code={self.code!r}, message={self.message!r}, "
-            f"method={self.method!r}, path={self.path!r}, request_id={self.request_id!r})"
+            f"BitmovinApiError(status={self.status!r}, code={self.code!r}, message={message!r}, "
+            f"method={self.method!r}, path={shown(self.path, 300)!r}, request_id={request_id!r})"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exceptions cross process boundaries in tests; keep them picklable with their fields.
         return (_rebuild, (self.__dict__.copy(),))
+
+
+MAX_DETAILS_SHOWN = 10
+"""Rejected fields named in a message; a reply may list thousands."""
+
+
+def _text(value: Any) -> str | None:
+    """A text field of a reply as a string with its control characters escaped (None stays None)."""
+    if value is None:
+        return None
+    return escape(value if isinstance(value, str) else str(value))
+
+
+def _escaped_detail(detail: dict[Any, Any]) -> dict[str, Any]:
+    """One ``details`` entry with its text values escaped (``rejected_fields`` and messages read them)."""
+    return {str(key): _text(value) if isinstance(value, str) else value for key, value in detail.items()}
 
 
 def _scrub(value: Any, forms: list[str]) -> Any:
@@ -134,12 +160,18 @@ def _rebuild(state: dict[str, Any]) -> BitmovinApiError:
     return error
 
 
-def error_from_response(method: str, path: str, response: requests.Response) -> BitmovinApiError:
-    """Read the Bitmovin error envelope, or fall back to a gateway message or the reason phrase."""
+def error_from_response(
+    method: str, path: str, response: requests.Response, body: bytes | None = None
+) -> BitmovinApiError:
+    """Read the Bitmovin error envelope, or fall back to a gateway message or the reason phrase.
+
+    ``body``: the reply's body as the client read it (bounded); default ``response.content``.
+    """
     status = response.status_code
+    content = response.content if body is None else body
     try:
-        payload = response.json()
-    except ValueError:
+        payload = json.loads(content) if content else None
+    except ValueError:  # UnicodeDecodeError included
         payload = None
     outcome_unknown = status >= 500
     if (
@@ -167,7 +199,8 @@ def error_from_response(method: str, path: str, response: requests.Response) -> 
     if isinstance(payload, dict) and isinstance(payload.get("message"), str):
         message = payload["message"]
     else:
-        text = " ".join(response.text.split())[:200] if response.text else ""
+        # Not cut here: the client masks the API key first, then the message is cut when shown.
+        text = " ".join(content.decode(response.encoding or "utf-8", "replace").split()) if content else ""
         message = response.reason or "no reason given"
         if text and not text.startswith("<"):
             message = f"{message}: {text}"

@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bitmovin_api.terminal_text import escape  # noqa: E402
 from dev.bitmovin_emulator import EmulatorServer  # noqa: E402
 from dev.support.bad_inputs import CASES, Kind, cli_type_error, error_for  # noqa: E402
 
@@ -42,10 +43,11 @@ local emulator) and before any resource is created:
 
 
 def _cell(text: object) -> str:
-    value = repr(text) if not isinstance(text, str) else text
+    """One table cell: control characters as visible escapes (``\\n``, ``\\x1b``), never raw."""
+    value = escape(repr(text) if not isinstance(text, str) else text)
     if len(value) > 60:
         value = value[:57] + "..."
-    return value.replace("|", "\\|").replace("\n", "\\n").replace("\t", "\\t")
+    return value.replace("|", "\\|")
 
 
 def render() -> str:

@@ -319,6 +319,116 @@ def answers(service: Service, timeout: float = 2.0) -> bool:
         return False
 
 
+# -- who listens on a port ----------------------------------------------------------------------------
+# A 200 on the port proves only that *something* answers there: a program that bound the port first (or
+# between the sandbox's check and its child's start) would be taken for the emulator, and the stack
+# would talk to it. So a service counts as ready only once the process the sandbox started (or one of
+# its children) holds the listening socket.
+
+_TCP_LISTEN = "0A"  # st column of /proc/net/tcp{,6}
+
+
+def listening_pids(port: int) -> set[int] | None:
+    """The pids (visible to this user) holding a TCP socket listening on ``port``; None if this system
+    can tell neither through /proc (Linux) nor through ``lsof`` (macOS)."""
+    inodes = _listening_inodes(port)
+    if inodes is not None:
+        return {pid for pid in _visible_pids() if _holds_socket(pid, inodes)} if inodes else set()
+    return _lsof_listeners(port)
+
+
+def _listening_inodes(port: int) -> set[str] | None:
+    """Socket inodes listening on ``port`` from /proc/net/tcp and tcp6; None without them."""
+    found: set[str] | None = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found = found or set()
+        for row in rows:
+            fields = row.split()  # sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+            if len(fields) > 9 and fields[3] == _TCP_LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(fields[9])
+    return found
+
+
+def _visible_pids() -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    return []
+
+
+def _holds_socket(pid: int, inodes: set[str]) -> bool:
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:  # gone, or another user's process
+        return False
+    for descriptor in descriptors:
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{descriptor}")
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                return True
+    return False
+
+
+def _lsof_listeners(port: int) -> set[int] | None:
+    try:
+        lsof = subprocess.run(
+            ["lsof", "-nP", f"-iTCP:{port}", "-sTCP:LISTEN", "-t"],  # noqa: S607 - macOS has no /proc
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if lsof.returncode not in (0, 1):  # 1: nothing listens
+        return None
+    return {int(line) for line in lsof.stdout.split() if line.isdigit()}
+
+
+def _parent_pid(pid: int) -> int | None:
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    ppid = _ps_column(pid, "ppid")
+    return int(ppid) if ppid and ppid.isdigit() else None
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    for _ in range(64):  # a bounded walk up the parent chain
+        if pid == ancestor:
+            return True
+        parent = _parent_pid(pid)
+        if parent is None or parent <= 1 or parent == pid:
+            return False
+        pid = parent
+    return False
+
+
+def port_holder_problem(service: Service, pid: int) -> str | None:
+    """Why what listens on the service's port is not ``pid`` (the process this sandbox started) or one
+    of its children; None when it is."""
+    holders = listening_pids(service.port)
+    if holders is None:
+        return (
+            f"which process listens on port {service.port} cannot be told (no /proc/net/tcp and no lsof), so "
+            f"{service.title} cannot be told apart from another program"
+        )
+    if any(_descends_from(holder, pid) for holder in holders):
+        return None
+    if not holders:
+        return f"port {service.port} is held by a process of another user, not by {service.title} (pid {pid})"
+    others = ", ".join(f"pid {holder} ({_shown_command(holder)})" for holder in sorted(holders))
+    return f"port {service.port} is held by {others}, not by {service.title} (pid {pid})"
+
+
+def _shown_command(pid: int) -> str:
+    command = _command_line(pid)
+    text = " ".join(command) if isinstance(command, list) else command or "unknown command"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def _alive(pid: int) -> bool:
     """True while ``pid`` runs; an exited process is dead even before its parent reaps it."""
     with contextlib.suppress(ChildProcessError):
@@ -549,12 +659,25 @@ def wait_until_ready(
     timeout: float = READY_TIMEOUT_SECONDS,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    *,
+    pid: int | None = None,
 ) -> float:
-    """Seconds until the service answered; fails if it exits or stays silent for ``timeout``."""
+    """Seconds until the service answered from the process this sandbox started (``process``, or the
+    running ``pid`` its PID file records); fails if it exits, stays silent for ``timeout``, or another
+    program answers on its port."""
+    owner = process.pid if process is not None else pid
+    if owner is None:
+        raise ValueError("wait_until_ready needs the process it waits for")
     began = clock()
     while True:
         if answers(service):
-            return clock() - began
+            problem = port_holder_problem(service, owner)
+            if problem is None:
+                return clock() - began
+            raise SandboxError(
+                f"{service.url} answers, but not from the {service.title} this sandbox started: {problem}. "
+                f"Stop that program or set {service.port_env} to a free port"
+            )
         if process is not None and process.poll() is not None:
             raise SandboxError(
                 f"{service.title} exited during start-up (exit code {process.returncode}): "
@@ -601,7 +724,7 @@ def start(
     """
     pid = running_pid(service, say)
     if pid is not None:
-        return Started(pid, False, wait_until_ready(service, None))
+        return Started(pid, False, wait_until_ready(service, None, pid=pid))
     if answers(service):
         raise SandboxError(
             f"port {service.port} already answers, but not as this sandbox's {service.title}: stop that "

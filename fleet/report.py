@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from bitmovin_api.terminal_text import shown
 from fleet.runner import CHANGE_KINDS, Operation, StackResult, Status, interrupted
 
 OWN_ORGANIZATION = "(no bitmovin:tenantOrgId in the stack file: the API key's own organization)"
@@ -12,7 +13,8 @@ HEADERS = ("stack", *CHANGE_KINDS, "other", "duration", "result")
 
 
 def organization_label(tenant_org_id: str) -> str:
-    return tenant_org_id or OWN_ORGANIZATION
+    """The organization as the stack file names it (escaped: the file is someone's text)."""
+    return shown(tenant_org_id, 100) if tenant_org_id else OWN_ORGANIZATION
 
 
 def _row(result: StackResult, show_changes: bool) -> list[str]:
@@ -26,9 +28,9 @@ def _row(result: StackResult, show_changes: bool) -> list[str]:
     outcome = (
         result.status.value
         if not result.message or result.status is Status.OK
-        else f"{result.status.value}: {result.message}"
+        else f"{result.status.value}: {shown(result.message, 300)}"
     )
-    return [result.stack, *counts, f"{result.seconds:.1f}s", outcome]
+    return [shown(result.stack, 100), *counts, f"{result.seconds:.1f}s", outcome]
 
 
 def _table(rows: list[list[str]]) -> list[str]:

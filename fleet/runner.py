@@ -21,8 +21,10 @@ from typing import Any, Protocol, TextIO
 from pulumi.automation import errors as auto_errors
 
 from bitmovin_api.redaction import SECRET_MASK
+from bitmovin_api.terminal_text import shown
 
 CHANGE_KINDS = ("create", "update", "replace", "delete", "same")
+MAX_LINE = 2000  # characters of one printed line; pulumi's own lines are far shorter
 
 
 class Operation(enum.StrEnum):
@@ -84,8 +86,10 @@ class LinePrinter:
         self._lock = threading.Lock()
 
     def line(self, stack: str, text: str) -> None:
+        """One line: ``text`` (``pulumi``'s output, a stack output, an error) escaped and bounded, so
+        no escape sequence or newline of a provider's or server's text reaches the terminal or CI log."""
         with self._lock:
-            self._stream.write(f"{stack:<{self._width}} | {text}\n")
+            self._stream.write(f"{stack:<{self._width}} | {shown(text.rstrip(chr(10)), MAX_LINE)}\n")
             self._stream.flush()
 
     def for_stack(self, stack: str) -> Callable[[str], None]:

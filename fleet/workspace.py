@@ -7,8 +7,8 @@ whose message says what is needed and where to get it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from fleet.errors import PulumiCliMissing
 from fleet.runner import FleetStack
@@ -20,8 +20,34 @@ def cli_missing_message(detail: str = "no `pulumi` on PATH") -> str:
     return f"the Pulumi CLI is needed ({detail}); install it from {INSTALL_URL}"
 
 
-def local_opener(project_dir: Path) -> Callable[[str], FleetStack]:
-    """``open_stack(name)`` for stacks of the program in ``project_dir``; checks the CLI once, now."""
+class StackOpener(Protocol):
+    """Opens a stack of the project by name, and says which stacks exist in the backend."""
+
+    def __call__(self, name: str) -> FleetStack: ...
+
+    def existing(self) -> set[str]:
+        """The names of the project's stacks in the backend (``pulumi stack ls``), last segment only."""
+        ...
+
+
+class LocalStacks:
+    """The stacks of the program in one directory, through one Automation API workspace."""
+
+    def __init__(self, workspace: Any) -> None:
+        self._workspace = workspace
+
+    def __call__(self, name: str) -> FleetStack:
+        from pulumi import automation as auto
+
+        return auto.Stack.select(name, self._workspace)
+
+    def existing(self) -> set[str]:
+        # Pulumi Cloud may name a stack of another organization <organization>/<stack>.
+        return {summary.name.rsplit("/", 1)[-1] for summary in self._workspace.list_stacks()}
+
+
+def local_opener(project_dir: Path) -> StackOpener:
+    """The stacks of the program in ``project_dir``; checks the CLI once, now."""
     from pulumi import automation as auto  # the Automation API only where the CLI is really used
     from pulumi.automation.errors import InvalidVersionError
 
@@ -33,8 +59,4 @@ def local_opener(project_dir: Path) -> Callable[[str], FleetStack]:
         raise PulumiCliMissing(cli_missing_message()) from None
     except InvalidVersionError as error:
         raise PulumiCliMissing(cli_missing_message(f"found one that is too old: {error}")) from None
-
-    def open_stack(name: str) -> FleetStack:
-        return auto.Stack.select(name, workspace)
-
-    return open_stack
+    return LocalStacks(workspace)

@@ -16,6 +16,8 @@ from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
+from bitmovin_api.terminal_text import control_character_problem, without_control_characters
+
 
 class ExternalIdMode(StrEnum):
     """How Bitmovin picks the role's external ID (the API's ``externalIdMode``)."""
@@ -106,8 +108,10 @@ MIN_BUCKET_NAME_LENGTH, MAX_BUCKET_NAME_LENGTH = 3, 63
 MAX_IAM_PATH_LENGTH = 512
 MIN_EXTERNAL_ID_LENGTH, MAX_EXTERNAL_ID_LENGTH = 2, 1224
 MAX_EXPORT_PREFIX_LENGTH = 512
-MAX_RETENTION_DAYS = 2_147_483_647
-"""S3 lifecycle ``Expiration.Days`` is an ``Integer`` (32-bit signed) and must be at least 1."""
+MAX_RETENTION_DAYS = 36_500
+"""100 years. S3 lifecycle ``Expiration.Days`` only has to be a positive whole number (AWS documents no
+maximum; the field is a 32-bit ``Integer``), so this bound is ours: a retention beyond a century is a
+typo (``100000`` for ``10000``), not a policy (docs/stack-config.md)."""
 IAM_WILDCARDS = ("*", "?")
 
 _IAM_NAME_CHARS = r"A-Za-z0-9_+=,.@-"  # IAM's [\w+=,.@-], with \w spelled out as ASCII
@@ -366,13 +370,13 @@ def _prefix_example(value: str) -> str:
 
 
 def retention_days_problem(value: Any) -> str | None:
-    """S3 lifecycle ``Expiration.Days``: a whole number from 1 to 2147483647."""
+    """S3 lifecycle ``Expiration.Days``: a whole number from 1 to :data:`MAX_RETENTION_DAYS` (100 years)."""
     if isinstance(value, bool) or not isinstance(value, int):
         return f"must be a whole number of days, got {value!r}"
     if not 1 <= value <= MAX_RETENTION_DAYS:
         return (
-            f"must be from 1 to {MAX_RETENTION_DAYS} days (S3 lifecycle expiration days is a positive "
-            f"32-bit integer), got {value}"
+            f"must be from 1 to {MAX_RETENTION_DAYS} days (100 years; a longer retention is taken for a "
+            f"typo), got {value}"
         )
     return None
 
@@ -412,21 +416,54 @@ def md5_meta_tag_problem(value: Any) -> str | None:
 
 
 def text_problem(value: Any, max_length: int) -> str | None:
-    """Free text fields; the API documents no limit, so we keep a generous one against accidents."""
+    """Free text fields; the API documents no limit, so we keep a generous one against accidents, and
+    refuse control characters (a newline, ESC, a bidi control), which every viewer would act on."""
     if not isinstance(value, str):
         return "must be a string"
     if len(value) > max_length:
         return f"must be at most {max_length} characters, got {len(value)}"
+    if problem := control_character_problem(value):
+        return f"{problem}{_printable_example(value, max_length)}"
     return None
 
 
+def printable_text(value: str, max_length: int) -> str | None:
+    """``value`` without its control characters (each run becomes one space), if that passes
+    :func:`text_problem`; else None. What a fix suggests: it never suggests a value its rule refuses."""
+    candidate = without_control_characters(value)
+    return candidate if candidate and text_problem(candidate, max_length) is None else None
+
+
+def _printable_example(value: str, max_length: int) -> str:
+    candidate = printable_text(value, max_length)
+    return f"; use {candidate!r}" if candidate is not None else "; remove the control characters"
+
+
 def custom_data_problem(value: Any) -> str | None:
-    """The API stores ``customData`` as a JSON object."""
+    """The API stores ``customData`` as a JSON object; its keys and texts are free text too."""
     if not isinstance(value, Mapping):
         return 'must be a mapping such as {"team": "video"}'
     if any(not isinstance(key, str) for key in value):
         return "keys must be strings"
+    for path, text in _texts(value, ""):
+        if problem := control_character_problem(text):
+            return f"{path}: {problem}; remove the control characters"
     return None
+
+
+def _texts(value: Any, path: str) -> Iterable[tuple[str, str]]:
+    """``(where, text)`` for every key and string value in a JSON-like value, nested ones included."""
+    if isinstance(value, str):
+        yield path or "value", value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}[{key!r}]" if isinstance(key, str) else path
+            if isinstance(key, str):
+                yield f"key {key!r}", key
+            yield from _texts(item, where)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _texts(item, f"{path}[{index}]")
 
 
 def output_id_problem(value: Any) -> str | None:

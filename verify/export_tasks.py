@@ -20,6 +20,7 @@ from typing import Any
 from bitmovin_api.client import BitmovinClient, path_segment
 from bitmovin_api.errors import BitmovinApiError
 from bitmovin_api.redaction import SECRET_MASK
+from bitmovin_api.terminal_text import shown
 
 EXPORTS_PATH = "/analytics/exports"
 STATUSES = ("QUEUED", "STARTED", "FINISHED", "ERROR")
@@ -137,8 +138,8 @@ class ExportTaskError:
 
     def __str__(self) -> str:
         where = f"{self.service}:{self.operation} " if self.service and self.operation else ""
-        text = f"{where}{self.code or 'error'}: {self.message or 'no message'}"
-        return f"{text} ({self.diagnosis})" if self.diagnosis else text
+        text = f"{where}{shown(self.code or 'error', 100)}: {shown(self.message or 'no message')}"
+        return f"{text} ({shown(self.diagnosis)})" if self.diagnosis else text
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ chooses these values, and verify prints them to a terminal or a CI log. So:
 - :func:`deployment_problems` checks every value verify uses with the project's own rules
   (``providers.validation``, ``bitmovin_api.api_url``) before any request to Bitmovin or AWS; the command
   exits 2 naming the key and why;
-- :func:`escape` makes every printed piece of text one line of visible characters: C0 and C1 control
+- :func:`escape` (``bitmovin_api.terminal_text``, shared with the client's errors and the fleet) makes every printed piece of text one line of visible characters: C0 and C1 control
   characters, DEL, the Unicode line and paragraph separators and the bidirectional controls are written
   as Python escapes (``\\x1b``, ``\\n``, ``\\u202e``), so no newline starts a GitHub workflow command
   (``::error::``) and no escape sequence reaches the terminal. The checklist, the progress lines and the
@@ -22,32 +22,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bitmovin_api.api_url import api_url_problem, display_url
+from bitmovin_api.terminal_text import escape, is_unsafe
 from providers import validation as rules
 
 from .stack import Deployment
 
 OTHER_SECRET_SHOWN = "[secret: not the stack's externalId]"
-# Bidirectional formatting characters (Trojan Source, CVE-2021-42574) and the Arabic letter mark.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SEPARATORS = frozenset("\u2028\u2029")
-_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _unsafe(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F or char in _SEPARATORS or char in _BIDI
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    return _SHORT.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
-
-
-def escape(text: str) -> str:
-    """``text`` with every control, separator and bidi character written as a Python escape."""
-    if not any(_unsafe(char) for char in text):
-        return text
-    return "".join(_escaped(char) if _unsafe(char) else char for char in text)
 
 
 def json_safe(document: str) -> str:
@@ -58,7 +38,7 @@ def json_safe(document: str) -> str:
     the same character. (The newlines and spaces of the indentation are structure, not text.)
     """
     return "".join(
-        f"\\u{ord(char):04x}" if ord(char) >= 0x7F and _unsafe(char) else char for char in document
+        f"\\u{ord(char):04x}" if ord(char) >= 0x7F and is_unsafe(char) else char for char in document
     )
 
 

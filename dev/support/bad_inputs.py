@@ -226,6 +226,11 @@ CASES: tuple[BadInput, ...] = (
         "3fa85f64-5717-4562-b3fc-2c963f66afa6",
         "the API documentation's example organization id",
     ),
+    # -- issue 22: control characters in free text sent to Bitmovin, a retention beyond 100 years
+    BadInput(Kind.STACK_CONFIG, "outputName", "acme\nprod", "newline in the output's name"),
+    BadInput(Kind.STACK_CONFIG, "outputName", "acme-\x1b[31mprod", "terminal escape sequence"),
+    BadInput(Kind.STACK_CONFIG, "outputName", "acme\u202eprod", "bidi override (Trojan Source)"),
+    BadInput(Kind.STACK_CONFIG, "retentionDays", "100000", "274 years: a typo, not a policy"),
     # -- resource inputs of AnalyticsS3RoleBasedOutput, checked by the provider's `check`
     BadInput(Kind.RESOURCE_INPUT, "bucket_name", "Bad_Bucket", "invalid bucket name"),
     BadInput(
@@ -264,6 +269,9 @@ CASES: tuple[BadInput, ...] = (
         "non-ASCII external ID",
         extra={"external_id_mode": "CUSTOM"},
     ),
+    BadInput(Kind.RESOURCE_INPUT, "name", "acme\r\nprod", "CR LF in the output's name"),
+    BadInput(Kind.RESOURCE_INPUT, "description", "exports\x1b]0;owned\x07", "terminal title escape"),
+    BadInput(Kind.RESOURCE_INPUT, "custom_data", {"team": "video\n"}, "newline in a custom data value"),
     # -- provider config, read by the provider (configure) and reported by `check`
     BadInput(Kind.PROVIDER_CONFIG, "bitmovin:apiKey", None, "no API key anywhere"),
     BadInput(Kind.PROVIDER_CONFIG, "bitmovin:apiKey", "key\twith-tab", "control character in the key"),

@@ -463,6 +463,7 @@ def test_export_prefix_rule(value):
 @given(
     st.one_of(
         st.integers(-5, 5),
+        st.integers(36_500 - 3, 36_500 + 3),
         st.integers(2**31 - 3, 2**31 + 3),
         st.integers(),
         st.booleans(),
@@ -471,8 +472,35 @@ def test_export_prefix_rule(value):
     )
 )
 def test_retention_days_rule(value):
-    model = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**31 - 1
+    # S3 takes 1 to 2**31 - 1; this project stops at 100 years (docs/stack-config.md).
+    model = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 36_500
     agree(rules.retention_days_problem(value) is None, model, value)
+
+
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, the bidirectional formatting
+# characters and the Arabic letter mark (Unicode TR #9, "Explicit Directional Formatting Characters").
+CONTROL_CHARACTERS = frozenset(
+    [chr(code) for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))]
+    + ["\u2028", "\u2029", "\u061c", "\u200e", "\u200f"]
+    + [chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+)
+
+
+@PROPERTY
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.text(
+            alphabet=st.sampled_from([*sorted(CONTROL_CHARACTERS), "a", " ", "\u00e9", "\u200b"]), max_size=6
+        ),
+        st.integers(253, 258).map("n".__mul__),
+    )
+)
+@example("acme prod\n")
+@example("\x1b[31m")
+def test_free_text_rule(value):
+    model = len(value) <= 255 and not any(char in CONTROL_CHARACTERS for char in value)
+    agree(rules.text_problem(value, 255) is None, model, value)
 
 
 @PROPERTY
@@ -602,6 +630,9 @@ def _keys_with_problems(config: dict) -> dict[str, str]:
 @example({"roleName": "bitmovin-writer\n"})
 @example({"roleName": "bitmovin-r\u00f4le"})
 @example({"outputName": "n" * 300})
+@example({"outputName": "acme\nprod"})
+@example({"outputName": "\x1b[2J\x07"})
+@example({"retentionDays": "100000"})
 @example({"retentionDays": "-1", "existingOutputId": "e3e70682-c209-4cac-629f-6fbed82c07cd"})
 @example({"tenantOrgId": ORG_ID})
 @example({"bitmovin:tenantOrgId": "{3FA85F64-5717-4562-B3FC-2C963F66AFA6}"})

@@ -655,7 +655,10 @@ def test_component_args_existing_bucket_conflicts():
     [
         ("export_prefix", "a*/", "wildcard"),
         ("export_prefix", "a/../", "'..' segment"),
-        ("retention_days", 2**31, "2147483647"),
+        ("retention_days", 100_000, "from 1 to 36500 days"),
+        ("output_name", "acme\nprod", "U+000A (line feed) at position 5"),
+        ("output_description", "exports\x1b[2J", "U+001B (escape)"),
+        ("custom_data", {"team": "video\r"}, "U+000D (carriage return)"),
         ("retention_days", 0, "from 1 to"),
         ("bucket_name", "acme-exports-an", "account regional namespace"),
         ("tenant_org_id", "3FA85F64-5717-4562-B3FC-2C963F66AFA6", "3fa85f64-5717-4562-b3fc-2c963f66afa6"),

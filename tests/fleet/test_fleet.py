@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import signal
 import threading
 from pathlib import Path
@@ -22,6 +23,7 @@ from pulumi.automation import OpType
 from pulumi.automation._cmd import CommandResult
 from pulumi.automation.errors import CommandError, ConcurrentUpdateError, StackNotFoundError
 
+from dev.support import REPO_ROOT
 from dev.support.testing import ORG_ID
 from fleet import cli, report
 from fleet.runner import Operation, Options, Status, Target, change_counts, run_fleet
@@ -121,24 +123,33 @@ def project(tmp_path):
 
 
 class Fleet:
-    """Runs ``fleet.cli.main`` with stand-ins; records every open."""
+    """Runs ``fleet.cli.main`` with stand-ins; records every open. The backend holds the stand-ins'
+    stacks (``backend``: other names, as ``pulumi stack ls`` would list them)."""
 
-    def __init__(self, stacks: dict[str, StandInStack]) -> None:
+    def __init__(self, stacks: dict[str, StandInStack], backend: set[str] | None = None) -> None:
         self.stacks = stacks
+        self.backend = set(stacks) if backend is None else backend
         self.clock = next(iter(stacks.values())).clock if stacks else ThreadClock()
         self.opened: list[str] = []
         self.opener_calls = 0
+        self.listed = 0
 
     def opener(self, _project_dir: Path):
         self.opener_calls += 1
+        fleet = self
 
-        def open_stack(name: str) -> StandInStack:
-            self.opened.append(name)
-            if name not in self.stacks:
-                raise command_failure(StackNotFoundError, f"error: no stack named '{name}' found")
-            return self.stacks[name]
+        class OpenStack:
+            def __call__(self, name: str) -> StandInStack:
+                fleet.opened.append(name)
+                if name not in fleet.stacks:
+                    raise command_failure(StackNotFoundError, f"error: no stack named '{name}' found")
+                return fleet.stacks[name]
 
-        return open_stack
+            def existing(self) -> set[str]:
+                fleet.listed += 1
+                return set(fleet.backend)
+
+        return OpenStack()
 
     def run(self, *argv: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
@@ -245,6 +256,97 @@ def test_a_named_stack_missing_from_the_backend_is_reported_as_missing(project):
     assert f"organization {report.OWN_ORGANIZATION}" in out
 
 
+def test_by_default_only_stack_files_with_a_stack_in_the_backend_run(project):
+    """A stack file whose stack was never created (the committed example Pulumi.dev.yaml in a fresh
+    clone) is skipped with the command that creates it, not reported missing; named, it runs."""
+    clock = ThreadClock()
+    fleet = Fleet(stand_ins(clock), backend={"acme-prod", "globex", "sandbox"})
+    code, out, err = fleet.run("preview", "--project-dir", str(project))
+    assert code == 0, out + err
+    assert sorted(fleet.opened) == ["acme-prod", "globex"]
+    assert (
+        "fleet: skipping acme-staging: Pulumi.acme-staging.yaml has no stack in this backend (create it with "
+        "`pulumi stack init acme-staging`, or name it to run it anyway)"
+    ) in err
+    assert "missing" not in out
+    assert out.rstrip().endswith("preview: 2 stack(s): 2 ok")
+
+    fleet.opened.clear()
+    assert fleet.run("preview", "acme-staging", "--project-dir", str(project))[0] == 0
+    assert fleet.opened == ["acme-staging"]  # named: run, whatever the backend lists
+
+
+def test_the_backend_names_stacks_of_other_organizations_by_their_last_segment():
+    from fleet.workspace import LocalStacks
+
+    listing = [
+        SimpleNamespace(name="globex"),
+        SimpleNamespace(name="acme/bitmovin-analytics-export/acme-prod"),
+    ]
+    workspace = SimpleNamespace(list_stacks=lambda: listing)
+    assert LocalStacks(workspace).existing() == {"globex", "acme-prod"}
+
+
+def test_the_committed_stack_files_of_a_fresh_clone_are_not_run(tmp_path):
+    """A fresh clone: Pulumi.dev.yaml (the example) and Pulumi.local.yaml (the sandbox), no stack yet."""
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.local.yaml"):
+        shutil.copy2(REPO_ROOT / name, tmp_path / name)
+    fleet = Fleet(stand_ins(ThreadClock()), backend=set())
+    code, out, err = fleet.run("preview", "--project-dir", str(tmp_path))
+    assert code == 2
+    assert fleet.opened == []
+    assert out == ""
+    assert "fleet: skipping local-only stack local (the stack is named 'local')" in err
+    assert "fleet: skipping dev: Pulumi.dev.yaml has no stack in this backend" in err
+    assert "no stacks to run: no stack file in" in err
+    assert "`pulumi stack init <stack>`" in err
+
+
+def test_a_backend_that_cannot_be_listed_stops_before_any_stack(project):
+    fleet = Fleet(stand_ins(ThreadClock()))
+
+    def not_logged_in() -> set[str]:
+        raise command_failure(
+            CommandError,
+            "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions",
+        )
+
+    original = fleet.opener
+
+    def opener(project_dir):
+        stacks = original(project_dir)
+        stacks.existing = not_logged_in
+        return stacks
+
+    fleet.opener = opener
+    code, out, err = fleet.run("preview", "--project-dir", str(project))
+    assert code == 2
+    assert fleet.opened == []
+    assert out == ""
+    assert "fleet: cannot list the stacks of this backend: error: PULUMI_ACCESS_TOKEN must be set" in err
+
+
+def test_help_describes_every_operation_which_stacks_run_and_local_only(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.parse_args(["--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    for operation, words in {
+        "preview": "changes nothing",
+        "up": "deploy",
+        "refresh": "update the state",
+        "outputs": "[secret]",
+    }.items():
+        (line,) = [line for line in text.splitlines() if line.strip().startswith(f"{operation} ")]
+        assert words in line, line
+    assert "local-only stacks:" in text
+    assert "a stack named `local`, or whose bitmovin:apiUrl or" in text
+    assert "127.0.0.0/8" in text
+    assert "exists in the backend (`pulumi stack ls`)" in text
+    assert "--include-local" in text
+    assert "exit status:" in text
+
+
 def test_named_stacks_only_and_local_only_when_asked(project):
     clock = ThreadClock()
     fleet = Fleet(stand_ins(clock))
@@ -294,6 +396,28 @@ def test_outputs_are_printed_per_stack_with_secrets_masked(project):
     assert "very-secret-custom-id" not in out
     row = next(line for line in out.splitlines() if line.strip().startswith("globex") and "ok" in line)
     assert row.split()[1:7] == ["-"] * 6  # outputs change nothing: no counts
+
+
+def test_text_from_stacks_and_pulumi_reaches_the_terminal_escaped_and_bounded(project):
+    """Stack outputs, ``pulumi``'s lines and its errors are someone else's text: no escape sequence or
+    newline of theirs may reach the terminal or a CI log (a forged ``::error::`` line)."""
+    clock = ThreadClock()
+    hostile = "a\x1b[2J\n::error::forged \u202eevil"
+    stacks = stand_ins(
+        clock,
+        globex={"outputs": {"name": SimpleNamespace(value=hostile + "x" * 5000, secret=False)}},
+        acme_prod={"error": command_failure(CommandError, f"error: {hostile}")},
+    )
+    fleet = Fleet(stacks)
+    _, outputs, _ = fleet.run("outputs", "globex", "--project-dir", str(project))
+    _, failed, _ = fleet.run("preview", "acme-prod", "--project-dir", str(project))
+    for out in (outputs, failed):
+        assert "\x1b" not in out
+        assert "\u202e" not in out
+        assert not [line for line in out.splitlines() if line.startswith("::")], out
+    assert "globex | name = a\\x1b[2J\\n::error::forged \\u202eevil" in outputs
+    assert max(len(line) for line in outputs.splitlines()) < 2100
+    assert "failed: error: a\\x1b[2J" in failed
 
 
 # -- usage and the CLI ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ What the real CLI does with the stack is proven in tests/engine/test_cli_lifecyc
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
@@ -23,6 +24,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -197,7 +200,7 @@ FAKE_EMULATOR = (
 )
 
 
-def fake_service(project: Path, name: str, module: str, port: int):
+def fake_service(project: Path, name: str, module: str, port: int, code: str = FAKE_EMULATOR):
     """A service of ``project`` whose command line names the module, the port and the project."""
     return sandbox.Service(
         name=name,
@@ -205,7 +208,7 @@ def fake_service(project: Path, name: str, module: str, port: int):
         argv=(
             sys.executable,
             "-c",
-            FAKE_EMULATOR,
+            code,
             "-m",
             module,
             "--port",
@@ -385,6 +388,69 @@ def test_a_service_that_cannot_bind_fails_with_its_own_reason(tmp_path):
     assert not service.pid_file.exists()
 
 
+# -- only the process the sandbox started counts as ready --------------------------------------------
+
+# A stand-in service that starts but never binds its port (as when another program holds it).
+NEVER_BINDS = "import time; time.sleep(60)"
+
+
+def silent_service(project: Path, port: int):
+    return fake_service(project, "moto", "moto.server", port, code=NEVER_BINDS)
+
+
+@contextmanager
+def impostor(port: int, first_status: int = 200):
+    """A program of someone else's (this test process) answering on ``port``: ``first_status`` to the
+    first request, 200 to every later one."""
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(first_status if not seen else 200)
+            seen.append(self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_program_that_answers_on_the_port_during_start_up_is_not_taken_for_the_service(tmp_path):
+    """It binds the port after the sandbox looked (it says 503 then), before the child could."""
+    service = silent_service(tmp_path / "project", free_port())
+    with impostor(service.port, first_status=503) as seen, pytest.raises(sandbox.SandboxError) as raised:
+        sandbox.start(service, REPO_ROOT)
+    message = str(raised.value)
+    assert len(seen) >= 2  # the sandbox's own look, then the readiness probe that got 200
+    assert f"{service.url} answers, but not from the fake moto this sandbox started" in message
+    assert f"held by pid {os.getpid()}" in message
+    assert "SANDBOX_TEST_PORT" in message
+    assert not service.pid_file.exists()  # its child was stopped and forgotten
+
+
+def test_a_recorded_service_whose_port_another_program_answers_on_is_not_reused(tmp_path):
+    service = silent_service(tmp_path / "project", free_port())
+    child = subprocess.Popen(list(service.argv), start_new_session=True)
+    try:
+        sandbox.write_pid_file(service, child.pid)  # the sandbox started it; it never bound the port
+        with impostor(service.port), pytest.raises(sandbox.SandboxError) as raised:
+            sandbox.start(service, REPO_ROOT)
+        assert f"not by fake moto (pid {child.pid})" in str(raised.value)
+        assert child.poll() is None  # nothing was signalled
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_waiting_for_a_silent_service_is_bounded(tmp_path):
     service = sandbox.moto_service(PYTHON, tmp_path, free_port())  # nothing listens there
     now = [0.0]
@@ -395,7 +461,7 @@ def test_waiting_for_a_silent_service_is_bounded(tmp_path):
         now[0] += seconds
 
     with pytest.raises(sandbox.SandboxError, match=r"did not answer on http://127\.0\.0\.1:\d+ within 2 s"):
-        sandbox.wait_until_ready(service, None, timeout=2, clock=lambda: now[0], sleep=sleep)
+        sandbox.wait_until_ready(service, None, timeout=2, clock=lambda: now[0], sleep=sleep, pid=os.getpid())
     assert 15 <= len(pauses) <= 25  # polled every 0.1 s of the fake clock, no real waiting
 
 

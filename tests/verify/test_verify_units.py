@@ -474,3 +474,12 @@ def test_without_the_venv_python_verify_says_so_in_one_line(blocked):
     assert f"no module '{blocked}'" in line
     assert "venv/bin/python -m verify" in line
     assert "python3 -m venv venv && venv/bin/pip install -r requirements.txt" in line
+
+
+def test_an_export_task_error_of_any_length_is_shown_bounded_and_escaped():
+    """The task's error is the server's text: a reply may carry 100,000 characters of it."""
+    text = str(ExportTaskError(code="C" * 1000, message=f"{HOSTILE}{'m' * 100_000}", diagnosis="d" * 5000))
+    assert len(text) < 2000, len(text)
+    assert "more characters not shown]" in text
+    assert "\x1b" not in text
+    assert "\n" not in text
