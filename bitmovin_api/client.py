@@ -21,6 +21,13 @@ from bitmovin_api.errors import (
 )
 from bitmovin_api.http_policy import HttpPolicy
 from bitmovin_api.http_session import build_session
+from bitmovin_api.organization import (
+    ACCOUNT_INFORMATION_PATH,
+    account_id_from,
+    account_unreadable_reason,
+    other_account_reason,
+    unrecorded_reason,
+)
 
 OUTPUTS_PATH = "/analytics/outputs/s3-role-based"
 CLIENT_NAME = "bitmovin-analytics-export"
@@ -34,7 +41,8 @@ class BitmovinClient:
     """Create, read, list and delete Analytics S3 role-based outputs in one organization.
 
     ``tenant_org_id`` selects the organization (``X-Tenant-Org-Id``); without it the API key's own
-    organization is used. Pass a shared ``session`` to reuse connections across clients.
+    organization is used, which ``key_account_id`` identifies. Pass a shared ``session`` to reuse
+    connections across clients.
     """
 
     def __init__(
@@ -56,6 +64,7 @@ class BitmovinClient:
         self.tenant_org_id = tenant_org_id or None
         self.http = http or HttpPolicy()
         self._session = session or build_session(self.http)
+        self._key_account_id: str | None = None
 
     def __repr__(self) -> str:
         return f"BitmovinClient(base_url={self.base_url!r}, tenant_org_id={self.tenant_org_id!r})"
@@ -69,15 +78,16 @@ class BitmovinClient:
     def get_output(self, output_id: str) -> dict[str, Any]:
         return self._call("GET", f"{OUTPUTS_PATH}/{path_segment(output_id)}")
 
-    def find_output(self, output_id: str) -> dict[str, Any] | None:
-        """GET; ``None`` only for a not-found the outputs API itself confirms (see ``confirm_gone``)."""
+    def find_output(self, output_id: str, *, holder_account: str | None = None) -> dict[str, Any] | None:
+        """GET; ``None`` only for a not-found the API confirms in the output's organization
+        (``holder_account``: see ``confirm_gone``)."""
         try:
             return self.get_output(output_id)
         except BitmovinApiError as error:
             failure = error
         if failure.status != 404:
             raise failure
-        self.confirm_gone(failure)
+        self.confirm_gone(failure, holder_account=holder_account)
         return None
 
     def list_outputs(self, *, offset: int = 0, limit: int = 25, name: str | None = None) -> dict[str, Any]:
@@ -108,7 +118,7 @@ class BitmovinClient:
         result = self._call("DELETE", f"{OUTPUTS_PATH}/{path_segment(output_id)}")
         return str(result.get("id", output_id)) if isinstance(result, dict) else output_id
 
-    def delete_output_if_exists(self, output_id: str) -> bool:
+    def delete_output_if_exists(self, output_id: str, *, holder_account: str | None = None) -> bool:
         """DELETE; ``False`` when the output was already gone, as confirmed by ``confirm_gone``."""
         try:
             self.delete_output(output_id)
@@ -118,21 +128,27 @@ class BitmovinClient:
             return True
         if failure.status != 404:
             raise failure
-        self.confirm_gone(failure)
+        self.confirm_gone(failure, holder_account=holder_account)
         return False
 
-    def confirm_gone(self, error: BitmovinApiError) -> None:
-        """Accept a 404 as "this output does not exist" only if the Bitmovin API said so.
+    def confirm_gone(self, error: BitmovinApiError, *, holder_account: str | None = None) -> None:
+        """Accept a 404 as "this output does not exist" only if the Bitmovin API said so, in the
+        organization that holds the output.
 
         A gateway, a wrong base URL or another API version also answer 404, and treating that as
         "deleted" would drop a live output from the state (``refresh``) or report a ``destroy`` that
         deleted nothing. So the 404 must be a Bitmovin ERROR envelope, and listing the outputs of the
-        same organization at the same base URL must succeed (one more request). Otherwise this
-        raises, naming the URL.
+        same organization at the same base URL must succeed (one more request). The API also answers
+        404 for an output of another organization: without ``tenant_org_id`` the request acted in the
+        key's own organization, so the key must belong to ``holder_account``, the account whose key
+        created the output (``key_account_id``, one request per client; None: unknown, refused).
+        Otherwise this raises, naming the URL and the fix.
         """
         url = self.base_url + error.path
         if not error.not_found:
             raise self._unconfirmed(error, url, "the reply is not a Bitmovin error envelope")
+        if self.tenant_org_id is None:
+            self._confirm_key_account(error, url, holder_account)
         try:
             page = self.list_outputs(limit=1)
         except BitmovinApiError as check:
@@ -143,12 +159,46 @@ class BitmovinClient:
             reason = "listing the outputs at the same address did not return a page of outputs"
         raise self._unconfirmed(error, url, reason)
 
-    def _unconfirmed(self, error: BitmovinApiError, url: str, reason: str) -> BitmovinApiError:
+    def _confirm_key_account(self, error: BitmovinApiError, url: str, holder_account: str | None) -> None:
+        """Raise unless the key belongs to ``holder_account``, i.e. acts in the output's organization."""
+        if holder_account is None:
+            raise self._unconfirmed(error, url, *unrecorded_reason())
+        try:
+            current = self.key_account_id()
+        except BitmovinApiError as check:
+            raise self._unconfirmed(error, url, *account_unreadable_reason(check.summary)) from None
+        if current != holder_account:
+            raise self._unconfirmed(error, url, *other_account_reason(holder_account, current))
+
+    def key_account_id(self) -> str:
+        """The id of the Bitmovin account (user) the API key belongs to: ``GET /account/information``,
+        once per client. Without ``X-Tenant-Org-Id`` a key acts in its account's own organization, so
+        this identifies that organization; only the reply's ``id`` is read (it lists key values too)."""
+        if self.tenant_org_id:
+            raise ValueError(
+                "key_account_id identifies the key's own organization: use a client without a tenant"
+            )
+        if self._key_account_id is None:
+            account = account_id_from(self._call("GET", ACCOUNT_INFORMATION_PATH))
+            if account is None:
+                raise BitmovinApiError(
+                    "the reply names no account id", method="GET", path=ACCOUNT_INFORMATION_PATH
+                )
+            self._key_account_id = account
+        return self._key_account_id
+
+    def _unconfirmed(
+        self, error: BitmovinApiError, url: str, reason: str, fix: str | None = None
+    ) -> BitmovinApiError:
+        if fix is None:
+            fix = (
+                f"Check bitmovin:apiUrl (now {self.base_url}; the API is {DEFAULT_API_URL}). If the output "
+                "really was deleted outside Pulumi, remove it from the state with "
+                "`pulumi state delete <URN of the output>`"
+            )
         return BitmovinApiError(
             f'HTTP 404 from {error.method} {url} is not treated as "output deleted": {reason} '
-            f"({error.summary}). Check bitmovin:apiUrl (now {self.base_url}; the API is "
-            f"{DEFAULT_API_URL}). If the output really was deleted outside Pulumi, remove it from the "
-            "state with `pulumi state delete <URN of the output>`",
+            f"({error.summary}). {fix}",
             method=error.method,
             path=error.path,
             status=error.status,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from providers import organization
 from providers import output_model as model
 from providers.errors import AdoptionError, InPlaceUpdateError, ProviderConfigError
 from providers.provider_base import BitmovinProviderBase
@@ -71,15 +72,18 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Take over the output an interrupted create of this resource left, or POST exactly once."""
         inputs = model.with_defaults(props)
+        # Where the output will be, recorded before anything is created (``providers.organization``).
+        holder = organization.created_account(self._client_for(inputs), inputs.get("tenant_org_id"))
         if model.ADOPT_KEY in inputs:
-            return self._adopt(inputs[model.ADOPT_KEY], inputs)
+            adopted = self._adopt(inputs[model.ADOPT_KEY], inputs)
+            return CreateResult(adopted.id, {**adopted.outs, **holder})
         from providers.create_reconciler import create_exactly_once
 
         body = model.api_body(inputs, creation_token=model.creation_token(inputs) or str(uuid.uuid4()))
         created, existed = create_exactly_once(self._client_for(inputs), body)
         if existed:
             _taken_over.add(created["id"])
-        return CreateResult(created["id"], model.outputs_from(inputs, created))
+        return CreateResult(created["id"], {**model.outputs_from(inputs, created), **holder})
 
     def _adopt(self, output_id: str, inputs: dict[str, Any]) -> CreateResult:
         """One GET instead of a POST; refused if the existing output is not what the inputs describe."""
@@ -93,16 +97,19 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         return CreateResult(output_id, model.outputs_from(inputs, existing))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh from the API; an output the API confirms as not found leaves state.
+        """Refresh from the API; an output the API confirms as not found, in the organization that
+        holds it, leaves state.
 
-        Any other 404 (a gateway, a wrong ``bitmovin:apiUrl``) fails instead of dropping a live
-        output: see ``BitmovinClient.confirm_gone``.
+        Any other 404 (a gateway, a wrong ``bitmovin:apiUrl``, a key of another organization) fails
+        instead of dropping a live output: see ``BitmovinClient.confirm_gone``.
         """
         state = model.with_defaults(props)
-        current = self._client_for(state).find_output(id_)
+        client = self._client_for(state)
+        current = client.find_output(id_, holder_account=organization.recorded_account(props))
         if current is None:
             return ReadResult(None, {})
-        outputs = model.outputs_from(state, current)
+        holder = organization.refreshed_account(client, state.get("tenant_org_id"), props)
+        outputs = {**model.outputs_from(state, current), **holder}
         inputs = model.comparable_inputs(outputs)
         if model.CREATION_KEY in outputs:
             inputs[model.CREATION_KEY] = outputs[model.CREATION_KEY]
@@ -119,11 +126,12 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         return UpdateResult({key: value for key, value in olds.items() if key != "__provider"})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """DELETE in the organization recorded in state; already gone (as the API confirms) counts
-        as deleted, any other 404 fails. An output this process's create took over is kept."""
+        """DELETE in the organization recorded in state; already gone (as the API confirms there)
+        counts as deleted, any other 404 fails. An output this process's create took over is kept."""
         if id_ in _taken_over:
             return
-        self._client_for(model.with_defaults(props)).delete_output_if_exists(id_)
+        client = self._client_for(model.with_defaults(props))
+        client.delete_output_if_exists(id_, holder_account=organization.recorded_account(props))
 
 
 # Part of every URN (see the module docstring); the resource's own token, as the SDK forms it.

@@ -7,6 +7,7 @@
         ├── InPlaceUpdateError         an update was asked for; outputs can only be replaced
         ├── ReferencedOutputError      the output ``existing_output_id`` names cannot be used
         └── CreateFailedError          nothing was created, or the outcome could not be confirmed
+            └── OrganizationError      nothing was created: the organization to hold it cannot be recorded
 
 A failed HTTP call is ``bitmovin_api.errors.BitmovinApiError`` (the client's one exception); the
 providers let it through unless they can say more (``ReferencedOutputError``, ``CreateFailedError``).
@@ -37,3 +38,7 @@ class ReferencedOutputError(ProviderError):
 
 class CreateFailedError(ProviderError):
     """The output was not created (or could not be confirmed); the message says which."""
+
+
+class OrganizationError(CreateFailedError):
+    """Without ``tenant_org_id``, the API key's account (which names the output's organization) is unknown."""

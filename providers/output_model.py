@@ -18,6 +18,7 @@ from typing import Any
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import validation as rules
+from providers.organization import ACCOUNT_KEY
 
 # Reserved custom data key holding the creation token (``creation_token``), so an output whose POST
 # outcome was lost, or whose CLI was killed, can be found again without ambiguity
@@ -106,7 +107,9 @@ FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 API_FIELDS: dict[str, str] = {f.name: f.api for f in FIELDS if f.api}
 # The compared inputs: those of the body, then those sent as headers (the order of ``replaces``).
 INPUT_KEYS: tuple[str, ...] = (*API_FIELDS, *(f.name for f in FIELDS if f.header))
-COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at")
+# Computed outputs: the API's times, and the account that names the output's organization
+# (``providers.organization``; absent with a tenant and in state of an earlier release).
+COMPUTED_KEYS: tuple[str, ...] = ("created_at", "modified_at", ACCOUNT_KEY)
 (ADOPT_KEY,) = (f.name for f in FIELDS if not f.compared)
 
 

@@ -3,7 +3,9 @@
 For a team that already created its output by hand (the Bitmovin guide's "Use an existing S3
 role-based Output" step): the stack reads the output, so that its bucket, role ARN and external ID can
 be wired into the IAM role, but never creates, changes or deletes it. ``create`` and ``read`` are one
-GET each, in the organization given as ``tenant_org_id``; ``delete`` sends no request at all.
+GET each, in the organization given as ``tenant_org_id``; ``delete`` sends no request at all. Without
+``tenant_org_id``, create also reads the key's account once per provider process
+(``providers.organization``), so that a key of another organization never makes the output look deleted.
 
 Compare ``AnalyticsS3RoleBasedOutput(adopt_output_id=...)``: that takes an existing output *over*;
 from then on the stack owns it and deletes it on ``destroy`` or when it is replaced.
@@ -24,6 +26,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from providers import organization
 from providers import validation as rules
 from providers.errors import ReferencedOutputError
 from providers.provider_base import BitmovinProviderBase
@@ -118,23 +121,32 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
             found = self._get(inputs)
         except BitmovinApiError as error:
             raise self._lookup_error(inputs, error) from None
-        return CreateResult(inputs["output_id"], self._outputs(inputs, found))
+        outputs = self._outputs(inputs, found)
+        # Where the output is (``providers.organization``): a later not-found is believed only there.
+        tenant = inputs.get("tenant_org_id")
+        holder = organization.created_account(self._client(tenant), tenant)
+        return CreateResult(inputs["output_id"], {**outputs, **holder})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """One GET; an output deleted meanwhile (as the API confirms) leaves the state, and the next
-        ``up`` reports it."""
+        """One GET; an output deleted meanwhile (as the API confirms in the organization that holds
+        it) leaves the state, and the next ``up`` reports it."""
         from bitmovin_api.errors import BitmovinApiError  # with the client: check never needs it
 
         inputs = reference_inputs({"output_id": id_, **props})
-        client = self._client(inputs.get("tenant_org_id"))
+        tenant = inputs.get("tenant_org_id")
+        client = self._client(tenant)
         try:
-            # A 404 counts as gone only when the outputs API confirms it (a gateway's 404 fails).
-            found = client.find_output(inputs["output_id"])
+            # A 404 counts as gone only when the outputs API confirms it in the output's organization
+            # (a gateway's 404, or one from a key of another organization, fails).
+            found = client.find_output(
+                inputs["output_id"], holder_account=organization.recorded_account(props)
+            )
         except BitmovinApiError as error:
             raise self._lookup_error(inputs, error) from None
         if found is None:
             return ReadResult(None, {})
-        return ReadResult(id_, self._outputs(inputs, found), dict(inputs))
+        outputs = {**self._outputs(inputs, found), **organization.refreshed_account(client, tenant, props)}
+        return ReadResult(id_, outputs, dict(inputs))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Unreachable through ``diff`` (every change replaces); keeps the state as it is."""
@@ -188,13 +200,16 @@ class AnalyticsOutputReference(pulumi.dynamic.Resource, module="bitmovin", name=
     The API key is never an input: the provider reads ``bitmovin:apiKey`` (or ``BITMOVIN_API_KEY``).
     """
 
-    __annotations__ = {key: pulumi.Output[attribute.type] for key, attribute in ATTRIBUTES.items()}
+    __annotations__ = {
+        **{key: pulumi.Output[attribute.type] for key, attribute in ATTRIBUTES.items()},
+        organization.ACCOUNT_KEY: pulumi.Output[str | None],
+    }
 
     def __init__(self, resource_name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any) -> None:
         """``inputs``: ``output_id`` (required) and ``tenant_org_id`` (see ``ATTRIBUTES``)."""
         props: dict[str, Any] = {
             **rules.keyword_inputs("AnalyticsOutputReference", inputs, INPUT_KEYS, ("output_id",)),
             # Declared outputs: present as None so the SDK creates typed Output attributes.
-            **dict.fromkeys(OUTPUT_FIELDS),
+            **dict.fromkeys((*OUTPUT_FIELDS, organization.ACCOUNT_KEY)),
         }
         super().__init__(AnalyticsOutputReferenceProvider(), resource_name, props, opts)

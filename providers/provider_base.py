@@ -26,6 +26,9 @@ class BitmovinProviderBase(ResourceProvider):
 
     _config: ProviderConfig | None = None  # set by configure(), in the provider host
     _session: requests.Session | None = None  # created on first use, in the provider host
+    # One client per organization, kept while the configuration holds: a client remembers what it
+    # learnt once (the key's account, ``BitmovinClient.key_account_id``) for the provider process.
+    _clients: dict[str | None, BitmovinClient] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -40,6 +43,7 @@ class BitmovinProviderBase(ResourceProvider):
             req.config.get, configured_keys=configured if isinstance(configured, dict) else ()
         )
         self._session = None
+        self._clients = None
 
     def _resolved_config(self) -> ProviderConfig:
         """The provider configuration (``bitmovin:*`` provider config or environment), resolved once."""
@@ -53,7 +57,7 @@ class BitmovinProviderBase(ResourceProvider):
         return check_problems(self._resolved_config())
 
     def _client(self, tenant_org_id: str | None) -> BitmovinClient:
-        """A client acting in ``tenant_org_id`` (None: the API key's own organization). Refuses on
+        """The client acting in ``tenant_org_id`` (None: the API key's own organization). Refuses on
         every configuration problem, a missing key included, in previews too."""
         problems = list(self._resolved_config().problems)
         if problems:
@@ -64,10 +68,15 @@ class BitmovinProviderBase(ResourceProvider):
         config = self._resolved_config()
         if self._session is None:
             self._session = build_session(config.http)
-        return BitmovinClient(
-            config.api_key or "",
-            base_url=config.api_url,
-            tenant_org_id=tenant_org_id,
-            http=config.http,
-            session=self._session,
-        )
+        if self._clients is None:
+            self._clients = {}
+        client = self._clients.get(tenant_org_id)
+        if client is None:
+            client = self._clients[tenant_org_id] = BitmovinClient(
+                config.api_key or "",
+                base_url=config.api_url,
+                tenant_org_id=tenant_org_id,
+                http=config.http,
+                session=self._session,
+            )
+        return client

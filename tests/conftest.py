@@ -16,7 +16,8 @@ its outputs, request log, faults and options are reset before and after each tes
   with the API key redacted, body, status (None = connection dropped), route, fault):
   ``.count(route=None, method=None)``, ``.filter(...)``, indexing, ``.clear()``, and
   ``.wait_for(count=1, route=None, method=None, timeout=...)`` to wait for a late (delayed) request.
-  Routes: ``"create"``, ``"list"``, ``"get"``, ``"delete"``, ``"custom_data"``.
+  Routes: ``"create"``, ``"list"``, ``"get"``, ``"delete"``, ``"custom_data"``,
+  ``"account_information"`` (``GET /account/information``: the key's account).
 - Faults (``target`` = a route name, ``"*"`` or a path glob starting with ``/``; each
   applies ``times`` matching requests, None = forever; they return the ``Fault``, whose
   ``hits`` counts applications):
@@ -28,7 +29,11 @@ its outputs, request log, faults and options are reset before and after each tes
   - ``emulator.drop_connection(target, *, when="after", method=None, times=1)``.
   - ``emulator.clear_faults()``.
 
-Any non-empty ``X-Api-Key`` is accepted unless ``options.api_keys`` is set.
+Any non-empty ``X-Api-Key`` is accepted unless ``options.api_keys`` is set. Keys and organizations:
+``options.home_orgs`` (key -> the organization it acts in without ``X-Tenant-Org-Id``),
+``options.org_access`` (organizations a key may select), ``options.accounts`` (key -> its account;
+``options.account_id(key)`` is what ``/account/information`` answers, by default one account per home
+organization). Two organizations with a key each: ``home_orgs = {KEY_A: ORG_A, KEY_B: ORG_B}``.
 
 Also here, because several folders use them: ``moto`` (a moto server per module, for the closed
 loop of iam/ and verify/), ``sink`` (a server that records whatever reaches it and must stay

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urlencode
@@ -45,9 +46,11 @@ from .validation import is_org_id, parse_paging, validate_create
 logger = logging.getLogger("dev.bitmovin_emulator")
 
 COLLECTION_PATH = "/v1/analytics/outputs/s3-role-based"
+ACCOUNT_INFORMATION_PATH = "/v1/account/information"
 _URL_MAP = Map(
     [
         Rule(COLLECTION_PATH, endpoint="collection"),
+        Rule(ACCOUNT_INFORMATION_PATH, endpoint="account_information"),
         Rule(f"{COLLECTION_PATH}/<output_id>", endpoint="item"),
         Rule(f"{COLLECTION_PATH}/<output_id>/customData", endpoint="custom_data"),
         *EXPORT_RULES,
@@ -60,12 +63,14 @@ _OPERATIONS = {
     ("item", "GET"): "get",
     ("item", "DELETE"): "delete",
     ("custom_data", "GET"): "custom_data",
+    ("account_information", "GET"): "account_information",
     **EXPORT_OPERATIONS,
 }
 _ALLOWED_METHODS = {
     "collection": "GET, POST",
     "item": "GET, DELETE",
     "custom_data": "GET",
+    "account_information": "GET",
     **EXPORT_ALLOWED_METHODS,
 }
 
@@ -113,6 +118,7 @@ class EmulatorApp:
             "get": self._get,
             "delete": self._delete,
             "custom_data": self._custom_data,
+            "account_information": self._account_information,
         }
         self.exports = ExportTasks(self.store, lambda: self.options.exports)
         self._handlers.update(export_handlers(self))
@@ -355,6 +361,21 @@ class EmulatorApp:
         if output is None:
             return self._not_found(output_id, org_id)
         result = {"customData": output.get("customData", {}), "createdAt": output["createdAt"]}
+        return json_response(success_body(result), 200)
+
+    def _account_information(
+        self, request: Request, org_id: str, output_id: str | None, body: Any
+    ) -> Response:
+        """The key's account, as ``GET /account/information`` answers: its ``id`` and, as the SDK's
+        ``AccountInformation`` documents, the account's API keys with their values (here the key used)."""
+        key = request.headers.get("X-Api-Key", "").strip()
+        account = self.options.account_id(key)
+        result = {
+            "id": account,
+            "email": f"user-{account[:8]}@example.invalid",
+            "apiKeys": [{"id": str(uuid.uuid5(uuid.NAMESPACE_OID, key)), "value": key}],
+            "verified": True,
+        }
         return json_response(success_body(result), 200)
 
 

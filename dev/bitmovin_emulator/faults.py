@@ -16,7 +16,17 @@ from werkzeug.wrappers import Response
 
 from .envelopes import default_error_for_status, json_response, status_line
 
-ROUTES = ("create", "list", "get", "delete", "custom_data", "export_create", "export_get", "export_list")
+ROUTES = (
+    "create",
+    "list",
+    "get",
+    "delete",
+    "custom_data",
+    "account_information",
+    "export_create",
+    "export_get",
+    "export_list",
+)
 When = Literal["before", "after"]
 
 

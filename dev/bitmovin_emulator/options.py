@@ -5,6 +5,7 @@ of the real API UNCONFIRMED. Instead of guessing once, the emulator makes each o
 switch, so client code can be tested against every plausible variant.
 """
 
+import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
@@ -13,6 +14,9 @@ from .export_options import ExportOptions
 
 DEFAULT_ORG_ID = "00000000-0000-4000-8000-000000000000"
 """Organization used when a request has no ``X-Tenant-Org-Id`` and its key has no home org."""
+
+# Namespace of the account ids derived from a key's home organization (``EmulatorOptions.account_id``).
+_ACCOUNT_NAMESPACE = uuid.UUID("6f0d9a4e-2b1c-4e8f-9a7d-3c5b1e0f2a4d")
 
 DeleteBody = Literal["id", "full"]
 UnauthorizedBody = Literal["envelope", "gateway"]
@@ -76,6 +80,12 @@ class EmulatorOptions:
     - ``org_access`` (None): key -> organization ids the key may select with
       ``X-Tenant-Org-Id`` (its home org is always allowed); others get 403. Keys not
       in the map, or a None map, may use any organization.
+    - ``accounts`` ({}): key -> the Bitmovin account (user) it belongs to, which
+      ``GET /account/information`` names. Unlisted keys belong to an account derived from
+      their home organization (``account_id``), so by default two keys share an account
+      exactly when they share a home organization: a key acts in its account's own
+      organization (contract U12, INFERRED from the export tutorial). List keys here to
+      break that rule, e.g. two accounts with one home organization.
     """
 
     echo_role_arn: bool = True
@@ -95,5 +105,13 @@ class EmulatorOptions:
     api_keys: Collection[str] | None = None
     home_orgs: dict[str, str] = field(default_factory=dict)
     org_access: dict[str, Collection[str]] | None = None
+    accounts: dict[str, str] = field(default_factory=dict)
     # Analytics export tasks: pace, UNCONFIRMED response details, acting as Bitmovin toward AWS.
     exports: ExportOptions = field(default_factory=ExportOptions)
+
+    def account_id(self, key: str) -> str:
+        """The account ``key`` belongs to: ``accounts``, or one per home organization."""
+        listed = self.accounts.get(key)
+        if listed is not None:
+            return listed
+        return str(uuid.uuid5(_ACCOUNT_NAMESPACE, self.home_orgs.get(key, DEFAULT_ORG_ID)))

@@ -21,9 +21,9 @@ SECRET_BODY_FIELDS = frozenset({"licenseKey"})
 class RequestRecord:
     """One request as received.
 
-    ``route`` is the operation ("create", "list", "get", "delete", "custom_data", "export_create",
-    "export_get", "export_list") or
-    None for paths/methods the API does not serve. ``status`` is what the client got,
+    ``route`` is the operation ("create", "list", "get", "delete", "custom_data",
+    "account_information", "export_create", "export_get", "export_list") or None for
+    paths/methods the API does not serve. ``status`` is what the client got,
     None when the connection was dropped. ``fault`` describes the injected fault that
     applied (e.g. "status 503 before"), None for normal requests.
     """

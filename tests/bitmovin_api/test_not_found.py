@@ -4,7 +4,9 @@
 reports success when ``delete`` finds it already gone. A gateway, a wrong base URL or another API
 version also answer 404; that must fail, naming the URL, and leave the output tracked. A 404 counts
 as gone only if it is a Bitmovin ERROR envelope *and* listing the outputs of the same organization
-at the same base URL succeeds (one extra request, only on the not-found path).
+at the same base URL succeeds (one extra request, only on the not-found path), and, without
+``X-Tenant-Org-Id``, the key belongs to the account state records (``api_key_account_id``: one more
+request per provider process; tests/providers/test_other_organization_key.py).
 Host-level proof: tests/providers/test_host_hardening.py.
 """
 
@@ -16,13 +18,20 @@ from pulumi.dynamic import Config, ConfigureRequest
 from bitmovin_api.client import BitmovinClient
 from bitmovin_api.errors import BitmovinApiError
 from bitmovin_api.http_policy import HttpPolicy
+from dev.bitmovin_emulator import EmulatorOptions
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider
 
 pytestmark = pytest.mark.layer2
 
 KEY = "not-found-test-key-5b20"
 ROLE = "arn:aws:iam::123456789012:role/bitmovin-analytics-export"
-STATE = {"bucket_name": "acme-analytics", "role_arn": ROLE, "external_id_mode": "GLOBAL"}
+# State as create records it: without a tenant, the key's account names the output's organization.
+STATE = {
+    "bucket_name": "acme-analytics",
+    "role_arn": ROLE,
+    "external_id_mode": "GLOBAL",
+    "api_key_account_id": EmulatorOptions().account_id(KEY),
+}
 FAST = HttpPolicy(max_retries=1, backoff_factor=0, backoff_jitter=0, retry_budget_seconds=5)
 MISSING = "cb90b80c-8867-4e3b-8479-174aa2843f62"
 
@@ -54,11 +63,12 @@ def test_a_deleted_output_is_gone_after_one_confirming_list(emulator):
     provider.delete(MISSING, STATE)  # already gone: success
     assert [(r.method, r.route, r.status) for r in emulator.requests] == [
         ("GET", "get", 404),
+        ("GET", "account_information", 200),  # the key's account: once per provider process
         ("GET", "list", 200),
         ("DELETE", "delete", 404),
         ("GET", "list", 200),
     ]
-    assert emulator.requests[1].query == {"offset": "0", "limit": "1"}
+    assert emulator.requests[2].query == {"offset": "0", "limit": "1"}
 
 
 def test_an_existing_output_still_costs_one_request(emulator):
@@ -128,10 +138,11 @@ def test_a_wrong_base_path_that_looks_valid_is_never_taken_for_gone(emulator, pr
     with pytest.raises(BitmovinApiError):
         provider.delete(existing["id"], STATE)
     assert emulator.outputs.get(existing["id"]) is not None
-    # The emulator answers unknown paths with a Bitmovin 404 envelope, so each 404 was confirmed and refused.
+    # The emulator answers unknown paths with a Bitmovin 404 envelope, so each 404 was checked and refused:
+    # the key's account cannot be read at that address either.
     assert [(r.method, r.status) for r in emulator.requests] == [
         ("GET", 404),  # the output
-        ("GET", 404),  # the confirming list
+        ("GET", 404),  # the key's account, to compare with the state's
         ("DELETE", 404),
         ("GET", 404),
     ]
@@ -140,10 +151,11 @@ def test_a_wrong_base_path_that_looks_valid_is_never_taken_for_gone(emulator, pr
 def test_client_find_output_and_delete_if_exists(emulator):
     existing = seed(emulator)
     client = BitmovinClient(KEY, base_url=emulator.base_url, http=FAST)
-    assert client.find_output(existing["id"])["id"] == existing["id"]
-    assert client.delete_output_if_exists(existing["id"]) is True
-    assert client.delete_output_if_exists(existing["id"]) is False
-    assert client.find_output(existing["id"]) is None
+    holder = STATE["api_key_account_id"]
+    assert client.find_output(existing["id"], holder_account=holder)["id"] == existing["id"]
+    assert client.delete_output_if_exists(existing["id"], holder_account=holder) is True
+    assert client.delete_output_if_exists(existing["id"], holder_account=holder) is False
+    assert client.find_output(existing["id"], holder_account=holder) is None
     emulator.fail("get", 403, times=None)
     with pytest.raises(BitmovinApiError) as raised:
         client.find_output(existing["id"])

@@ -131,8 +131,8 @@ def test_provider_lifecycle_fails_on_a_redirect_and_keeps_track_of_the_output(em
     with pytest.raises(BitmovinApiError, match="redirect"):
         provider.delete(existing["id"], STATE)
     assert emulator.outputs.get(existing["id"]) is not None
-    # create stops at its look for an earlier output, before any POST
-    assert [r.route for r in emulator.requests] == ["list", "get", "delete"]
+    # create stops at its first request, the key's account, before any POST
+    assert [r.route for r in emulator.requests] == ["account_information", "get", "delete"]
     assert (sink.connections, sink.requests) == (0, [])
 
 

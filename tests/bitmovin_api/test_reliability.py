@@ -32,6 +32,7 @@ import pytest
 from bitmovin_api.client import BitmovinClient
 from bitmovin_api.errors import BitmovinApiError
 from bitmovin_api.http_policy import HttpPolicy
+from dev.bitmovin_emulator import EmulatorOptions
 from dev.support.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults
 from dev.support.provider_factory import configured_provider
 from dev.support.testing import BUCKET, ORG_ID, OTHER_ORG_ID, ROLE_ARN, RecordingClock
@@ -43,7 +44,13 @@ from providers.output_model import CREATION_TOKEN_KEY
 pytestmark = [pytest.mark.layer2, pytest.mark.usefixtures("no_bitmovin_env")]
 
 KEY = "SeCrEt-reliability-key-7f3a9c2e41b8d6f0"
-STATE = {"bucket_name": BUCKET, "role_arn": ROLE_ARN, "external_id_mode": "GLOBAL"}
+# As create records it: without a tenant, the key's account names the output's organization.
+STATE = {
+    "bucket_name": BUCKET,
+    "role_arn": ROLE_ARN,
+    "external_id_mode": "GLOBAL",
+    "api_key_account_id": EmulatorOptions().account_id(KEY),
+}
 # Real socket timeouts: short, yet far above what a request to the in-process emulator takes on a
 # loaded machine, and SLOW (a server stall) far enough beyond READ_TIMEOUT for the client to look once
 # before a stalled server acts.
@@ -204,11 +211,15 @@ def test_get_and_delete_are_retried_then_succeed(emulator, caplog, clock, operat
 
     assert outcome.error is None, outcome.error
     records = emulator.requests.filter(route=operation)
-    # A retried DELETE that finds the output gone confirms that with one list request.
-    confirmations = emulator.requests.filter(route="list")
+    # A retried DELETE that finds the output gone confirms that with one list request, after reading
+    # the key's account (to compare with the state's).
+    confirmations = [
+        *emulator.requests.filter(route="list"),
+        *emulator.requests.filter(route="account_information"),
+    ]
     assert len(records) == injection.faults + 1
     assert len(emulator.requests) == len(records) + len(confirmations)
-    assert len(confirmations) == (1 if operation == "delete" and records[-1].status == 404 else 0)
+    assert len(confirmations) == (2 if operation == "delete" and records[-1].status == 404 else 0)
     assert [record.fault is not None for record in records] == [True] * injection.faults + [False]
     assert sum(outcome.sleeps) >= injection.min_wait  # e.g. Retry-After: 1 -> a pause of 1.0 s
     if operation == "get":
@@ -232,7 +243,7 @@ def test_other_statuses_are_not_retried(emulator, clock, operation, status):
 
     assert emulator.requests.count(route=operation) == 1
     if status == 404:  # a Bitmovin 404 confirmed by one list request: gone / already deleted
-        assert [r.route for r in emulator.requests] == [operation, "list"]
+        assert [r.route for r in emulator.requests] == [operation, "account_information", "list"]
         assert outcome.error is None
         if operation == "get":
             assert outcome.value.id is None
@@ -352,7 +363,7 @@ def test_create_is_never_resent_and_leaves_one_output_or_says_nothing_was_create
     if not fault.acts_late:  # a starved machine may look only after the late server acted
         assert (outcome.error is None) == fault.server_acted
     if fault.outcome_known:  # a 4xx proves nothing was created: no lookup after the POST
-        assert [record.route for record in emulator.requests] == ["list", "create"]
+        assert [record.route for record in emulator.requests] == ["account_information", "list", "create"]
     if not fault.acts_late:
         assert marked(emulator, name) == at_return
     if fault.server_acted:
@@ -558,7 +569,7 @@ def test_validation_error_lists_the_rejected_fields(emulator, clock):
     assert "HTTP 400" in text
     assert "[field roleArn:" in text
     assert len(emulator.outputs) == 0
-    assert [record.route for record in emulator.requests] == ["list", "create"]
+    assert [record.route for record in emulator.requests] == ["account_information", "list", "create"]
 
     emulator.requests.clear()
     CREATE_FAULTS["400"].arm(emulator, "create")
@@ -579,6 +590,7 @@ def test_not_found_means_gone_for_read_and_deleted_for_delete(emulator, clock):
     assert deleted.error is None
     assert [(r.route, r.status) for r in emulator.requests] == [
         ("get", 404),
+        ("account_information", 200),  # the key's account is the one state records
         ("list", 200),  # the confirmation that the 404 came from the outputs API
         ("delete", 404),
         ("list", 200),

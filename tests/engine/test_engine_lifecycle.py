@@ -61,9 +61,10 @@ def test_preview_up_refresh_replace_and_destroy(stack: EngineStack, emulator: Em
     assert routes(emulator) == []
     assert len(emulator.outputs) == 0
 
-    # up: one output, looked for by its creation token first (none yet), then created.
+    # up: the key's account (no tenantOrgId: it names the output's organization), a look for the
+    # output by its creation token (none yet), then the create.
     stack.up()
-    assert routes(emulator) == [("list", 200), ("create", 201)]
+    assert routes(emulator) == [("account_information", 200), ("list", 200), ("create", 201)]
     (first,) = emulator.outputs.list()
     assert state_output_ids(stack) == [first["id"]] == [stack.outputs()["outputId"]]
 
@@ -78,17 +79,18 @@ def test_preview_up_refresh_replace_and_destroy(stack: EngineStack, emulator: Em
     stack.config_set("outputName", "engine-test-renamed")
     emulator.requests.clear()
     stack.up()
-    assert [route for route, _ in routes(emulator)] == ["list", "create", "delete"]
+    assert [route for route, _ in routes(emulator)] == ["account_information", "list", "create", "delete"]
     (second,) = emulator.outputs.list()
     assert second["id"] != first["id"]
     assert second["name"] == "engine-test-renamed"
     assert state_output_ids(stack) == [second["id"]]
 
-    # Deleted behind the engine's back: refresh drops it (the API confirms the 404), up recreates it.
+    # Deleted behind the engine's back: refresh drops it (the API confirms the 404, to the key of the
+    # account that created it), up recreates it.
     emulator.outputs.delete(second["id"])
     emulator.requests.clear()
     stack.ok("refresh", *stack.stack_args(), "--yes", "--skip-preview")
-    assert routes(emulator) == [("get", 404), ("list", 200)]
+    assert routes(emulator) == [("get", 404), ("account_information", 200), ("list", 200)]
     assert state_output_ids(stack) == []
     stack.up()
     (third,) = emulator.outputs.list()
@@ -227,7 +229,7 @@ def test_a_create_killed_with_the_cli_is_adopted_by_the_next_up(stack: EngineSta
     stack.up()
     assert [output["id"] for output in emulator.outputs.list()] == [orphan["id"]]
     assert state_output_ids(stack) == [orphan["id"]]
-    assert [route for route, _ in routes(emulator)] == ["list", "custom_data", "get"]
+    assert [route for route, _ in routes(emulator)] == ["account_information", "list", "custom_data", "get"]
     stack.up("--expect-no-changes")
 
     # The engine keeps its record of the interrupted create until told that it is settled.
@@ -264,5 +266,5 @@ def test_a_forced_replacement_with_unchanged_inputs_keeps_the_live_output(
     stack.up("--replace", old["urn"])
     assert [output["id"] for output in emulator.outputs.list()] == [old["id"]]
     assert state_output_ids(stack) == [old["id"]]
-    assert {route for route, _ in routes(emulator)} <= {"list", "custom_data", "get"}
+    assert {route for route, _ in routes(emulator)} <= {"account_information", "list", "custom_data", "get"}
     stack.ok("refresh", *stack.stack_args(), "--yes", "--skip-preview", "--expect-no-changes")

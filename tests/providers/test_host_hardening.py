@@ -22,6 +22,7 @@ from typing import Any
 import grpc
 import pytest
 
+from dev.bitmovin_emulator import EmulatorOptions
 from dev.support.host_harness import (
     API_KEY_CONFIG,
     API_URL_CONFIG,
@@ -165,7 +166,8 @@ def test_refresh_and_destroy_never_take_a_gateway_404_for_gone(host, api, progra
 
 
 def test_a_wrong_base_path_never_drops_or_deletes_an_output(emulator, program):
-    """A gateway-style prefix passes the URL rule (it ends in /v1); the confirming list catches it."""
+    """A gateway-style prefix passes the URL rule (it ends in /v1); the confirmation catches it (here
+    the key's account, which cannot be read at that address either)."""
     emulator.options.api_keys = {API_KEY}
     existing = emulator.outputs.create(
         {"bucketName": PROGRAM_ARGS["bucket_name"], "roleArn": PROGRAM_ARGS["role_arn"]}
@@ -175,13 +177,18 @@ def test_a_wrong_base_path_never_drops_or_deletes_an_output(emulator, program):
         host.configure({API_URL_CONFIG: wrong}, secrets={API_KEY_CONFIG: API_KEY})
         checked = host.check(program.inputs)
         assert checked.failures == []
-        state = {**checked.inputs, "created_at": existing["createdAt"], "modified_at": existing["modifiedAt"]}
+        state = {
+            **checked.inputs,
+            "created_at": existing["createdAt"],
+            "modified_at": existing["modifiedAt"],
+            "api_key_account_id": EmulatorOptions().account_id(API_KEY),
+        }
         with pytest.raises(HostCallError) as read:
             host.read(existing["id"], state, checked.inputs)
         with pytest.raises(HostCallError) as delete:
             host.delete(existing["id"], state)
     assert f"{wrong}/analytics/outputs/s3-role-based/{existing['id']}" in read.value.details
-    assert "listing the outputs at the same address failed too" in read.value.details
+    assert "the API key's account could not be read" in read.value.details
     assert 'is not treated as "output deleted"' in delete.value.details
     assert emulator.outputs.get(existing["id"]) is not None
     assert [(r.method, r.status) for r in emulator.requests] == [

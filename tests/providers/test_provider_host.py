@@ -265,6 +265,7 @@ def test_api_key_from_the_environment_when_config_has_none(emulator, program):
         _, created = deploy(host, program.inputs)
         host.delete(created.id, created.properties)
     assert [(r.route, r.status) for r in emulator.requests] == [
+        ("account_information", 200),
         ("list", 200),
         ("create", 201),
         ("delete", 200),
