@@ -10,6 +10,7 @@ pins them). Keep this module declarative: the provider host imports it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -33,10 +34,11 @@ __all__ = [
 ]
 
 
-# Outputs that a create of this provider process found by their token and took over. The engine
-# deletes a replaced output after creating its successor, in the same process; when the successor
-# is the same output (``pulumi up --replace`` with unchanged inputs finds it by its token), that
-# delete must not remove what the state now holds.
+# Outputs that a create of this provider process took over (by creation token or ``adopt_output_id``).
+# The engine deletes a replaced output after creating its successor, in the same process; should the
+# successor be the same output (``pulumi up --replace`` with unchanged inputs finds it by its token),
+# that delete must not remove what the state now holds. A create never hands the engine an id that
+# the same run then deletes.
 _taken_over: set[str] = set()
 
 
@@ -53,9 +55,15 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate every input and fill defaults; no network call, unknowns tolerated."""
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate every input and fill defaults; no network call, unknowns tolerated.
+
+        ``adopt_output_id`` counts only while the resource does not exist yet (no old inputs): a
+        replacement creates a new output instead of adopting the one it replaces (docs/stack-config.md).
+        """
         inputs = model.with_defaults(news)
+        if any(key in olds for key in model.INPUT_KEYS):
+            inputs.pop(model.ADOPT_KEY, None)
         failures = [CheckFailure(key, reason) for key, reason in model.input_problems(inputs)]
         failures += [CheckFailure("", problem) for problem in self._config_problems()]
         return CheckResult(inputs, failures)
@@ -75,8 +83,10 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
             return self._adopt(inputs[model.ADOPT_KEY], inputs)
         from providers.create_reconciler import create_exactly_once
 
-        body = model.api_body(inputs, creation_token=model.creation_token(inputs) or str(uuid.uuid4()))
-        created, existed = create_exactly_once(self._client_for(inputs), body)
+        body = model.api_body(inputs, creation_token=model.creation_token(inputs) or uuid.uuid4().hex)
+        created, existed = create_exactly_once(
+            self._client_for(inputs), body, lambda found: _refuse_foreign(inputs, found)
+        )
         if existed:
             _taken_over.add(created["id"])
         return CreateResult(created["id"], model.outputs_from(inputs, created))
@@ -87,9 +97,12 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         mismatches = model.adoption_mismatches(inputs, existing)
         if mismatches:
             raise AdoptionError(
-                f"Output {output_id} cannot be adopted: {'; '.join(mismatches)}. Change the inputs to match "
-                f"it, or remove {model.ADOPT_KEY} to create a new output."
+                f"Output {output_id} cannot be adopted: {'; '.join(mismatches)}. Outputs cannot be changed, "
+                "so the next `pulumi up` would replace it: adopt only an output that is what the inputs "
+                "describe (set the stack config to match it), or remove the adoption to let the stack "
+                f"create a new output (`pulumi config rm adoptOutputId`; in a program, drop {model.ADOPT_KEY})."
             )
+        _taken_over.add(output_id)
         return CreateResult(output_id, model.outputs_from(inputs, existing))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -124,6 +137,19 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         if id_ in _taken_over:
             return
         self._client_for(model.with_defaults(props)).delete_output_if_exists(id_)
+
+
+def _refuse_foreign(inputs: dict[str, Any], found: Mapping[str, Any]) -> None:
+    """An output carrying this resource's creation token is taken over only if it is what the
+    inputs describe: the token is computable by anyone who can create outputs in the organization."""
+    mismatches = model.adoption_mismatches(inputs, found)
+    if mismatches:
+        raise AdoptionError(
+            f"Output {found.get('id')} carries this resource's creation token but is not what the inputs "
+            f"describe: {'; '.join(mismatches)}. It was not taken over and nothing was created. If this "
+            "stack did not create it (someone who can create outputs in the organization may have), delete "
+            "it in the Bitmovin dashboard or API, then run `pulumi up` again."
+        )
 
 
 # Part of every URN (see the module docstring); the resource's own token, as the SDK forms it.
