@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from bitmovin_api.client import MAX_LIST_PAGES, MAX_PAGE_SIZE, BitmovinClient
+from bitmovin_api import client as client_module
+from bitmovin_api.client import MAX_PAGE_SIZE, BitmovinClient
 from bitmovin_api.errors import BitmovinApiError
 from bitmovin_api.http_policy import HttpPolicy
 
@@ -82,4 +83,4 @@ def test_a_listing_that_never_ends_stops_after_the_page_limit(new_items_forever)
     with pytest.raises(BitmovinApiError, match="did not end within 5 pages of 100"):
         list(client(base_url).iter_outputs(max_pages=5))
     assert len(paths) == 5
-    assert 1_000 <= MAX_LIST_PAGES <= 10_000  # the default still lists 100,000 outputs, and no more
+    assert 1_000 <= client_module.MAX_LIST_PAGES <= 10_000  # the default still lists 100,000 outputs, and no more
