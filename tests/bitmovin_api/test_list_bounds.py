@@ -83,4 +83,5 @@ def test_a_listing_that_never_ends_stops_after_the_page_limit(new_items_forever)
     with pytest.raises(BitmovinApiError, match="did not end within 5 pages of 100"):
         list(client(base_url).iter_outputs(max_pages=5))
     assert len(paths) == 5
-    assert 1_000 <= client_module.MAX_LIST_PAGES <= 10_000  # the default still lists 100,000 outputs, and no more
+    # The default still lists 100,000 outputs, and no more.
+    assert 1_000 <= client_module.MAX_LIST_PAGES <= 10_000
