@@ -146,7 +146,7 @@ def _refuse_foreign(inputs: dict[str, Any], found: Mapping[str, Any]) -> None:
     if mismatches:
         raise AdoptionError(
             f"Output {found.get('id')} carries this resource's creation token but is not what the inputs "
-            f"describe: {'; '.join(mismatches)}. It was not taken over and nothing was created. If this "
+            f"describe: {'; '.join(mismatches)}. It was not taken over. If this "
             "stack did not create it (someone who can create outputs in the organization may have), delete "
             "it in the Bitmovin dashboard or API, then run `pulumi up` again."
         )
