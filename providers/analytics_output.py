@@ -40,6 +40,15 @@ __all__ = [
 # that delete must not remove what the state now holds. A create never hands the engine an id that
 # the same run then deletes.
 _taken_over: set[str] = set()
+# (resource key, adopt_output_id) of resources this process diffed, i.e. that exist in state: their
+# ``adopt_output_id`` was used by the create that made them. The engine replaces a resource by
+# calling diff, then check without old inputs, then create, so only diff can tell a replacement's
+# create from a first one; that create makes a new output instead of adopting again.
+_adopted_before: set[tuple[str, str]] = set()
+
+
+def _adoption(inputs: Mapping[str, Any]) -> tuple[str, str]:
+    return str(inputs.get(model.CREATION_KEY)), str(inputs.get(model.ADOPT_KEY))
 
 
 class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
@@ -55,21 +64,18 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate every input and fill defaults; no network call, unknowns tolerated.
-
-        ``adopt_output_id`` counts only while the resource does not exist yet (no old inputs): a
-        replacement creates a new output instead of adopting the one it replaces (docs/stack-config.md).
-        """
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate every input and fill defaults; no network call, unknowns tolerated."""
         inputs = model.with_defaults(news)
-        if any(key in olds for key in model.INPUT_KEYS):
-            inputs.pop(model.ADOPT_KEY, None)
         failures = [CheckFailure(key, reason) for key, reason in model.input_problems(inputs)]
         failures += [CheckFailure("", problem) for problem in self._config_problems()]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Any input change replaces the output: the API has no update. No network call."""
+        if isinstance(news.get(model.ADOPT_KEY), str):
+            # Diffed, so in state: its adoption is done, and a replacement's create must not repeat it.
+            _adopted_before.add(_adoption(news))
         changed = model.changed_inputs(olds, news)
         stables = [key for key in (*model.INPUT_KEYS, *model.COMPUTED_KEYS) if key not in changed]
         return DiffResult(
@@ -79,7 +85,7 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Take over the output an interrupted create of this resource left, or POST exactly once."""
         inputs = model.with_defaults(props)
-        if model.ADOPT_KEY in inputs:
+        if model.ADOPT_KEY in inputs and _adoption(inputs) not in _adopted_before:
             return self._adopt(inputs[model.ADOPT_KEY], inputs)
         from providers.create_reconciler import create_exactly_once
 

@@ -72,9 +72,10 @@ def test_an_adoption_the_outputs_fields_contradict_is_refused_before_anything_ch
     stack: EngineStack, emulator: EmulatorServer
 ):
     hand_made = emulator.outputs.create(HAND_MADE)
-    stack.config_set("adoptOutputId", hand_made["id"])  # the stack's description differs
+    stack.config_set("adoptOutputId", hand_made["id"])
+    stack.config_set("outputDescription", "the stack's own")
     output = stack.fails("up", *stack.stack_args(), "--yes", "--skip-preview")
-    assert "cannot be adopted: description is 'made by hand'" in output
+    assert "cannot be adopted: description is 'made by hand', not \"the stack's own\"" in output
     assert "pulumi config rm adoptOutputId" in output
     assert state_output_ids(stack) == []
     assert [output["id"] for output in emulator.outputs.list()] == [hand_made["id"]]

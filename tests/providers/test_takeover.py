@@ -154,12 +154,12 @@ def test_a_replacement_with_adopt_output_id_still_set_creates_a_new_output(emula
     provider = configured(emulator)
     existing, inputs, adopted = adopted_state(emulator, provider)
     analytics_output._taken_over.clear()  # the later `up` runs in a new provider process
-    changed = checked(
-        provider, olds=inputs, creation_key=RESOURCE_KEY, adopt_output_id=existing["id"], description="new"
-    )
-    assert model.ADOPT_KEY not in changed
-    assert provider.diff(adopted.id, adopted.outs, changed).replaces == ["description"]
-    successor = provider.create(changed)
+    news = {"creation_key": RESOURCE_KEY, "adopt_output_id": existing["id"], "description": "new"}
+    assert provider.diff(adopted.id, adopted.outs, checked(provider, olds=inputs, **news)).replaces == [
+        "description"
+    ]
+    # As the engine does for a replacement: check again without old inputs, then create.
+    successor = provider.create(checked(provider, **news))
     provider.delete(adopted.id, adopted.outs)  # the engine deletes the replaced output afterwards
     assert successor.id != existing["id"]
     assert [output["id"] for output in emulator.outputs.list()] == [successor.id]
