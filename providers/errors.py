@@ -3,7 +3,7 @@
     Exception
     └── ProviderError                  a provider refuses or fails an operation
         ├── ProviderConfigError        no usable configuration (API key, API URL, HTTP policy)
-        ├── AdoptionError              ``adopt_output_id`` names an output the inputs contradict
+        ├── AdoptionError              an output to take over (``adopt_output_id``, creation token) contradicts the inputs
         ├── InPlaceUpdateError         an update was asked for; outputs can only be replaced
         ├── ReferencedOutputError      the output ``existing_output_id`` names cannot be used
         └── CreateFailedError          nothing was created, or the outcome could not be confirmed
@@ -25,7 +25,8 @@ class ProviderConfigError(ProviderError):
 
 
 class AdoptionError(ProviderError):
-    """An existing output named by ``adopt_output_id`` contradicts the inputs."""
+    """An existing output to take over (named by ``adopt_output_id``, or carrying the resource's creation
+    token) contradicts the inputs."""
 
 
 class InPlaceUpdateError(ProviderError):

@@ -39,7 +39,7 @@ from dev.support.testing import BUCKET, ORG_ID, OTHER_ORG_ID, ROLE_ARN, Recordin
 from providers import provider_config
 from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider, ProviderConfigError
 from providers.create_reconciler import CreateFailedError
-from providers.output_model import CREATION_TOKEN_KEY
+from providers.output_model import CREATION_TOKEN_KEY, user_name
 
 pytestmark = [pytest.mark.layer2, pytest.mark.usefixtures("no_bitmovin_env")]
 
@@ -187,9 +187,9 @@ def call_for(provider, operation: str, output_id: str) -> Callable[[], Any]:
 
 
 def marked(emulator, name: str, org: str | None = None) -> list[dict[str, Any]]:
-    """Outputs carrying this test's marker (a unique name)."""
+    """Outputs carrying this test's marker (a unique name; Bitmovin's carries the token's tag)."""
     outputs = emulator.outputs.list(org) if org else emulator.outputs.list()
-    return [output for output in outputs if output.get("name") == name]
+    return [output for output in outputs if user_name(output.get("name"), name) == name]
 
 
 def settle(emulator) -> None:

@@ -12,6 +12,8 @@ output = AnalyticsS3RoleBasedOutput(
     role_arn=config.require("roleArn"),
     external_id_mode="GLOBAL",
     name=config.require("outputName"),
+    description=config.get("outputDescription") or None,
+    adopt_output_id=config.get("adoptOutputId") or None,
 )
 pulumi.export("outputId", output.id)
 pulumi.export("externalId", output.external_id)

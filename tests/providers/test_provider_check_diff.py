@@ -235,6 +235,7 @@ def test_api_body_maps_to_camel_case_and_adds_the_token():
         "externalIdMode": "GLOBAL",
         "acl": [{"permission": "PRIVATE"}],
         "md5MetaTag": "md5",
+        "name": model.name_tag("tok"),  # no name given: the token's tag alone
         "customData": {model.CREATION_TOKEN_KEY: "tok"},
     }
 
