@@ -258,12 +258,8 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
         external_id = args.external_id if args.external_id_mode == rules.ExternalIdMode.CUSTOM else None
         if external_id is not None and args.external_id_is_secret:
             external_id = pulumi.Output.secret(external_id)
-        description = args.output_description or pulumi.Output.concat(
-            "Bitmovin Analytics exports to s3://",
-            bucket.name,
-            "/",
-            args.export_prefix,
-            f" (Pulumi stack {project}/{stack})",
+        description = args.output_description or bucket.name.apply(
+            lambda bucket_name: naming.output_description(bucket_name, args.export_prefix, project, stack)
         )
         return AnalyticsS3RoleBasedOutput(
             f"{name}-output",

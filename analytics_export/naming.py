@@ -51,3 +51,8 @@ def default_role_name(stack: str) -> str:
 def default_output_name(project: str, stack: str) -> str:
     """The name shown in the Bitmovin dashboard: ``<project>-<stack>``."""
     return f"{project}-{stack}"
+
+
+def output_description(bucket: str, prefix: str, project: str, stack: str) -> str:
+    """The output's default description: where it exports to and which stack manages it."""
+    return f"Bitmovin Analytics exports to s3://{bucket}/{prefix} (Pulumi stack {project}/{stack})"

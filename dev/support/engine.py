@@ -103,17 +103,21 @@ def copy_engine_project(
     source: Path = ENGINE_PROJECT,
     dirs: Iterable[str] = ("providers", "bitmovin_api"),
     files: Iterable[str] | None = None,
+    *,
+    root: Path = REPO_ROOT,
+    exist_ok: bool = False,
 ) -> Path:
-    """``source``'s files (all, or only ``files``) plus the project's ``dirs`` in ``target``,
-    ``virtualenv`` set to the tests' venv."""
+    """``source``'s files (all, or only ``files``) plus the ``dirs`` of ``root`` (the checkout, or an
+    older release's tree) in ``target`` (``exist_ok``: over what is there), ``virtualenv`` set to the
+    tests' venv."""
     if files is None:
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
     else:
-        target.mkdir(parents=True)
+        target.mkdir(parents=True, exist_ok=exist_ok)
         for name in files:
             shutil.copy2(source / name, target / name)
     for name in dirs:
-        shutil.copytree(REPO_ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(root / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     project_file = target / "Pulumi.yaml"
     text = project_file.read_text()
     assert "virtualenv: venv" in text
@@ -121,9 +125,14 @@ def copy_engine_project(
     return target
 
 
-def copy_program(target: Path, dirs: Iterable[str] = PROGRAM_DIRS) -> Path:
-    """The real program (``Pulumi.yaml``, the committed stack files, ``__main__.py``) in ``target``."""
-    return copy_engine_project(target, source=REPO_ROOT, dirs=dirs, files=PROGRAM_FILES)
+def copy_program(
+    target: Path, dirs: Iterable[str] = PROGRAM_DIRS, *, root: Path = REPO_ROOT, exist_ok: bool = False
+) -> Path:
+    """The real program (``Pulumi.yaml``, the committed stack files, ``__main__.py``) of ``root`` (the
+    checkout, or an older release's tree) in ``target``."""
+    return copy_engine_project(
+        target, source=root, dirs=dirs, files=PROGRAM_FILES, root=root, exist_ok=exist_ok
+    )
 
 
 @dataclass

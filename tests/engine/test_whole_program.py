@@ -12,122 +12,29 @@ preview of the fresh stack, up, a consumer stack, a second up and a refresh, des
 
 from __future__ import annotations
 
-import io
 import json
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
-import yaml
 
 from analytics_export import policies
 from analytics_export.component import ROLE_POLICY_NAME
 from analytics_export.stack_outputs import STACK_OUTPUTS
-from dev.bitmovin_emulator import EmulatorServer
 from dev.support import REPO_ROOT
-from dev.support.aws_loop import CUSTOMER_ACCOUNT, MotoServer, tls_client_view_of_bucket_policies
-from dev.support.engine import EngineStack, copy_engine_project, copy_program, engine_env, skip_without_engine
-from dev.support.sandbox_support import load_sandbox
+from dev.support.aws_loop import CUSTOMER_ACCOUNT, tls_client_view_of_bucket_policies
+from dev.support.engine import EngineStack, copy_engine_project, skip_without_engine
+from dev.support.whole_program import REGION, STACK, WholeProgram, whole_program
 
 pytestmark = [pytest.mark.layer6, skip_without_engine()]
 
-sandbox = load_sandbox()  # the local stack's passphrase and the emulator key its config encrypts
-STACK = "local"
-STANDIN_BIN = REPO_ROOT / "dev" / "aws_standin" / "bin"
-REGION = "us-east-1"  # Pulumi.local.yaml's
-
-
-@dataclass
-class AwsRequest:
-    method: str
-    path: str
-    action: str  # the query protocol's Action (IAM, STS), "" for S3
-
-    @property
-    def write(self) -> bool:
-        if self.action:
-            return not self.action.startswith(("Get", "List"))
-        return self.method not in ("GET", "HEAD")
-
-
-@dataclass
-class Recorder:
-    """Every request moto answers (its WSGI app wrapped): the AWS side of the figures."""
-
-    requests: list[AwsRequest] = field(default_factory=list)
-
-    def wrap(self, app: Any) -> Any:
-        def recording(environ: dict[str, Any], start_response: Any) -> Any:
-            action = ""
-            if environ["REQUEST_METHOD"] == "POST" and "form" in environ.get("CONTENT_TYPE", ""):
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                body = environ["wsgi.input"].read(length)
-                action = parse_qs(body.decode()).get("Action", [""])[0]
-                environ["wsgi.input"] = io.BytesIO(body)
-            self.requests.append(AwsRequest(environ["REQUEST_METHOD"], environ["PATH_INFO"], action))
-            return app(environ, start_response)
-
-        return recording
-
-
-@dataclass
-class Run:
-    stack: EngineStack
-    emulator: EmulatorServer
-    moto: MotoServer
-    aws_log: Recorder
-    home: Path
-    figures: dict[str, Any] = field(default_factory=dict)
-
-    def aws(self, service: str) -> Any:
-        import boto3
-
-        return boto3.client(
-            service,
-            endpoint_url=self.moto.url,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-    def timed(self, *args: str) -> tuple[str, float]:
-        started = time.perf_counter()
-        output = self.stack.ok(*args)
-        return output, time.perf_counter() - started
-
-
-def _local_stack_file(moto_url: str, emulator_url: str) -> str:
-    text = (REPO_ROOT / "Pulumi.local.yaml").read_text()
-    config = yaml.safe_load(text)["config"]
-    (endpoints,) = config["aws:endpoints"]
-    for url in set(endpoints.values()):
-        text = text.replace(url, moto_url)
-    return text.replace(config["bitmovin:apiUrl"], emulator_url)
-
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    tmp = tmp_path_factory.mktemp("whole")
-    aws_log = Recorder()
-    with MotoServer() as moto, EmulatorServer(api_keys={sandbox.EMULATOR_API_KEY}) as emulator:
-        werkzeug = moto._server._server  # ThreadedMotoServer's werkzeug server: wrap its WSGI app
-        assert werkzeug is not None
-        werkzeug.app = aws_log.wrap(werkzeug.app)
-        project = copy_program(tmp / "project")
-        (project / "Pulumi.local.yaml").write_text(_local_stack_file(moto.url, emulator.base_url))
-        env = engine_env(tmp / "home", {"PULUMI_CONFIG_PASSPHRASE": sandbox.PASSPHRASE})
-        env["PATH"] = f"{STANDIN_BIN}:{env['PATH']}"
-        stack = EngineStack(project, env, STACK)
-        stack.ok("stack", "init", STACK, "--secrets-provider", "passphrase", "--no-select")
-        yield Run(stack, emulator, moto, aws_log, tmp / "home")
-        stack.run("stack", "rm", STACK, "--yes", "--force")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WholeProgram]:
+    with whole_program(tmp_path_factory.mktemp("whole")) as program:
+        yield program
 
 
-def test_preview_of_a_fresh_stack_sends_nothing_and_writes_nothing(run: Run):
+def test_preview_of_a_fresh_stack_sends_nothing_and_writes_nothing(run: WholeProgram):
     run.emulator.requests.clear()
     run.aws_log.requests.clear()
     output = run.stack.ok("preview", "--stack", STACK)
@@ -141,7 +48,7 @@ def test_preview_of_a_fresh_stack_sends_nothing_and_writes_nothing(run: Run):
     assert run.aws("iam").list_roles()["Roles"] == []
 
 
-def test_up_creates_one_output_and_the_role_trusting_exactly_its_external_id(run: Run):
+def test_up_creates_one_output_and_the_role_trusting_exactly_its_external_id(run: WholeProgram):
     run.emulator.requests.clear()
     run.aws_log.requests.clear()
     _, seconds = run.timed("up", "--stack", STACK, "--yes", "--skip-preview")
@@ -163,7 +70,7 @@ def test_up_creates_one_output_and_the_role_trusting_exactly_its_external_id(run
     assert role["MaxSessionDuration"] == 3600
 
 
-def test_the_write_policy_and_every_bucket_setting_are_in_moto(run: Run):
+def test_the_write_policy_and_every_bucket_setting_are_in_moto(run: WholeProgram):
     outputs = run.stack.outputs()
     bucket, iam, s3 = outputs["bucketName"], run.aws("iam"), run.aws("s3")
     written = iam.get_role_policy(RoleName=outputs["roleName"], PolicyName=ROLE_POLICY_NAME)["PolicyDocument"]
@@ -188,7 +95,7 @@ def test_the_write_policy_and_every_bucket_setting_are_in_moto(run: Run):
         s3.get_bucket_lifecycle_configuration(Bucket=bucket)  # retentionDays is not set
 
 
-def test_the_stack_outputs_are_those_declared(run: Run):
+def test_the_stack_outputs_are_those_declared(run: WholeProgram):
     outputs = run.stack.outputs()
     output = run.emulator.outputs.get(outputs["outputId"])
     bucket = f"bitmovin-analytics-{STACK}-{CUSTOMER_ACCOUNT}"
@@ -225,7 +132,7 @@ pulumi.export(
 '''
 
 
-def test_a_consumer_stack_reads_the_outputs_through_the_engine(run: Run):
+def test_a_consumer_stack_reads_the_outputs_through_the_engine(run: WholeProgram):
     source = run.home.parent / "consumer-source"
     source.mkdir()
     (source / "Pulumi.yaml").write_text(
@@ -247,7 +154,7 @@ def test_a_consumer_stack_reads_the_outputs_through_the_engine(run: Run):
     consumer.ok("destroy", "--stack", "reader", "--yes", "--skip-preview")
 
 
-def test_a_second_up_and_a_refresh_change_nothing(run: Run):
+def test_a_second_up_and_a_refresh_change_nothing(run: WholeProgram):
     run.emulator.requests.clear()
     run.aws_log.requests.clear()
     run.stack.ok("up", "--stack", STACK, "--yes", "--skip-preview", "--expect-no-changes")
@@ -256,7 +163,7 @@ def test_a_second_up_and_a_refresh_change_nothing(run: Run):
     assert [r.route for r in run.emulator.requests] == ["get"]  # the refresh reads the output once
 
 
-def test_refresh_sees_drift_in_moto(run: Run):
+def test_refresh_sees_drift_in_moto(run: WholeProgram):
     outputs = run.stack.outputs()
     iam = run.aws("iam")
     described = iam.get_role(RoleName=outputs["roleName"])["Role"]["Description"]
@@ -269,7 +176,7 @@ def test_refresh_sees_drift_in_moto(run: Run):
     assert "changed by hand" in result.stdout
 
 
-def test_destroy_keeps_the_bucket_and_its_objects_and_deletes_the_output_and_the_role(run: Run):
+def test_destroy_keeps_the_bucket_and_its_objects_and_deletes_the_output_and_the_role(run: WholeProgram):
     outputs = run.stack.outputs()
     s3, iam = run.aws("s3"), run.aws("iam")
     with tls_client_view_of_bucket_policies():  # moto ignores the TLS-only deny's condition
