@@ -109,7 +109,8 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
             raise AdoptionError(
                 f"Output {output_id} cannot be adopted: {'; '.join(mismatches)}. Outputs cannot be changed, "
                 "so the next `pulumi up` would replace it: adopt only an output that is what the inputs "
-                "describe (set the stack config to match it), or remove the adoption to let the stack "
+                "describe (set the stack config to match it: outputName, outputDescription, bucketName, "
+                "roleName, externalIdMode, externalId), or remove the adoption to let the stack "
                 f"create a new output (`pulumi config rm adoptOutputId`; in a program, drop {model.ADOPT_KEY})."
             )
         _taken_over.add(output_id)

@@ -231,6 +231,8 @@ CASES: tuple[BadInput, ...] = (
     BadInput(Kind.STACK_CONFIG, "outputName", "acme-\x1b[31mprod", "terminal escape sequence"),
     BadInput(Kind.STACK_CONFIG, "outputName", "acme\u202eprod", "bidi override (Trojan Source)"),
     BadInput(Kind.STACK_CONFIG, "retentionDays", "100000", "274 years: a typo, not a policy"),
+    BadInput(Kind.STACK_CONFIG, "outputDescription", "exports\r\nfor acme", "line break in the description"),
+    BadInput(Kind.STACK_CONFIG, "outputDescription", "d" * 1025, "longer than 1024 characters"),
     # -- resource inputs of AnalyticsS3RoleBasedOutput, checked by the provider's `check`
     BadInput(Kind.RESOURCE_INPUT, "bucket_name", "Bad_Bucket", "invalid bucket name"),
     BadInput(

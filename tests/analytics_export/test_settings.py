@@ -413,6 +413,14 @@ def test_output_name():
     assert "at most 255" in message
 
 
+def test_output_description():
+    assert load({}).output_description is None  # the component derives it from the bucket and prefix
+    assert load({"outputDescription": "Acme player exports"}).output_description == "Acme player exports"
+    message = only_problem({"outputDescription": "two\nlines"}, "outputDescription")
+    assert "`pulumi config set outputDescription 'two lines'`" in message
+    assert "at most 1024" in only_problem({"outputDescription": "d" * 1025}, "outputDescription")
+
+
 def test_principal_override():
     principal = "arn:aws-cn:iam::123456789012:user/bitmovin"
     assert (

@@ -1,4 +1,5 @@
-"""Layer 5: verify's read-only AWS checks against a moto server with IAM enforced (calls moto implements),
+"""Layer 5: verify's read-only AWS checks against a moto server with IAM enforced (calls moto implements;
+each authorization decided by dev/support/iam_model.py with AWS's action names),
 and through botocore's ``Stubber`` for the calls it lacks (IAM policy simulation, Access Analyzer);
 the Stubber checks every request against the AWS service model."""
 
@@ -245,8 +246,9 @@ def test_credentials_without_permissions_name_what_to_grant(moto, accounts, emul
                             "s3:GetBucketOwnershipControls",
                             "s3:GetEncryptionConfiguration",
                             "s3:GetBucketPolicy",
-                            # --export lists the files; moto also authorizes GetPublicAccessBlock,
-                            # GetBucketOwnershipControls and GetBucketEncryption as s3:ListBucket.
+                            # --export lists the files (docs/verify.md). Judged by dev/support/iam_model.py
+                            # with AWS's action names: moto 5.2.5 checked the three Get*s above as
+                            # s3:ListBucket, 5.2.6 by their API names (s3:GetBucketEncryption, ...).
                             "s3:ListBucket",
                         ],
                         "Resource": "*",

@@ -1,5 +1,5 @@
-"""Layer 5: ``python -m verify`` end to end against the emulators: moto (IAM enforced) as AWS and the
-Bitmovin emulator acting as Bitmovin. One fake clock drives the emulator's export pace and verify's
+"""Layer 5: ``python -m verify`` end to end against the emulators: moto (IAM enforced, every decision
+taken by dev/support/iam_model.py) as AWS and the Bitmovin emulator acting as Bitmovin. One fake clock drives the emulator's export pace and verify's
 polling and backoff, so nothing sleeps."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class SharedClock:
 
 @pytest.fixture(scope="module", autouse=True)
 def _tls_client_view():
-    """moto judges bucket policies as for a TLS client in this module (see dev.support.aws_loop)."""
+    """Requests to moto are judged as from a TLS client in this module (see dev.support.aws_loop)."""
     with tls_client_view_of_bucket_policies():
         yield
 
