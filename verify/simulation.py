@@ -50,6 +50,16 @@ def s3_context(d: Deployment) -> dict[str, list[dict[str, Any]]]:
     return contexts
 
 
+def _per_resource(result: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """(resource ARN, decision) pairs of one action's result. IAM now puts an ARN template in the
+    top-level ``EvalResourceName`` and each resource's decision in ``ResourceSpecificResults`` (IAM API
+    Reference, EvaluationResult); an answer without them (older shape) names the resource at the top."""
+    specific = result.get("ResourceSpecificResults")
+    if specific:
+        return [(item["EvalResourceName"], item["EvalResourceDecision"]) for item in specific]
+    return [(result.get("EvalResourceName"), result["EvalDecision"])]
+
+
 def simulate_role(iam: Any, d: Deployment) -> Check:
     """One line: the simulator's decisions for the documented actions inside and outside the prefix."""
     title = "IAM policy simulator: the role can write only under the prefix"
@@ -94,7 +104,8 @@ def simulate_role(iam: Any, d: Deployment) -> Check:
             )
             for page in pages:
                 for result in page["EvaluationResults"]:
-                    decisions[(result["EvalActionName"], result["EvalResourceName"])] = result["EvalDecision"]
+                    for resource, decision in _per_resource(result):
+                        decisions[(result["EvalActionName"], resource)] = decision
     except AWS_ERRORS as error:
         return unavailable("aws.simulation", SECTION, title, error, "iam:SimulatePrincipalPolicy on the role")
     wrong = []

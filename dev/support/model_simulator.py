@@ -34,24 +34,59 @@ def context_of(entries: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return context
 
 
-def simulate(policies: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> dict[str, Any]:
-    """The simulator's answer to one request: the decision for each action on each resource."""
+def arn_template(resource: str) -> str:
+    """The resource type's ARN template, which IAM now returns as the top-level ``EvalResourceName``
+    (Service Authorization Reference); only the types verify simulates are known."""
+    if resource.startswith("arn:") and resource.split(":")[2] == "s3":
+        kind = "/${KeyName}" if "/" in resource.split(":", 5)[5] else ""
+        return "arn:${Partition}:s3:::${BucketName}" + kind
+    if resource.startswith("arn:") and resource.split(":")[2] == "kms" and ":key/" in resource:
+        return "arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}"
+    raise NotImplementedError(f"the simulator stand-in knows no ARN template for {resource}")
+
+
+def simulate(
+    policies: Sequence[Mapping[str, Any]], params: Mapping[str, Any], *, older_shape: bool = False
+) -> dict[str, Any]:
+    """The simulator's answer to one request: the decision for each action on each resource.
+
+    As IAM answers now (botocore's IAM model, EvaluationResult): one result per action, the resource
+    type's ARN template as ``EvalResourceName``, each resource's decision in ``ResourceSpecificResults``.
+    The top-level ``EvalDecision`` over several resources is not documented; here it is the most
+    restrictive one, so a caller that reads it instead of the per-resource decisions is caught.
+    ``older_shape``: one result per action and resource, named at the top, no per-resource list."""
     context = context_of(params.get("ContextEntries", []))
-    results = [
-        {
-            "EvalActionName": action,
-            "EvalResourceName": resource,
-            "EvalDecision": EVAL_DECISIONS[iam_model.evaluate_identity(policies, action, resource, context)],
+    resources = params.get("ResourceArns", ["*"])
+    results = []
+    for action in params["ActionNames"]:
+        decisions = {
+            resource: EVAL_DECISIONS[iam_model.evaluate_identity(policies, action, resource, context)]
+            for resource in resources
         }
-        for action in params["ActionNames"]
-        for resource in params.get("ResourceArns", ["*"])
-    ]
+        if older_shape:
+            results += [
+                {"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": decision}
+                for resource, decision in decisions.items()
+            ]
+            continue
+        overall = next((d for d in ("explicitDeny", "implicitDeny") if d in decisions.values()), "allowed")
+        results.append(
+            {
+                "EvalActionName": action,
+                "EvalResourceName": "*" if resources == ["*"] else arn_template(resources[0]),
+                "EvalDecision": overall,
+                "ResourceSpecificResults": [
+                    {"EvalResourceName": resource, "EvalResourceDecision": decision}
+                    for resource, decision in decisions.items()
+                ],
+            }
+        )
     return {"EvaluationResults": results, "IsTruncated": False}
 
 
 @contextmanager
 def model_simulator(
-    client: Any, principal_arn: str, policies: Sequence[Mapping[str, Any]]
+    client: Any, principal_arn: str, policies: Sequence[Mapping[str, Any]], *, older_shape: bool = False
 ) -> Iterator[list[dict[str, Any]]]:
     """While active, ``client``'s SimulatePrincipalPolicy calls are answered by the model for
     ``principal_arn`` holding ``policies`` (any other principal: NoSuchEntity, as IAM answers).
@@ -71,7 +106,8 @@ def model_simulator(
                 expected_params=copy.deepcopy(params),
             )
             return
-        stubber.add_response("simulate_principal_policy", simulate(policies, params), copy.deepcopy(params))
+        response = simulate(policies, params, older_shape=older_shape)
+        stubber.add_response("simulate_principal_policy", response, copy.deepcopy(params))
 
     event = "provide-client-params.iam.SimulatePrincipalPolicy"
     client.meta.events.register(event, answer)

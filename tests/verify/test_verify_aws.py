@@ -288,11 +288,12 @@ def program_policy(target):
     )
 
 
-def run_simulation(target, *policies):
+def run_simulation(target, *policies, older_shape=False):
     """verify's simulator check, each answer decided by iam_model for the request verify sent."""
     iam, _ = stubbed("iam")
     inspection = AwsInspection(AwsClients(iam, None, None), target)
-    with model_simulator(iam, target.role_arn, policies or [program_policy(target)]) as requests:
+    held = policies or [program_policy(target)]
+    with model_simulator(iam, target.role_arn, held, older_shape=older_shape) as requests:
         (check,) = inspection.simulation()
     return check, requests
 
@@ -379,6 +380,28 @@ def test_simulation_reports_writes_outside_the_prefix():
         check.detail
         == "s3:PutObject on arn:aws:s3:::acme-analytics/bitmovin-verify-outside-the-prefix/probe.csv: allowed, expected denied"
     )
+
+
+@pytest.mark.parametrize("older_shape", [False, True], ids=["per-resource results", "older shape"])
+def test_simulation_reads_each_resource_decision(older_shape):
+    """IAM names an ARN template at the top of each result and the resources in ResourceSpecificResults;
+    an older answer named the resource at the top. Both are read; the outside writes (two resources in
+    one request) are judged one by one."""
+    target = stub_target()
+    leaky = program_policy(target)
+    leaky["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::acme-analytics-not-this-bucket/*",
+        }
+    )
+    check, _ = run_simulation(target, leaky, older_shape=older_shape)
+    assert check.detail == (
+        f"s3:PutObject on arn:aws:s3:::acme-analytics-not-this-bucket/analytics/{PROBE_KEY}: allowed, expected denied"
+    )
+    check, _ = run_simulation(target, older_shape=older_shape)
+    assert (check.status, check.detail) == (Status.PASS, "4 allowed, 4 denied as expected")
 
 
 def test_simulation_reports_a_deny_from_another_policy():
