@@ -5,7 +5,7 @@ actions on the key; writes outside the prefix and in another bucket, reads and d
 The simulator says nothing about the trust policy (aws/aws-cli#10314); ``verify.trust`` judges that.
 
 The simulator takes a condition key's value only from the request's ``ContextEntries``; a key not sent
-is absent, so a condition that requires it fails (docs/verify.md, "IAM policy simulator"). Each
+is absent, so a condition that requires it fails (docs/verify.md, "The simulator's condition keys"). Each
 simulation therefore carries the keys S3 passes when Bitmovin writes an export: ``s3:prefix`` for the
 listing, ``s3:x-amz-acl`` for the PUT and its ACL, ``kms:ViaService`` and the ``aws:s3:arn`` encryption
 context for the key, and ``aws:SecureTransport``. The key names are AWS's (Service Authorization
