@@ -188,8 +188,11 @@ def test_export_with_a_write_policy_for_another_prefix(moto, emulator, loop, tmp
     deployment = deploy(moto, emulator, loop[0], tls_only=True, write_prefix="elsewhere/")
     code, out, _ = run(moto, emulator, loop, deployment, tmp_path, *export_args())
     assert code == 1
-    assert "likely cause: S3 refused s3:GetBucketLocation for the role" not in out
-    assert "likely cause: S3 refused s3:PutObject for the role (the deployed write policy differs" in out
+    assert "likely cause: S3 refused s3:GetBucketLocation" not in out
+    assert (
+        "likely cause: S3 refused s3:PutObject to the role: a permission problem (Bitmovin assumed the role) "
+        "(the deployed write policy differs"
+    ) in out
     assert "run `pulumi up` to restore the role's write policy" in out
 
 
