@@ -194,6 +194,14 @@ CASES: tuple[BadInput, ...] = (
         Kind.STACK_CONFIG, "bitmovinPrincipalArn", "arn:aws:iam::630681592166:user/*", "wildcard principal"
     ),
     BadInput(Kind.STACK_CONFIG, "externalID", "s3cr3t-ext-id-value", "misspelled secret key", secret=True),
+    BadInput(
+        Kind.STACK_CONFIG,
+        "externalId",
+        "\u00c4\u00d6\u00dc-geheim",
+        "non-ASCII letters in a secret external ID",
+        extra={"externalIdMode": "CUSTOM"},
+        secret=True,
+    ),
     # -- the bitmovin: namespace is this project's: a key nothing reads is a typo, never ignored
     BadInput(
         Kind.STACK_CONFIG,
