@@ -13,7 +13,6 @@ The program never reads ``bitmovin:apiKey``: only the dynamic provider does, in 
 from __future__ import annotations
 
 import difflib
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,7 +29,6 @@ from analytics_export.config_keys import (
 from analytics_export.config_problems import (
     ConfigProblem,
     rm_command,
-    set_command,
     shown_value,
     without_secret_values,
 )
@@ -200,10 +198,13 @@ def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> Conf
             provider_config.move_secret_command(name, close[0]),
         )
     if close:
+        shown = shown_value(str(value))
         return ConfigProblem(
             name,
             f"is not a setting of this project; did you mean {close[0]}?",
-            f"{rm_command(name)} && {set_command(close[0], str(value))}",
+            f"{rm_command(name)} && pulumi config set {close[0]} {shown}"
+            if shown is not None
+            else provider_config.move_command(name, close[0]),
         )
     return ConfigProblem(
         name,
@@ -241,9 +242,9 @@ def _unknown_provider_key_problem(key: str, target_of: str, value: Any, secret: 
             f"{reason} (its value is not shown, and must be a secret)",
             provider_config.move_secret_command(key, target),
         )
-    return ConfigProblem(
-        key, reason, f"{rm_command(key)} && pulumi config set {target} {shown or shlex.quote('<value>')}"
-    )
+    if shown is None:
+        return ConfigProblem(key, reason, provider_config.move_command(key, target))
+    return ConfigProblem(key, reason, f"{rm_command(key)} && pulumi config set {target} {shown}")
 
 
 def _valid_shown_value(target: str, value: Any) -> str | None:

@@ -35,6 +35,13 @@ def set_secret_command(key: str) -> str:
     return f"pulumi config set --secret {key}"
 
 
+def move_command(old: str, new: str) -> str:
+    """The command that moves the plain value of ``old`` to ``new`` without showing it (a value a
+    message may not show: unprintable, too long, or not valid where it goes): ``pulumi config get``
+    piped into ``pulumi config set``; ``old`` goes only once ``new`` is stored."""
+    return f"pulumi config get {shlex.quote(old)} | pulumi config set {new} && pulumi config rm {shlex.quote(old)}"
+
+
 def move_secret_command(old: str, new: str) -> str:
     """The command that moves the value of ``old`` to ``new`` as a secret without showing it: ``pulumi
     config get`` pipes it into ``pulumi config set`` (which reads standard input when given no value),
@@ -108,7 +115,7 @@ def resolve(
         f"{key} {reason}{' Fix' if reason.endswith(('?', '.')) else '; fix'} it with `{fix}`"
         for key in sorted(set(configured_keys))
         if is_unknown_key(key)
-        for reason, fix in [unknown_key_problem(key, None, secret=False)]
+        for reason, fix in [unknown_key_problem(key, None, secret=None)]
     ]
     overrides: dict[str, Any] = {}
     for key, env_name, attr, low, high in _NUMERIC_SETTINGS:
@@ -268,27 +275,30 @@ def value_problem(key: str, value: Any) -> str | None:
     return None
 
 
-def unknown_key_problem(key: str, shown_value: str | None, *, secret: bool) -> tuple[str, str]:
+def unknown_key_problem(key: str, shown_value: str | None, *, secret: bool | None) -> tuple[str, str]:
     """``(reason, fix)`` for ``key``, a ``bitmovin:`` key nothing reads.
 
-    The fix moves the value to the key it most likely means. ``shown_value`` is the value as it may
-    appear in the fix (already shell-quoted), or None to show a placeholder instead: the caller
-    decides whether the value may be shown. A key that looks like the API key, or a secret, is moved
-    with ``--secret`` and never shown.
+    The fix moves the value to the key it most likely means; run as printed, it never loses the value.
+    ``secret`` says whether the value is a secret (None: unknown, as for the provider, which cannot
+    tell). ``shown_value`` is the value as it may appear in the fix (already shell-quoted), or None:
+    the caller decides whether the value may be shown. A secret, a value that may be one, or a key that
+    looks like the API key is moved as a secret without being shown (:func:`move_secret_command`); a
+    plain value that may not be shown is moved through a pipe (:func:`move_command`).
     """
     target = closest_known_key(key)
     known = ", ".join(KNOWN_KEYS)
     ignored = f"is not a key of the {NAMESPACE}: namespace this project reads, so its value is ignored"
     if target is None:
         return f"{ignored} (known: {known})", f"pulumi config rm {key}"
-    hidden = secret or looks_secret(key) or target == API_KEY_CONFIG
+    credential = looks_secret(key) or target == API_KEY_CONFIG
     reason = f"{ignored}; did you mean `{target}`?"
-    if hidden and not secret:
+    if credential and secret is False:
         reason += (
             " Its value is stored in plain text in Pulumi.<stack>.yaml: set it again as a secret, and "
             "rotate it if a `pulumi up` already ran with it"
         )
-    if hidden:
+    if credential or secret is not False:
         return reason, move_secret_command(key, target)
-    value = shown_value if shown_value is not None else shlex.quote("<value>")
-    return reason, f"pulumi config rm {key} && pulumi config set {target} {value}"
+    if shown_value is None:
+        return reason, move_command(key, target)
+    return reason, f"pulumi config rm {key} && pulumi config set {target} {shown_value}"

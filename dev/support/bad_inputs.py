@@ -212,6 +212,12 @@ CASES: tuple[BadInput, ...] = (
     BadInput(
         Kind.STACK_CONFIG, "bitmovin:tenant_org_id", "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "snake_case key"
     ),
+    BadInput(
+        Kind.STACK_CONFIG,
+        "bitmovin:tenantOrgID",
+        "acme-corp",
+        "misspelt key whose value is no organization id (moved unseen, then refused where it goes)",
+    ),
     BadInput(Kind.STACK_CONFIG, "bitmovin:apiURL", "https://api.bitmovin.com/v1", "misspelt key (case)"),
     BadInput(Kind.STACK_CONFIG, "bitmovin:readTimeoutSecond", "45", "misspelt key (missing s)"),
     BadInput(Kind.STACK_CONFIG, "bitmovin:apikey", "bmv-plain-key-0a1b", "misspelt API key, in plain text"),

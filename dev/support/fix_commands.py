@@ -26,6 +26,11 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("generate secret", re.compile(rf"(?!pulumi config)[^|`]+ \| pulumi config set --secret {_KEY}")),
     # the CLI prompts for the value (standard input when not a terminal)
     ("prompt for secret", re.compile(rf"pulumi config set --secret {_KEY}")),
+    # a plain value moved without being shown (a value a message may not show)
+    (
+        "move plain unseen",
+        re.compile(rf"pulumi config get ({_KEY}) \| pulumi config set {_KEY} && pulumi config rm \1"),
+    ),
     # a plain value moved to the key meant, shown (it is not secret)
     ("move plain", re.compile(rf"pulumi config rm {_KEY} && pulumi config set {_KEY} (?!--secret)\S.*")),
     ("remove", re.compile(rf"pulumi config rm {_KEY}")),

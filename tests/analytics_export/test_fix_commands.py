@@ -64,6 +64,7 @@ def test_the_messages_print_fixes_of_every_kind_but_the_deploy():
         ),
         ("pulumi config set --secret bitmovin:apiKey", "prompt for secret"),
         ("pulumi config rm a && pulumi config set b 45", "move plain"),
+        ("pulumi config get a | pulumi config set b && pulumi config rm a", "move plain unseen"),
         ("pulumi config rm a && pulumi config set --secret b '[secret]'", None),  # the key-destroying fix
         ("pulumi config set bitmovin:readTimeoutSeconds <value>", None),  # a shell redirection
         ("pulumi config set --secret bitmovin:apiKey <key>", None),

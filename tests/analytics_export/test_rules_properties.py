@@ -588,8 +588,7 @@ def _apply_fix(config: dict, fix: str) -> tuple[dict, list[str]]:
             continue
         assert words[2] == "set", fix
         if pipe or (words[3:4] == ["--secret"] and len(words) == 5):
-            assert words[3] == "--secret", fix  # a value on standard input is a secret's
-            continue  # moved, generated or asked for: no value is suggested
+            continue  # moved, generated or asked for (standard input): no value is suggested
         assert len(words) == 5, fix
         key, value = words[-2], words[-1]
         if "<" in value or value.startswith("$("):
