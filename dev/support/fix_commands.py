@@ -36,7 +36,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("remove", re.compile(rf"pulumi config rm {_KEY}")),
     ("generate plain", re.compile(rf"pulumi config set {_KEY} \"\$\(.+\)\"")),
     ("set placeholder", re.compile(rf"pulumi config set {_KEY} '[^']*<[^']*>[^']*'")),
-    ("set plain", re.compile(rf"pulumi config set {_KEY} (?!--secret)[^<>|&;`\s]+")),
+    ("set plain", re.compile(rf"pulumi config set {_KEY} (?!--secret)(?:[^<>|&;`\s']+|'[^'<>]*')")),
     # an AWS-side change and a new deploy (verify's diagnosis)
     ("set plain and deploy", re.compile(rf"pulumi config set {_KEY} [^<>|&;`\s]+ && pulumi up")),
 )
