@@ -109,7 +109,7 @@ def referenced_role_arn(
             raise ValueError(
                 f"Bitmovin output {output_id} (existingOutputId) does not return its roleArn, so the role "
                 "to create is unknown: set the name of the role the output was created with, "
-                "`pulumi config set roleName <role name>`"
+                "`pulumi config set roleName '<role name>'`"
             )
         return policies.role_arn(partition, account_id, role_name)
     arn_partition, arn_account, _path, arn_name = rules.parse_role_arn(role_arn)
