@@ -35,7 +35,8 @@ def reference_aliases(name: str) -> list[pulumi.Alias]:
     """The reference's aliases: the owned output under the same parent (the component).
 
     Harmless when no such output is in the state (a stack that always referenced its output): the
-    engine matches an alias only to a resource the state holds.
+    engine matches an alias only to a resource the state holds. Never to be removed as a finished
+    migration: any stack may still own its output when it switches.
     """
     return [pulumi.Alias(name=owned_output_name(name), type_=OWNED_OUTPUT_TYPE)]
 
