@@ -9,7 +9,7 @@ GET each, in the organization given as ``tenant_org_id``; ``delete`` sends no re
 
 A stack that switches its own output (created or adopted) to a reference reaches ``diff`` with that
 output's state and id, because the component aliases the reference to it
-(``analytics_export.output_names``): naming the same output keeps it (``update``, one GET, nothing
+(``analytics_export.output_child``): naming the same output keeps it (``update``, one GET, nothing
 deleted); naming another is refused there, before the engine would delete the owned one.
 
 Compare ``AnalyticsS3RoleBasedOutput(adopt_output_id=...)``: that takes an existing output *over*;
