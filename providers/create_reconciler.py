@@ -91,12 +91,15 @@ def _look_until_settled(
 
 
 def find_by_token(client: BitmovinClient, body: Mapping[str, Any], token: str) -> dict[str, Any] | None:
-    """The output carrying ``token`` (with its custom data), or None: at most three requests.
+    """The output carrying ``token`` (with its custom data), or None: at most two requests.
 
     The list is filtered by the name ``body`` sends, which ends with the token's tag; whether the API
     filters exactly or by substring is UNCONFIRMED (U5), so only its first page is read and only the
     first item named exactly so is a candidate. More than one page of such names can only be planted
     (they contain this resource's tag): then the POST goes ahead rather than paging without end.
+    A list item is the output itself (the SDKs type the page's items as the output), so no GET
+    follows: with the account look-up of a create without ``tenantOrgId`` (``providers.organization``)
+    a create stays within three requests.
     """
     name = body["name"]
     page = client.list_outputs(limit=MAX_PAGE_SIZE, name=name)
@@ -116,4 +119,4 @@ def find_by_token(client: BitmovinClient, body: Mapping[str, Any], token: str) -
         custom = client.get_custom_data(candidate["id"]).get("customData")
     if not isinstance(custom, Mapping) or custom.get(CREATION_TOKEN_KEY) != token:
         return None
-    return {**client.get_output(candidate["id"]), "customData": dict(custom)}
+    return {**candidate, "customData": dict(custom)}

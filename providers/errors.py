@@ -6,6 +6,7 @@
         ├── AdoptionError              an output to take over (``adopt_output_id``, creation token) contradicts the inputs
         ├── InPlaceUpdateError         an update was asked for; outputs can only be replaced
         ├── ReferencedOutputError      the output ``existing_output_id`` names cannot be used
+        ├── OutputSwitchError          a reference would replace an output the stack owns
         └── CreateFailedError          nothing was created, or the outcome could not be confirmed
             └── OrganizationError      nothing was created: the organization to hold it cannot be recorded
 
@@ -35,6 +36,11 @@ class InPlaceUpdateError(ProviderError):
 
 class ReferencedOutputError(ProviderError):
     """The referenced output cannot be used: not found, not accessible, or without an external ID."""
+
+
+class OutputSwitchError(ProviderError):
+    """A reference took the place of an output the stack owns, naming another output: the engine would
+    delete the owned one."""
 
 
 class CreateFailedError(ProviderError):

@@ -443,9 +443,8 @@ def test_a_lost_create_is_looked_for_until_the_settle_time_with_growing_pauses(e
         ("list", lambda emu: emu.drop_connection("list", when="before")),
         ("list", lambda emu: emu.fail("list", 429, headers={"Retry-After": "0"})),
         ("custom_data", lambda emu: emu.fail("custom_data", 502)),
-        ("get", lambda emu: emu.fail("get", 504)),
     ],
-    ids=["list-503", "list-drop", "list-429", "custom-data-502", "get-504"],
+    ids=["list-503", "list-drop", "list-429", "custom-data-502"],
 )
 def test_reconcile_lookup_is_retried_and_still_adopts(emulator, clock, route, arm):
     provider = configured(emulator)

@@ -50,7 +50,8 @@ def test_an_up_that_replaces_an_adopted_output_leaves_one_live_output_that_state
     stack.config_set("outputDescription", HAND_MADE["description"])
     stack.up()
     assert state_output_ids(stack) == [hand_made["id"]]
-    assert [record.route for record in emulator.requests] == ["get"]  # adopted: nothing created
+    # adopted: nothing created (the key's account is recorded first: the stack sets no tenantOrgId)
+    assert [record.route for record in emulator.requests] == ["account_information", "get"]
 
     # A change that replaces the output, adoptOutputId still set.
     stack.config_set("outputDescription", "follows exportPrefix")

@@ -44,5 +44,5 @@ def test_a_planted_output_with_the_token_is_refused_in_the_host(host: ProviderHo
     assert "external_id_mode is 'CUSTOM', not 'GLOBAL'" in refused.value.details
     assert PLANTED_EXTERNAL_ID not in refused.value.details
     assert API_KEY not in refused.value.details
-    assert [record.route for record in api.requests] == ["list", "custom_data", "get"]
+    assert [record.route for record in api.requests] == ["account_information", "list", "custom_data"]
     assert [output["id"] for output in api.outputs.list()] == [planted["id"]]
