@@ -126,6 +126,7 @@ def whole_program(
     release's tree), the stand-in first on the engine's PATH; the stack is removed afterwards."""
     aws_log = Recorder()
     with MotoServer() as moto, EmulatorServer(api_keys=set(api_keys)) as emulator:
+        moto.reset()  # moto's backends are the process's: empty what an earlier module left
         werkzeug = moto._server._server  # ThreadedMotoServer's werkzeug server: wrap its WSGI app
         assert werkzeug is not None
         werkzeug.app = aws_log.wrap(werkzeug.app)
