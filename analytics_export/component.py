@@ -334,6 +334,9 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
         Deleting a side resource on destroy would weaken the bucket that stays behind (public access
         block removed, ownership back to ObjectWriter, TLS policy gone), so they share the bucket's
         ``retain_on_delete``. ``protect`` is not set: ``pulumi destroy`` succeeds and leaves them.
+        The retention rule is the exception: it is never retained, so that ``pulumi config rm
+        retentionDays`` (and a destroy) removes it from the bucket instead of leaving exports
+        expiring that the stack says to keep (deleting a lifecycle rule never deletes an object).
         """
         retain = args.retain_bucket_on_destroy
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=retain)
@@ -387,7 +390,7 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
                 bucket=bucket.id,
                 rules=[_retention_rule(args.export_prefix, args.retention_days)],
                 # Noncurrent-version rules need versioning to be configured first.
-                opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[versioning])),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning], retain_on_delete=False),
             )
             resources.append(lifecycle)
         return bucket, resources

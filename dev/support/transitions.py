@@ -136,6 +136,9 @@ class Outcome(enum.Enum):
     UNCHANGED = "nothing changes (up --expect-no-changes)"
     ADOPTED = "the named output adopted: no create, no delete"
     RELEASED = "the owned output kept and referenced, no longer owned"
+    RECLAIMED = (
+        "the output this stack created and released taken back (its creation token): no create, no delete"
+    )
     REFUSED = "refused at preview, naming the fix, nothing changed"
 
 
@@ -150,7 +153,11 @@ def expected(source: State | None, target: State) -> Outcome:
         # Only the output the stack owns may become its reference: any other would delete it.
         return Outcome.RELEASED if target.config["existingOutputId"] is Symbol.OWN else Outcome.REFUSED
     if source.referenced:
-        return Outcome.ADOPTED if target.adopting else Outcome.CREATED
+        if target.adopting:
+            return Outcome.ADOPTED
+        # The stack's own output, released to a reference, still carries this resource's creation
+        # token: the create finds it and takes it back (docs/stack-config.md, "Moving between …").
+        return Outcome.RECLAIMED if source.config["existingOutputId"] is Symbol.OWN else Outcome.CREATED
     changed = {
         key for key in {*source.config, *target.config} if source.config.get(key) != target.config.get(key)
     }
@@ -409,6 +416,12 @@ class Walker:
         if outcome is Outcome.ADOPTED and (owned is None or owned["id"] != wanted.get("adoptOutputId")):
             problems.append(
                 f"ADOPTED: the state owns {owned and owned['id']}, not {wanted.get('adoptOutputId')}"
+            )
+        if outcome is Outcome.RECLAIMED and (
+            owned is None or named_before is None or owned["id"] != named_before["id"]
+        ):
+            problems.append(
+                f"RECLAIMED: the state owns {owned and owned['id']}, not the released {named_before and named_before['id']}"
             )
         if outcome is Outcome.RELEASED:
             named = self._named(state)

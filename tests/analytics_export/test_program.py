@@ -49,7 +49,7 @@ LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-BUCKET_TYPES = {BUCKET, PUBLIC_ACCESS_BLOCK, OWNERSHIP, ENCRYPTION, VERSIONING, LIFECYCLE, BUCKET_POLICY}
+BUCKET_TYPES = {BUCKET, PUBLIC_ACCESS_BLOCK, OWNERSHIP, ENCRYPTION, VERSIONING, BUCKET_POLICY}
 STACK_OUTPUT_NAMES = {
     "outputId",
     "externalId",
@@ -227,7 +227,8 @@ def test_lifecycle_under_the_prefix():
         ],
     }
     assert run.one(VERSIONING).urn in lifecycle.options["dependencies"]
-    assert lifecycle.options["retainOnDelete"] is True
+    # never retained: unsetting retentionDays (or a destroy) removes the rule, it never lingers
+    assert lifecycle.options["retainOnDelete"] is False
 
 
 def test_lifecycle_without_prefix_covers_the_bucket():

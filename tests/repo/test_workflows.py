@@ -585,11 +585,8 @@ def test_test_workflow_lints_tests_and_runs_the_cli_tests_for_real():
 
 def test_the_test_jobs_install_only_from_the_dev_lock():
     cli_runs = [step.get("run", "") for step in jobs("test")["cli"]["steps"]]
-    assert any("pip install --quiet --require-hashes -r requirements-dev.lock" in run for run in cli_runs)
-    assert (
-        "pip install --quiet --require-hashes -r requirements-dev.lock"
-        in (REPO_ROOT / ".ci" / "run").read_text()
-    )
+    assert "scripts/venv venv requirements-dev.lock" in cli_runs
+    assert "scripts/venv .ci-venv requirements-dev.lock --clear\n" in (REPO_ROOT / ".ci" / "run").read_text()
 
 
 # -- newest: the suite against the newest versions, proposing a lock bump -----------------------------
