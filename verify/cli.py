@@ -16,6 +16,7 @@ stack's ``bitmovin:apiKey`` (with ``--stack``) or from flags; none is ever print
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -39,6 +40,7 @@ from .bitmovin_checks import KEY_FIX, bitmovin_checks, fetch_output
 from .checklist import Figures, Report, failed
 from .export_check import SECTION as EXPORT_SECTION
 from .export_check import ExportProof, ExportSettings
+from .sandbox_session import SandboxSession, sandbox_session
 from .stack import (
     DEFAULT_API_URL,
     PROJECT_DIR,
@@ -121,7 +123,21 @@ def main(
 ) -> int:
     """Run verify; the keyword arguments exist for tests (no real sleeping, fake AWS sessions)."""
     args = build_parser().parse_args(argv)
-    deployment = _usable_deployment(args, environ, stderr, workspace)
+    try:
+        session = sandbox_session(args.stack, args.cwd)
+    except StackError as error:
+        print(f"verify: {escape(str(error))}", file=stderr)
+        return 2
+    if session is not None:
+        print(
+            f"verify: stack {args.stack} is the sandbox's ({session.file}): its backend, moto and Bitmovin "
+            "emulator; AWS and Bitmovin settings of the environment are not used",
+            file=stderr,
+        )
+        if workspace is None:
+            workspace = session.workspace(args.cwd, environ.get("PATH", ""))
+        environ = session.environ(environ)
+    deployment = _usable_deployment(args, environ, stderr, workspace, session)
     if deployment is None:
         return 2
     license_key = args.license_key or environ.get(LICENSE_KEY_ENV)
@@ -139,11 +155,15 @@ def main(
         masker.add([deployment.external_id], SECRET_MASK)
     figures = Figures(clock=clock)
     report = Report(_heading(deployment), figures=figures, mask=masker)
+    endpoint_url = args.aws_endpoint_url
+    if session is not None:
+        aws_session = aws_session or session.aws_session()
+        endpoint_url = endpoint_url or session.aws_endpoint
     if aws_session is None:
         import boto3
 
         aws_session = boto3.session.Session()
-    clients = make_clients(aws_session, deployment, args.aws_endpoint_url, figures)
+    clients = make_clients(aws_session, deployment, endpoint_url, figures)
     inspection = AwsInspection(clients, deployment, paid_checks=args.paid_checks, now=now())
     with figures.timed("aws"):
         aws_lines = inspection.run()
@@ -185,12 +205,18 @@ def main(
 
 
 def _usable_deployment(
-    args: argparse.Namespace, environ: Mapping[str, str], stderr: TextIO, workspace: Any
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    stderr: TextIO,
+    workspace: Any,
+    session: SandboxSession | None = None,
 ) -> Deployment | None:
     """The stack as read and validated (verify.untrusted), or None after saying on stderr why not."""
     try:
         if args.stack:
             deployment = from_automation_api(args.stack, args.cwd, workspace)
+            if session is not None:  # the emulator's port may be moved (SANDBOX_BITMOVIN_PORT)
+                deployment = dataclasses.replace(deployment, api_url=session.api_url)
         else:
             if args.config_file is not None and not args.config_file.exists():
                 raise StackError(f"--config-file {args.config_file} does not exist")
