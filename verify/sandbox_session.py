@@ -65,11 +65,23 @@ class SandboxSession:
         )
 
     def aws_session(self) -> Any:
-        """A boto3 session with the sandbox's placeholder key (moto accepts any)."""
-        import boto3
+        """A boto3 session with the sandbox's placeholder key (moto accepts any), blind to the shell's
+        AWS profile and config files (``AWS_PROFILE`` would otherwise be looked up, and may not exist)."""
+        import os
 
+        import boto3
+        import botocore.session
+
+        # (config file key, environment variable, default, conversion): no variable, no file.
+        core = botocore.session.Session(
+            session_vars={
+                "profile": (None, None, None, None),
+                "config_file": (None, None, os.devnull, None),
+                "credentials_file": (None, None, os.devnull, None),
+            }
+        )
         return boto3.session.Session(
-            aws_access_key_id=self.aws_keys[0], aws_secret_access_key=self.aws_keys[1]
+            aws_access_key_id=self.aws_keys[0], aws_secret_access_key=self.aws_keys[1], botocore_session=core
         )
 
     def environ(self, environ: Mapping[str, str]) -> dict[str, str]:
