@@ -35,7 +35,7 @@ from bitmovin_api.redaction import SECRET_MASK
 from verify.export_tasks import ExportTasksClient
 
 from .aws_checks import AwsInspection
-from .aws_clients import make_clients
+from .aws_clients import AwsClients, make_clients
 from .bitmovin_checks import KEY_FIX, bitmovin_checks, fetch_output
 from .checklist import Figures, Report, failed
 from .export_check import SECTION as EXPORT_SECTION
@@ -124,18 +124,12 @@ def main(
     """Run verify; the keyword arguments exist for tests (no real sleeping, fake AWS sessions)."""
     args = build_parser().parse_args(argv)
     try:
-        session = sandbox_session(args.stack, args.cwd)
+        session = _sandbox(args, stderr)
     except StackError as error:
         print(f"verify: {escape(str(error))}", file=stderr)
         return 2
     if session is not None:
-        print(
-            f"verify: stack {args.stack} is the sandbox's ({session.file}): its backend, moto and Bitmovin "
-            "emulator; AWS and Bitmovin settings of the environment are not used",
-            file=stderr,
-        )
-        if workspace is None:
-            workspace = session.workspace(args.cwd, environ.get("PATH", ""))
+        workspace = workspace or session.workspace(args.cwd, environ.get("PATH", ""))
         environ = session.environ(environ)
     deployment = _usable_deployment(args, environ, stderr, workspace, session)
     if deployment is None:
@@ -155,15 +149,7 @@ def main(
         masker.add([deployment.external_id], SECRET_MASK)
     figures = Figures(clock=clock)
     report = Report(_heading(deployment), figures=figures, mask=masker)
-    endpoint_url = args.aws_endpoint_url
-    if session is not None:
-        aws_session = aws_session or session.aws_session()
-        endpoint_url = endpoint_url or session.aws_endpoint
-    if aws_session is None:
-        import boto3
-
-        aws_session = boto3.session.Session()
-    clients = make_clients(aws_session, deployment, endpoint_url, figures)
+    clients = _aws_clients(args, session, aws_session, deployment, figures)
     inspection = AwsInspection(clients, deployment, paid_checks=args.paid_checks, now=now())
     with figures.timed("aws"):
         aws_lines = inspection.run()
@@ -202,6 +188,37 @@ def main(
                 report.add(*proof.run())
     print(report.to_json() if args.json else report.render_text(), file=stdout)
     return 0 if report.ok else 1
+
+
+def _aws_clients(
+    args: argparse.Namespace,
+    session: SandboxSession | None,
+    aws_session: Any,
+    deployment: Deployment,
+    figures: Figures,
+) -> AwsClients:
+    """boto3 clients: the given session, the sandbox's moto, or boto3's default chain."""
+    endpoint_url = args.aws_endpoint_url
+    if session is not None:
+        aws_session = aws_session or session.aws_session()
+        endpoint_url = endpoint_url or session.aws_endpoint
+    if aws_session is None:
+        import boto3
+
+        aws_session = boto3.session.Session()
+    return make_clients(aws_session, deployment, endpoint_url, figures)
+
+
+def _sandbox(args: argparse.Namespace, stderr: TextIO) -> SandboxSession | None:
+    """The sandbox's session for its ``local`` stack (said in one line), or None."""
+    session = sandbox_session(args.stack, args.cwd)
+    if session is not None:
+        print(
+            f"verify: stack {args.stack} is the sandbox's ({session.file}): its backend, moto and Bitmovin "
+            "emulator; AWS and Bitmovin settings of the environment are not used",
+            file=stderr,
+        )
+    return session
 
 
 def _usable_deployment(
