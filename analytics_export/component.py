@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from analytics_export import naming, policies
+from analytics_export import naming, output_child, policies
 from analytics_export.args import RESERVED_CUSTOM_DATA_KEY, BitmovinAnalyticsExportArgs
 from analytics_export.stack_outputs import STACK_OUTPUTS
 from providers import validation as rules
@@ -109,7 +109,7 @@ def referenced_role_arn(
             raise ValueError(
                 f"Bitmovin output {output_id} (existingOutputId) does not return its roleArn, so the role "
                 "to create is unknown: set the name of the role the output was created with, "
-                "`pulumi config set roleName <role name>`"
+                "`pulumi config set roleName '<role name>'`"
             )
         return policies.role_arn(partition, account_id, role_name)
     arn_partition, arn_account, _path, arn_name = rules.parse_role_arn(role_arn)
@@ -237,13 +237,12 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
         return _Bucket(name=name, arn=arn)
 
     def _existing_output(self, name: str, args: BitmovinAnalyticsExportArgs) -> AnalyticsOutputReference:
-        """The output someone else created: one GET, never changed or deleted by this stack."""
-        return AnalyticsOutputReference(
-            f"{name}-existing-output",
-            pulumi.ResourceOptions(parent=self),
-            output_id=args.existing_output_id,
-            tenant_org_id=args.tenant_org_id or None,
-        )
+        """The output someone else created: one GET, never changed or deleted by this stack.
+
+        Aliased to the owned output, so that switching a stack's own output to ``existingOutputId``
+        keeps it (same id) or is refused (another id) instead of deleting it (``output_child``).
+        """
+        return output_child.reference(name, self, args.existing_output_id, args.tenant_org_id)
 
     def _output(
         self,
@@ -266,7 +265,7 @@ class BitmovinAnalyticsExport(pulumi.ComponentResource):
             f" (Pulumi stack {project}/{stack})",
         )
         return AnalyticsS3RoleBasedOutput(
-            f"{name}-output",
+            output_child.owned_output_name(name),
             pulumi.ResourceOptions(parent=self),
             bucket_name=bucket.name,
             role_arn=role_arn,

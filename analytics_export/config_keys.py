@@ -353,6 +353,15 @@ def _output_name_rule(raw: RawConfig, key: str, read: Read) -> str | None:
     return name or default
 
 
+def _output_description_rule(raw: RawConfig, key: str, read: Read) -> str | None:
+    """Empty: the component derives it from the bucket and prefix (``None`` reaches the args)."""
+    text = raw.typed(key)
+    if text and (reason := rules.text_problem(text, rules.MAX_OUTPUT_DESCRIPTION_LENGTH)):
+        fix = rules.printable_text(text, rules.MAX_OUTPUT_DESCRIPTION_LENGTH)
+        raw.problem(key, reason, set_command(key, fix) if fix else f"pulumi config rm {key}")
+    return text or None
+
+
 def _principal_rule(raw: RawConfig, key: str, read: Read) -> str:
     """A role can only trust a principal of its own partition, which the region decides."""
     principal, region = raw.typed(key) or BITMOVIN_PRINCIPAL, read["region"]
@@ -419,6 +428,7 @@ KEYS: tuple[KeySpec, ...] = (
             "externalIdMode",
             "externalId",
             "outputName",
+            "outputDescription",
             "kmsKeyArn",
             "retentionDays",
             "objectOwnership",
@@ -478,6 +488,12 @@ KEYS: tuple[KeySpec, ...] = (
         _output_name_rule,
         lambda v: rules.text_problem(v, rules.MAX_OUTPUT_NAME_LENGTH),
         reads=("existingOutputId",),
+    ),
+    KeySpec(
+        "outputDescription",
+        "output_description",
+        _output_description_rule,
+        lambda v: rules.text_problem(v, rules.MAX_OUTPUT_DESCRIPTION_LENGTH),
     ),
     KeySpec(
         "bitmovinPrincipalArn",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from analytics_export import naming
 from bitmovin_api.redaction import SECRET_MASK
+from providers import provider_config
 from providers import validation as rules
 
 
@@ -100,7 +101,8 @@ def suggest_prefix(value: str) -> str:
 def without_secret_values(problems: list[ConfigProblem], secrets: Mapping[str, str]) -> list[ConfigProblem]:
     """No problem may show the value of a secret key, nor a suggestion derived from it: the value
     and every quoted text sharing a piece of it are masked, a fix that would carry a piece of it
-    becomes a placeholder, and a secret key's fix keeps ``--secret``.
+    moves or asks for the value instead, and a secret key's fix keeps ``--secret`` and takes its
+    value from standard input, never from the command line.
 
     ``secrets`` maps each secret key, as typed after ``pulumi config set``, to its value.
     """
@@ -111,25 +113,36 @@ def without_secret_values(problems: list[ConfigProblem], secrets: Mapping[str, s
         reason, fix, plain_set = problem.reason, problem.fix, f"pulumi config set {problem.key} "
         for value in secrets.values():
             reason = _mask(reason, value)
-        visible = fix.replace(SECRET_MASK, "").replace("--secret ", "")
-        if not fix.startswith("pulumi config set --secret ") and any(
+        visible = fix.replace("--secret ", "").replace(problem.key, "")  # the key is not derived from it
+        if not fix.startswith(("pulumi config set --secret ", "pulumi config get ")) and any(
             _shares_piece(visible, value) for value in secrets.values()
         ):
             fix = _without_value(fix, problem.key, secret=problem.key in secrets)
         elif problem.key in secrets and fix.startswith(plain_set):
-            fix = f"pulumi config set --secret {problem.key} " + fix.removeprefix(plain_set)
+            fix = _secret_set(problem.key, fix.removeprefix(plain_set))
         cleaned.append(ConfigProblem(problem.key, reason, fix))
     return cleaned
 
 
+def _secret_set(key: str, value: str) -> str:
+    """``pulumi config set --secret key`` with ``value`` (as the fix would have typed it) on standard
+    input: a generated value (``"$(command)"``) is piped in, any other is asked for by the CLI."""
+    generated = re.fullmatch(r'"\$\((.+)\)"', value)
+    command = provider_config.set_secret_command(key)
+    return f"{generated[1]} | {command}" if generated else command
+
+
 def _without_value(fix: str, key: str, *, secret: bool) -> str:
-    """``fix`` with the value it sets replaced by a placeholder: a move (``rm`` then ``set``) keeps
-    the key it moves to and becomes ``--secret``; any other fix sets ``key``."""
+    """``fix`` without the value it sets: a move (``rm`` then ``set``) moves the value as a secret
+    without showing it; any other fix asks for the value of ``key`` (or shows a placeholder)."""
     head, sep, last = fix.rpartition(" && ")
-    words = last.split(" ")
-    if sep and words[:3] == ["pulumi", "config", "set"] and len(words) >= 5:
-        return f"{head}{sep}pulumi config set --secret {words[-2]} {shlex.quote(SECRET_MASK)}"
-    return f"pulumi config set {'--secret ' if secret else ''}{key} <value>"
+    words, moved = last.split(" "), head.split(" ")
+    if sep and words[:3] == ["pulumi", "config", "set"] and moved[:3] == ["pulumi", "config", "rm"]:
+        target = next(word for word in words[3:] if word != "--secret")
+        return provider_config.move_secret_command(moved[3], target)
+    if secret:
+        return provider_config.set_secret_command(key)
+    return f"pulumi config set {key} {shlex.quote('<value>')}"
 
 
 _PIECE = 4

@@ -13,7 +13,6 @@ The program never reads ``bitmovin:apiKey``: only the dynamic provider does, in 
 from __future__ import annotations
 
 import difflib
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,7 +29,6 @@ from analytics_export.config_keys import (
 from analytics_export.config_problems import (
     ConfigProblem,
     rm_command,
-    set_command,
     shown_value,
     without_secret_values,
 )
@@ -80,9 +78,10 @@ PLAINTEXT_API_KEY = ConfigProblem(
     API_KEY_CONFIG,
     "is set without --secret, so it is stored in plain text in Pulumi.<stack>.yaml and, as part of "
     "the config Pulumi records for the dynamic provider, in the stack's state. Store it encrypted "
-    "(the command below re-saves the current value without showing it); if a `pulumi up` already "
-    "ran with it, also rotate the key, because earlier checkpoints keep the plain value",
-    f'pulumi config set --secret {API_KEY_CONFIG} "$(pulumi config get {API_KEY_CONFIG})"',
+    "(the command below re-saves the current value without showing it or putting it on a command "
+    "line); if a `pulumi up` already ran with it, also rotate the key, because earlier checkpoints keep "
+    "the plain value",
+    f"pulumi config get {API_KEY_CONFIG} | {provider_config.set_secret_command(API_KEY_CONFIG)}",
 )
 
 
@@ -180,7 +179,7 @@ def _removal_wins(problems: list[ConfigProblem]) -> list[ConfigProblem]:
 
 def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> ConfigProblem:
     """A key this project does not know. For a secret, the fix moves the value without showing it
-    (``pulumi config get`` inside ``$(...)``) and keeps it a secret."""
+    (``pulumi config get`` piped into ``pulumi config set --secret``) and keeps it a secret."""
     if name in _REFUSED_KEYS:
         return ConfigProblem(
             name, f"is not a setting of this project: {_REFUSED_KEYS[name]}", rm_command(name)
@@ -196,14 +195,16 @@ def _unknown_key_problem(name: str, value: Any, *, secret: bool = False) -> Conf
             name,
             f"is not a setting of this project; did you mean {close[0]}? (its value is a secret and "
             "stays one)",
-            f'pulumi config set --secret {close[0]} "$(pulumi config get {shlex.quote(name)})" && '
-            f"{rm_command(name)}",
+            provider_config.move_secret_command(name, close[0]),
         )
     if close:
+        shown = shown_value(str(value))
         return ConfigProblem(
             name,
             f"is not a setting of this project; did you mean {close[0]}?",
-            f"{rm_command(name)} && {set_command(close[0], str(value))}",
+            f"{rm_command(name)} && pulumi config set {close[0]} {shown}"
+            if shown is not None
+            else provider_config.move_command(name, close[0]),
         )
     return ConfigProblem(
         name,
@@ -239,12 +240,11 @@ def _unknown_provider_key_problem(key: str, target_of: str, value: Any, secret: 
         return ConfigProblem(
             key,
             f"{reason} (its value is not shown, and must be a secret)",
-            f"{rm_command(key)} && pulumi config set --secret {target} "
-            f"{shlex.quote(provider_config.SECRET_MASK)}",
+            provider_config.move_secret_command(key, target),
         )
-    return ConfigProblem(
-        key, reason, f"{rm_command(key)} && pulumi config set {target} {shown or shlex.quote('<value>')}"
-    )
+    if shown is None:
+        return ConfigProblem(key, reason, provider_config.move_command(key, target))
+    return ConfigProblem(key, reason, f"{rm_command(key)} && pulumi config set {target} {shown}")
 
 
 def _valid_shown_value(target: str, value: Any) -> str | None:

@@ -35,6 +35,8 @@ CLIENT_VERSION = "0.1.0"
 MAX_PAGE_SIZE = 100
 MAX_REPLY_BYTES = 4 * 2**20
 """Largest reply body read (4 MiB); a page of 100 outputs is some 100 KB (see ``_read_body``)."""
+# Pages ``iter_outputs`` reads at most: 100,000 outputs at the largest page size.
+MAX_LIST_PAGES = 1000
 
 
 class BitmovinClient:
@@ -100,18 +102,32 @@ class BitmovinClient:
         return self._call("GET", OUTPUTS_PATH, params=params)
 
     def iter_outputs(
-        self, *, name: str | None = None, page_size: int = MAX_PAGE_SIZE
+        self, *, name: str | None = None, page_size: int = MAX_PAGE_SIZE, max_pages: int = MAX_LIST_PAGES
     ) -> Iterator[dict[str, Any]]:
-        """Every output of the organization, page by page."""
-        offset = 0
-        while True:
+        """Every output of the organization, page by page. Bounded: a page that repeats an output
+        already listed (a server that ignores ``offset``), or more than ``max_pages`` pages, fails."""
+        offset, seen = 0, set()
+        for _ in range(max_pages):
             page = self.list_outputs(offset=offset, limit=page_size, name=name)
             items = page.get("items") or []
+            ids = {item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)}
+            if ids & seen:
+                raise self._endless_listing(f"the page at offset {offset} repeats outputs already listed")
+            seen |= ids
             yield from items
             offset += len(items)
             total = page.get("totalCount")
             if not items or len(items) < page_size or (isinstance(total, int) and offset >= total):
                 return
+        raise self._endless_listing(f"it did not end within {max_pages} pages of {page_size}")
+
+    def _endless_listing(self, reason: str) -> BitmovinApiError:
+        return BitmovinApiError(
+            f"Listing the outputs at {self.base_url} was stopped: {reason}, as from a server that ignores "
+            f"`offset`. Check bitmovin:apiUrl (the API is {DEFAULT_API_URL})",
+            method="GET",
+            path=OUTPUTS_PATH,
+        )
 
     def delete_output(self, output_id: str) -> str:
         """DELETE; returns the deleted id (the API's body shape varies, only ``id`` is read)."""

@@ -28,8 +28,9 @@ from bitmovin_api.redaction import SECRET_MASK
 from bitmovin_api.terminal_text import escape, shown
 
 _HINTS = {
-    401: "check the API key: set it with `pulumi config set --secret bitmovin:apiKey <key>` "
-    "(or the BITMOVIN_API_KEY environment variable). `pulumi refresh` and `pulumi destroy` use the "
+    401: "check the API key: set it with `pulumi config set --secret bitmovin:apiKey` (it prompts for "
+    "the key; never put it on the command line), or the BITMOVIN_API_KEY environment variable, which "
+    "counts only when the stack config has no bitmovin:apiKey. `pulumi refresh` and `pulumi destroy` use the "
     "provider config recorded in the state by the last `pulumi up`: after changing the key, run "
     "`pulumi up` first or add `--run-program`",
     403: "the API key has no access to this organization: check `bitmovin:tenantOrgId` "

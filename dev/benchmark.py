@@ -59,7 +59,8 @@ from dev.support import aws_loop, engine  # noqa: E402
 from dev.support.bad_inputs import CASES, error_for  # noqa: E402
 from dev.support.fault_scenarios import PERSISTENT_FAULTS, create_faults, retried_faults  # noqa: E402
 from dev.support.provider_factory import configured_provider  # noqa: E402
-from providers.analytics_output import AnalyticsS3RoleBasedOutputProvider  # noqa: E402
+from providers import output_model  # noqa: E402
+from providers.analytics_output import TYPE_TOKEN, AnalyticsS3RoleBasedOutputProvider  # noqa: E402
 from providers.output_model import CREATION_TOKEN_KEY  # noqa: E402
 
 KEY = "benchmark-key-not-a-secret"
@@ -191,6 +192,69 @@ def lifecycle(emulator: EmulatorServer) -> None:
     emulator.fail("get", 302, headers={"Location": "http://127.0.0.1:9/elsewhere"})
     measure("read, 302 redirect (refused: not followed)", lambda: refused(provider.read, kept["id"]))
     print(table(("operation", "requests", "requests sent (method route=status)"), rows))
+
+
+# -- provider: a create's cost by organization size ----------------------------------------------
+
+ORGANIZATION_SIZES = (0, 1_000, 10_000)
+MAX_CREATE_REQUESTS = 3
+
+
+def organization(size: int, name: str, tagged: str, planted: bool) -> list[dict[str, Any]]:
+    """``size`` outputs: half named like ours, half whose names contain ours; ``planted``: all named
+    around the tagged name the create sends (only someone who computed the tag can make those)."""
+    same = {"bucketName": BUCKET, "roleArn": ROLE, "externalIdMode": "GLOBAL"}
+    names = (f"x {tagged}",) if planted else (name, f"x-{name}-y")
+    return [{**same, "name": names[n % len(names)]} for n in range(size)]
+
+
+def create_cost(emulator: EmulatorServer) -> bool:
+    heading(f"One create's requests and time by organization size (goal: at most {MAX_CREATE_REQUESTS})")
+    provider = provider_for(emulator)
+    rows, worst = [], 0
+    for name_filter, planted in (
+        ("exact", False),
+        ("substring", False),
+        ("exact", True),
+        ("substring", True),
+    ):
+        for size in ORGANIZATION_SIZES:
+            for leftover in (False, True):
+                emulator.reset()
+                emulator.options.name_filter = name_filter
+                news = {**STATE, "name": "benchmark", "creation_key": f"p/s//{TYPE_TOKEN}::cost"}
+                inputs = provider.check({}, news).inputs
+                body = output_model.api_body(inputs, output_model.creation_token(inputs))
+                emulator.outputs.create_many(organization(size, "benchmark", body["name"], planted))
+                # What a create killed with its CLI left.
+                left = emulator.outputs.create({**body, "type": "S3_ROLE_BASED"})["id"] if leftover else None
+                emulator.requests.clear()
+                started = time.perf_counter()
+                created = provider.create(inputs)
+                seconds = time.perf_counter() - started
+                routes = Counter(r.route for r in emulator.requests)
+                worst = max(worst, len(emulator.requests))
+                result = "taken over" if created.id == left else "created"
+                rows.append(
+                    (
+                        name_filter,
+                        "around the tag" if planted else "same and containing",
+                        f"{size:,}",
+                        "yes" if leftover else "no",
+                        len(emulator.requests),
+                        f"{seconds:.3f}",
+                        result,
+                        ", ".join(f"{route} {count}" for route, count in routes.items()),
+                    )
+                )
+    print(table(("filter", "names", "outputs", "leftover", "requests", "seconds", "result", "routes"), rows))
+    print(
+        "  names: half named like ours, half containing ours; or all containing the tagged name the create\n"
+        "  sends (planted: only who computed the tag can). leftover: the output a create killed with its CLI\n"
+        "  left, the newest. With names planted around the tag and a substring filter the leftover lies\n"
+        "  beyond the one page read: a new output is made (docs/bitmovin-api.md)."
+    )
+    return worst <= MAX_CREATE_REQUESTS
 
 
 # -- provider: faults and duplicates -------------------------------------------------------------
@@ -498,6 +562,8 @@ def provider_figures(args: argparse.Namespace) -> list[str]:
     with EmulatorServer() as emulator:
         lifecycle(emulator)
         emulator.reset()
+        cost_ok = create_cost(emulator)
+        emulator.reset()
         runs = faults(emulator)
         duplicate_count = duplicates(emulator, runs)
         emulator.reset()
@@ -506,6 +572,7 @@ def provider_figures(args: argparse.Namespace) -> list[str]:
         imports_ok = size_and_startup(emulator, args.starts)
     return [
         *(["duplicate outputs"] if duplicate_count else []),
+        *([] if cost_ok else [f"a create cost more than {MAX_CREATE_REQUESTS} requests"]),
         *([] if inputs_ok else ["a bad input reached the API or was accepted"]),
         *([] if imports_ok else ["the provider modules import what check and diff never need"]),
     ]

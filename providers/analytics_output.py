@@ -10,6 +10,7 @@ pins them). Keep this module declarative: the provider host imports it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -34,11 +35,21 @@ __all__ = [
 ]
 
 
-# Outputs that a create of this provider process found by their token and took over. The engine
-# deletes a replaced output after creating its successor, in the same process; when the successor
-# is the same output (``pulumi up --replace`` with unchanged inputs finds it by its token), that
-# delete must not remove what the state now holds.
+# Outputs that a create of this provider process took over (by creation token or ``adopt_output_id``).
+# The engine deletes a replaced output after creating its successor, in the same process; should the
+# successor be the same output (``pulumi up --replace`` with unchanged inputs finds it by its token),
+# that delete must not remove what the state now holds. A create never hands the engine an id that
+# the same run then deletes.
 _taken_over: set[str] = set()
+# (resource key, adopt_output_id) of resources this process diffed, i.e. that exist in state: their
+# ``adopt_output_id`` was used by the create that made them. The engine replaces a resource by
+# calling diff, then check without old inputs, then create, so only diff can tell a replacement's
+# create from a first one; that create makes a new output instead of adopting again.
+_adopted_before: set[tuple[str, str]] = set()
+
+
+def _adoption(inputs: Mapping[str, Any]) -> tuple[str, str]:
+    return str(inputs.get(model.CREATION_KEY)), str(inputs.get(model.ADOPT_KEY))
 
 
 class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
@@ -63,6 +74,9 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Any input change replaces the output: the API has no update. No network call."""
+        if isinstance(news.get(model.ADOPT_KEY), str):
+            # Diffed, so in state: its adoption is done, and a replacement's create must not repeat it.
+            _adopted_before.add(_adoption(news))
         changed = model.changed_inputs(olds, news)
         stables = [key for key in (*model.INPUT_KEYS, *model.COMPUTED_KEYS) if key not in changed]
         return DiffResult(
@@ -74,13 +88,15 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         inputs = model.with_defaults(props)
         # Where the output will be, recorded before anything is created (``providers.organization``).
         holder = organization.created_account(self._client_for(inputs), inputs.get("tenant_org_id"))
-        if model.ADOPT_KEY in inputs:
+        if model.ADOPT_KEY in inputs and _adoption(inputs) not in _adopted_before:
             adopted = self._adopt(inputs[model.ADOPT_KEY], inputs)
             return CreateResult(adopted.id, {**adopted.outs, **holder})
         from providers.create_reconciler import create_exactly_once
 
-        body = model.api_body(inputs, creation_token=model.creation_token(inputs) or str(uuid.uuid4()))
-        created, existed = create_exactly_once(self._client_for(inputs), body)
+        body = model.api_body(inputs, creation_token=model.creation_token(inputs) or uuid.uuid4().hex)
+        created, existed = create_exactly_once(
+            self._client_for(inputs), body, lambda found: _refuse_foreign(inputs, found)
+        )
         if existed:
             _taken_over.add(created["id"])
         return CreateResult(created["id"], {**model.outputs_from(inputs, created), **holder})
@@ -91,9 +107,13 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
         mismatches = model.adoption_mismatches(inputs, existing)
         if mismatches:
             raise AdoptionError(
-                f"Output {output_id} cannot be adopted: {'; '.join(mismatches)}. Change the inputs to match "
-                f"it, or remove {model.ADOPT_KEY} to create a new output."
+                f"Output {output_id} cannot be adopted: {'; '.join(mismatches)}. Outputs cannot be changed, "
+                "so the next `pulumi up` would replace it: adopt only an output that is what the inputs "
+                "describe (set the stack config to match it: outputName, outputDescription, bucketName, "
+                "roleName, externalIdMode, externalId), or remove the adoption to let the stack "
+                f"create a new output (`pulumi config rm adoptOutputId`; in a program, drop {model.ADOPT_KEY})."
             )
+        _taken_over.add(output_id)
         return CreateResult(output_id, model.outputs_from(inputs, existing))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -132,6 +152,19 @@ class AnalyticsS3RoleBasedOutputProvider(BitmovinProviderBase):
             return
         client = self._client_for(model.with_defaults(props))
         client.delete_output_if_exists(id_, holder_account=organization.recorded_account(props))
+
+
+def _refuse_foreign(inputs: dict[str, Any], found: Mapping[str, Any]) -> None:
+    """An output carrying this resource's creation token is taken over only if it is what the
+    inputs describe: the token is computable by anyone who can create outputs in the organization."""
+    mismatches = model.adoption_mismatches(inputs, found)
+    if mismatches:
+        raise AdoptionError(
+            f"Output {found.get('id')} carries this resource's creation token but is not what the inputs "
+            f"describe: {'; '.join(mismatches)}. It was not taken over. If this "
+            "stack did not create it (someone who can create outputs in the organization may have), delete "
+            "it in the Bitmovin dashboard or API, then run `pulumi up` again."
+        )
 
 
 # Part of every URN (see the module docstring); the resource's own token, as the SDK forms it.

@@ -3,9 +3,10 @@
     Exception
     └── ProviderError                  a provider refuses or fails an operation
         ├── ProviderConfigError        no usable configuration (API key, API URL, HTTP policy)
-        ├── AdoptionError              ``adopt_output_id`` names an output the inputs contradict
+        ├── AdoptionError              an output to take over (``adopt_output_id``, creation token) contradicts the inputs
         ├── InPlaceUpdateError         an update was asked for; outputs can only be replaced
         ├── ReferencedOutputError      the output ``existing_output_id`` names cannot be used
+        ├── OutputSwitchError          a reference would replace an output the stack owns
         └── CreateFailedError          nothing was created, or the outcome could not be confirmed
             └── OrganizationError      nothing was created: the organization to hold it cannot be recorded
 
@@ -25,7 +26,8 @@ class ProviderConfigError(ProviderError):
 
 
 class AdoptionError(ProviderError):
-    """An existing output named by ``adopt_output_id`` contradicts the inputs."""
+    """An existing output to take over (named by ``adopt_output_id``, or carrying the resource's creation
+    token) contradicts the inputs."""
 
 
 class InPlaceUpdateError(ProviderError):
@@ -34,6 +36,11 @@ class InPlaceUpdateError(ProviderError):
 
 class ReferencedOutputError(ProviderError):
     """The referenced output cannot be used: not found, not accessible, or without an external ID."""
+
+
+class OutputSwitchError(ProviderError):
+    """A reference took the place of an output the stack owns, naming another output: the engine would
+    delete the owned one."""
 
 
 class CreateFailedError(ProviderError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,17 @@ CREATION_TOKEN_KEY = "pulumiCreationToken"
 # provider's create does not see the URN: the creation token derives from it. Kept in state (inputs
 # and outputs), never a reason to replace, never sent to the API.
 CREATION_KEY = "creation_key"
+# The name sent to Bitmovin ends with a tag derived from the creation token (``api_name``), so the
+# list's documented ``name`` filter finds a create's output in one request however many outputs the
+# organization holds (docs/bitmovin-api.md, "Finding a create's output"). State keeps the user's name.
+NAME_TAG_PREFIX = "pulumi-"
+NAME_TAG_HEX = 12
+_NAME_TAG = re.compile(rf"(?:^|(?<= )){NAME_TAG_PREFIX}[0-9a-f]{{{NAME_TAG_HEX}}}$")
+# Fields a take-over compares only when the API returns them: the public schema marks ``roleArn``
+# write-only (UNCONFIRMED U3). Every other field of ``Field.adopted_must_match`` must be returned.
+_MAY_BE_OMITTED = frozenset({"role_arn"})
+# Never quoted in a mismatch: a CUSTOM external ID may be a secret (``externalIdIsSecret``).
+_NOT_QUOTED = frozenset({"external_id"})
 
 
 def _not_reserved(value: Any) -> str | None:
@@ -57,7 +69,7 @@ class Field:
     rule: Callable[[Any], str | None] | None = None  # for a known value; None: checked elsewhere
     default: Callable[[], Any] | None = None  # filled by ``check`` when unset (the program sends None)
     empty_is_unset: bool = False  # "" or {} mean "not set"
-    adopted_must_match: bool = False  # an adopted output must agree with it
+    adopted_must_match: bool = False  # a taken-over output must return it (and, like every field, agree)
     type: Any = str | None  # of the resource's output attribute (``pulumi.Output[type]``); None: none
 
 
@@ -230,8 +242,36 @@ def creation_token(inputs: Mapping[str, Any]) -> str | None:
 def api_body(inputs: Mapping[str, Any], creation_token: str) -> dict[str, Any]:
     """The create request body; ``None`` values are omitted as the official SDKs do."""
     body = {API_FIELDS[key]: value for key, value in comparable_inputs(inputs).items() if key in API_FIELDS}
+    body["name"] = api_name(inputs.get("name"), creation_token)
     body["customData"] = {**dict(inputs.get("custom_data") or {}), CREATION_TOKEN_KEY: creation_token}
     return body
+
+
+def name_tag(creation_token: str) -> str:
+    """``pulumi-`` and 12 hex digits of the token's hash: 48 bits, short enough for a visible name."""
+    return NAME_TAG_PREFIX + hashlib.sha256(creation_token.encode()).hexdigest()[:NAME_TAG_HEX]
+
+
+def api_name(name: str | None, creation_token: str) -> str:
+    """The name sent to Bitmovin: the user's name (cut to fit), a space and the token's tag; the tag
+    alone without a name. The same for the same token, so the list's name filter finds it."""
+    tag = name_tag(creation_token)
+    if not name:
+        return tag
+    return f"{name[: rules.MAX_OUTPUT_NAME_LENGTH - len(tag) - 1]} {tag}"
+
+
+def user_name(api_value: Any, name: str | None) -> Any:
+    """The user's ``name`` for the name the API returned: ``name`` if the API's is ``name`` as
+    ``api_name`` sends it (any token), or as the previous release sent it (untagged); otherwise the
+    API's name without a tag (a different name: drift or a mismatch)."""
+    if api_value == name or not isinstance(api_value, str) or not (tag := _NAME_TAG.search(api_value)):
+        return api_value
+    base = api_value[: tag.start()].removesuffix(" ")
+    sent_cut = len(api_value) == rules.MAX_OUTPUT_NAME_LENGTH and bool(base)
+    if isinstance(name, str) and (base == name or (sent_cut and name.startswith(base))):
+        return name
+    return base
 
 
 def outputs_from(inputs: Mapping[str, Any], api_output: Mapping[str, Any]) -> dict[str, Any]:
@@ -247,7 +287,7 @@ def outputs_from(inputs: Mapping[str, Any], api_output: Mapping[str, Any]) -> di
         value = api_output.get(field)
         if value in (None, [], {}) or (key not in outputs and key != "external_id"):
             continue
-        outputs[key] = value
+        outputs[key] = user_name(value, inputs.get("name")) if key == "name" else value
     if isinstance(outputs.get("custom_data"), Mapping):
         custom = {k: v for k, v in outputs["custom_data"].items() if k != CREATION_TOKEN_KEY}
         if custom:
@@ -266,11 +306,32 @@ def outputs_from(inputs: Mapping[str, Any], api_output: Mapping[str, Any]) -> di
 
 
 def adoption_mismatches(inputs: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
-    """Inputs that an existing output contradicts; it may only be adopted if it is what we would create."""
+    """What makes an existing output other than the one these inputs create: a field it returns with
+    another value (as state would hold it: the state ``outputs_from`` makes of it must equal the
+    inputs, or the next ``up`` would replace it), or an identifying field it does not return.
+
+    Used by every take-over, by ``adopt_output_id`` and by creation token alike.
+    """
     wanted = comparable_inputs(inputs)
+    taken = outputs_from(inputs, existing)
     mismatches = []
-    for key in (f.name for f in FIELDS if f.adopted_must_match):
-        field = API_FIELDS[key]
-        if key in wanted and existing.get(field) is not None and existing[field] != wanted[key]:
-            mismatches.append(f"{key} is {existing[field]!r}, not {wanted[key]!r}")
+    for key in INPUT_KEYS:
+        field = API_FIELDS.get(key)
+        if field is None or key not in wanted:
+            continue
+        if existing.get(field) is None and _must_be_returned(key):
+            mismatches.append(f"{key} is not in the API's answer (expected {_quoted(wanted[key])})")
+        elif taken.get(key) != wanted[key] and key in _NOT_QUOTED:
+            mismatches.append(f"{key} differs (values not shown: it may be secret)")
+        elif taken.get(key) != wanted[key]:
+            mismatches.append(f"{key} is {_quoted(taken.get(key))}, not {_quoted(wanted[key])}")
     return mismatches
+
+
+def _quoted(value: Any) -> str:
+    """``repr``, with a str enum member shown as its plain value."""
+    return repr(str(value)) if isinstance(value, str) else repr(value)
+
+
+def _must_be_returned(key: str) -> bool:
+    return key not in _MAY_BE_OMITTED and any(f.name == key and f.adopted_must_match for f in FIELDS)

@@ -7,6 +7,11 @@ GET each, in the organization given as ``tenant_org_id``; ``delete`` sends no re
 ``tenant_org_id``, create also reads the key's account once per provider process
 (``providers.organization``), so that a key of another organization never makes the output look deleted.
 
+A stack that switches its own output (created or adopted) to a reference reaches ``diff`` with that
+output's state and id, because the component aliases the reference to it
+(``analytics_export.output_child``): naming the same output keeps it (``update``, one GET, nothing
+deleted); naming another is refused there, before the engine would delete the owned one.
+
 Compare ``AnalyticsS3RoleBasedOutput(adopt_output_id=...)``: that takes an existing output *over*;
 from then on the stack owns it and deletes it on ``destroy`` or when it is replaced.
 
@@ -28,7 +33,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from providers import organization
 from providers import validation as rules
-from providers.errors import ReferencedOutputError
+from providers.errors import OutputSwitchError, ReferencedOutputError
 from providers.provider_base import BitmovinProviderBase
 
 if TYPE_CHECKING:
@@ -72,6 +77,42 @@ def reference_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
     return inputs
 
 
+def owned_output_state(olds: Mapping[str, Any]) -> bool:
+    """True for the state of an output the stack owns, handed over through the component's alias:
+    every reference's state holds ``output_id`` (a required input), an owned output's never does."""
+    return bool(olds) and "output_id" not in olds
+
+
+def switch_problem(owned_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
+    """Why the reference cannot take the owned output's place (it would be deleted), or None when the
+    reference names that very output in the same organization."""
+    inputs = reference_inputs(news)
+    output_id, tenant = inputs.get("output_id"), inputs.get("tenant_org_id")
+    owned_tenant = olds.get("tenant_org_id") or None
+    if output_id == owned_id and tenant == owned_tenant:
+        return None
+    if not (_known(output_id) and _known(tenant)):
+        named = "an output not known before `pulumi up` runs"
+    elif output_id == owned_id:
+        named = f"output {output_id} in {where(tenant)}"
+    else:
+        named = f"another output, {output_id}"
+    described = ", ".join(
+        f"{label} {olds[key]!r}"
+        for key, label in (("name", "name"), ("bucket_name", "bucket"))
+        if olds.get(key)
+    )
+    return (
+        f"existingOutputId names {named}, but this stack owns Bitmovin Analytics output {owned_id}"
+        f"{f' ({described})' if described else ''} in {where(owned_tenant)}: it created or adopted it, "
+        "and switching would delete it in this same `pulumi up`. Nothing was changed. "
+        f"To keep managing it: `pulumi config rm existingOutputId`. To keep it but stop managing it, "
+        f"reference that very output: `pulumi config set existingOutputId {owned_id}`, then `pulumi up` "
+        "(nothing is deleted); only after that point existingOutputId at another output, and delete "
+        f"{owned_id} in the Bitmovin dashboard if it is no longer needed."
+    )
+
+
 def where(tenant_org_id: str | None) -> str:
     """The organization a request acted in, as a user would name it."""
     if tenant_org_id:
@@ -103,8 +144,18 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
         failures += [CheckFailure("", problem) for problem in self._config_problems()]
         return CheckResult(inputs, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Another output or organization is another reference: replace. No network call."""
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Another output or organization is another reference: replace. No network call.
+
+        The state of an output the stack owns (see ``owned_output_state``) is taken over in place when
+        the reference names it, and refused otherwise: a replacement would delete it through its own
+        provider.
+        """
+        if owned_output_state(olds):
+            problem = switch_problem(id_, olds, news)
+            if problem:
+                raise OutputSwitchError(problem)
+            return DiffResult(changes=True, replaces=[], stables=[], delete_before_replace=False)
         old, new = reference_inputs(olds), reference_inputs(news)
         changed = [key for key in INPUT_KEYS if old.get(key) != new.get(key) or not _known(new.get(key))]
         stables = [key for key in (*INPUT_KEYS, *OUTPUT_FIELDS) if key not in changed]
@@ -148,8 +199,14 @@ class AnalyticsOutputReferenceProvider(BitmovinProviderBase):
         outputs = {**self._outputs(inputs, found), **organization.refreshed_account(client, tenant, props)}
         return ReadResult(id_, outputs, dict(inputs))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Unreachable through ``diff`` (every change replaces); keeps the state as it is."""
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """The owned output ``diff`` let through becomes this reference: read as ``create`` reads it.
+        Otherwise unreachable through ``diff`` (every change replaces): keeps the state as it is."""
+        if owned_output_state(olds):
+            problem = switch_problem(id_, olds, news)
+            if problem:
+                raise OutputSwitchError(problem)
+            return UpdateResult(self.create(news).outs)
         return UpdateResult({key: value for key, value in olds.items() if key != "__provider"})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:

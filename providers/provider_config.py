@@ -26,9 +26,40 @@ TENANT_ORG_ID_CONFIG = "bitmovin:tenantOrgId"  # read by the program (the output
 # What a message shows instead of a value that must stay secret (the API key, any secret value).
 API_KEY_ENV = "BITMOVIN_API_KEY"
 API_URL_ENV = "BITMOVIN_API_URL"
+
+
+def set_secret_command(key: str) -> str:
+    """The command that stores a new secret value for ``key`` without it ever being on a command
+    line: given no value, ``pulumi config set`` prompts for it (without echo) on a terminal and reads
+    it from standard input otherwise, so the value reaches neither shell history nor ``ps``."""
+    return f"pulumi config set --secret {key}"
+
+
+def move_command(old: str, new: str) -> str:
+    """The command that moves the plain value of ``old`` to ``new`` without showing it (a value a
+    message may not show: unprintable, too long, or not valid where it goes): ``pulumi config get``
+    piped into ``pulumi config set``; ``old`` goes only once ``new`` is stored."""
+    return f"pulumi config get {shlex.quote(old)} | pulumi config set {new} && pulumi config rm {shlex.quote(old)}"
+
+
+def move_secret_command(old: str, new: str) -> str:
+    """The command that moves the value of ``old`` to ``new`` as a secret without showing it: ``pulumi
+    config get`` pipes it into ``pulumi config set`` (which reads standard input when given no value),
+    so it never appears on a terminal, a command line or in shell history; ``old`` goes only once
+    ``new`` is stored."""
+    return (
+        f"pulumi config get {shlex.quote(old)} | {set_secret_command(new)} && "
+        f"pulumi config rm {shlex.quote(old)}"
+    )
+
+
+SET_API_KEY_HOW = (
+    f"`{set_secret_command(API_KEY_CONFIG)}` (it prompts for the key and does not echo it; never put the "
+    "key on the command line)"
+)
 MISSING_API_KEY = (
-    "No Bitmovin API key is configured. Set it as a secret for this stack with "
-    f"`pulumi config set --secret {API_KEY_CONFIG} <your key>`, or export {API_KEY_ENV}."
+    f"No Bitmovin API key is configured. Set it as a secret for this stack with {SET_API_KEY_HOW}, "
+    f"or set {API_KEY_ENV} in the environment."
 )
 
 # (config key, environment variable, HttpPolicy field, minimum, maximum)
@@ -67,7 +98,8 @@ def resolve(
     environ: Mapping[str, str] | None = None,
     configured_keys: Iterable[str] = (),
 ) -> ProviderConfig:
-    """Stack config wins over the environment; bad numbers are reported, not silently ignored.
+    """Stack config wins over the environment (the API key too, :func:`choose_api_key`); bad numbers
+    are reported, not silently ignored.
 
     ``configured_keys`` are every key of the stack config (all namespaces, as ``configure()`` gets
     them); a ``bitmovin:`` key this project does not read is reported, never its value.
@@ -83,7 +115,7 @@ def resolve(
         f"{key} {reason}{' Fix' if reason.endswith(('?', '.')) else '; fix'} it with `{fix}`"
         for key in sorted(set(configured_keys))
         if is_unknown_key(key)
-        for reason, fix in [unknown_key_problem(key, None, secret=False)]
+        for reason, fix in [unknown_key_problem(key, None, secret=None)]
     ]
     overrides: dict[str, Any] = {}
     for key, env_name, attr, low, high in _NUMERIC_SETTINGS:
@@ -97,7 +129,7 @@ def resolve(
         if number is None or not low <= number <= high:
             problems.append(
                 f"{key} (or {env_name}) must be a number from {low:g} to {high:g}, got {raw!r}: "
-                f"fix it with `pulumi config set {key} <value>`"
+                f"fix it with `pulumi config set {key} '<value>'`"
             )
             continue
         overrides[attr] = int(number) if attr == "max_retries" else number
@@ -109,25 +141,72 @@ def resolve(
             f"`pulumi config set {API_URL_CONFIG} {DEFAULT_API_URL}` (or remove it with "
             f"`pulumi config rm {API_URL_CONFIG}`)"
         )
-    api_key = lookup(API_KEY_CONFIG, API_KEY_ENV)
+    api_key = choose_api_key(config_get(API_KEY_CONFIG), env)
     if api_key is None:
         problems.append(MISSING_API_KEY)
-    else:
-        api_key = str(api_key).strip()  # a trailing newline or CR from a pasted or `cat`-ed key
-        if not api_key:
-            problems.append(MISSING_API_KEY)
-        elif not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
-            problems.append(
-                f"{API_KEY_CONFIG} (or {API_KEY_ENV}) contains spaces, control or non-ASCII characters; "
-                f"set it again with `pulumi config set --secret {API_KEY_CONFIG} <your key>`"
-            )
-            api_key = None
+    elif (key_problem := api_key_problem(api_key)) is not None:
+        problems.append(key_problem)
+        api_key = None
     return ProviderConfig(
         api_key=api_key or None,
         api_url=api_url,
         http=dataclasses.replace(HttpPolicy(), **overrides),
         problems=tuple(problems),
     )
+
+
+def choose_api_key(stack_value: Any, environ: Mapping[str, str]) -> str | None:
+    """The API key to use, in the one order every tool follows (the provider, ``verify``): the stack
+    config's ``bitmovin:apiKey`` (a secret), else ``BITMOVIN_API_KEY``; stripped of the newline or CR a
+    pasted or ``cat``-ed key carries. None when neither holds a key."""
+    for value in (stack_value, environ.get(API_KEY_ENV)):
+        text = str(value).strip() if value is not None else ""
+        if text:
+            return text
+    return None
+
+
+# What people paste where the key belongs: Pulumi's mask for a secret (what a fix command printed
+# before showed), a placeholder of the docs (``<your key>``), or a word that names the key instead.
+_PLACEHOLDER_CHARACTERS = frozenset("<>[]{}")
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "secret",
+        "key",
+        "apikey",
+        "yourkey",
+        "yourapikey",
+        "yourbitmovinapikey",
+        "bitmovinapikey",
+        "changeme",
+        "placeholder",
+        "redacted",
+        "todo",
+        "none",
+        "null",
+    }
+)
+
+
+def api_key_problem(api_key: str) -> str | None:
+    """Why ``api_key`` cannot be a Bitmovin API key (None: it may be one). Never shows the value: it
+    may be a real key with a typo. A placeholder is refused at preview, before it reaches Bitmovin
+    as a 401 (or, for ``[secret]``, before a preview accepts what a botched secret move stored)."""
+    if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
+        return (
+            f"{API_KEY_CONFIG} (or {API_KEY_ENV}) contains spaces, control or non-ASCII characters; "
+            f"set it again with {SET_API_KEY_HOW}"
+        )
+    if (
+        _PLACEHOLDER_CHARACTERS & set(api_key)
+        or key_form(api_key) in _PLACEHOLDER_WORDS
+        or not api_key.strip("*x.-_")
+    ):
+        return (
+            f"{API_KEY_CONFIG} (or {API_KEY_ENV}) holds a placeholder (such as {SECRET_MASK}, Pulumi's "
+            f"mask for a secret, or <your key>), not an API key; set the key itself with {SET_API_KEY_HOW}"
+        )
+    return None
 
 
 # Set to "true" by the preview workflow only (.github/workflows/preview.yml), whose pull-request jobs get
@@ -196,28 +275,30 @@ def value_problem(key: str, value: Any) -> str | None:
     return None
 
 
-def unknown_key_problem(key: str, shown_value: str | None, *, secret: bool) -> tuple[str, str]:
+def unknown_key_problem(key: str, shown_value: str | None, *, secret: bool | None) -> tuple[str, str]:
     """``(reason, fix)`` for ``key``, a ``bitmovin:`` key nothing reads.
 
-    The fix moves the value to the key it most likely means. ``shown_value`` is the value as it may
-    appear in the fix (already shell-quoted), or None to show a placeholder instead: the caller
-    decides whether the value may be shown. A key that looks like the API key, or a secret, is moved
-    with ``--secret`` and never shown.
+    The fix moves the value to the key it most likely means; run as printed, it never loses the value.
+    ``secret`` says whether the value is a secret (None: unknown, as for the provider, which cannot
+    tell). ``shown_value`` is the value as it may appear in the fix (already shell-quoted), or None:
+    the caller decides whether the value may be shown. A secret, a value that may be one, or a key that
+    looks like the API key is moved as a secret without being shown (:func:`move_secret_command`); a
+    plain value that may not be shown is moved through a pipe (:func:`move_command`).
     """
     target = closest_known_key(key)
     known = ", ".join(KNOWN_KEYS)
     ignored = f"is not a key of the {NAMESPACE}: namespace this project reads, so its value is ignored"
     if target is None:
         return f"{ignored} (known: {known})", f"pulumi config rm {key}"
-    hidden = secret or looks_secret(key) or target == API_KEY_CONFIG
+    credential = looks_secret(key) or target == API_KEY_CONFIG
     reason = f"{ignored}; did you mean `{target}`?"
-    if hidden and not secret:
+    if credential and secret is False:
         reason += (
             " Its value is stored in plain text in Pulumi.<stack>.yaml: set it again as a secret, and "
             "rotate it if a `pulumi up` already ran with it"
         )
-    if hidden:
-        placeholder = shlex.quote(SECRET_MASK)
-        return reason, f"pulumi config rm {key} && pulumi config set --secret {target} {placeholder}"
-    value = shown_value if shown_value is not None else shlex.quote("<value>")
-    return reason, f"pulumi config rm {key} && pulumi config set {target} {value}"
+    if credential or secret is not False:
+        return reason, move_secret_command(key, target)
+    if shown_value is None:
+        return reason, move_command(key, target)
+    return reason, f"pulumi config rm {key} && pulumi config set {target} {shown_value}"

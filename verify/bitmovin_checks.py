@@ -13,7 +13,11 @@ from .checklist import Check, failed, passed, skipped
 from .stack import Deployment
 
 SECTION = "Bitmovin"
-KEY_FIX = "set BITMOVIN_API_KEY (or --api-key, or `pulumi config set --secret bitmovin:apiKey` with --stack)"
+KEY_FIX = (
+    "with --stack, set the stack's key: `pulumi config set --secret bitmovin:apiKey` (it prompts for the "
+    "key); or set BITMOVIN_API_KEY without typing it into a command: "
+    "`read -rs BITMOVIN_API_KEY && export BITMOVIN_API_KEY`"
+)
 
 
 @dataclass

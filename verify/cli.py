@@ -7,8 +7,10 @@
 
 Exit status: 0 = nothing failed, 1 = at least one ✗, 2 = the stack or the arguments could not be used
 (checked before any request: every output and config value must pass the project's rules).
-Secrets come from the environment (``BITMOVIN_API_KEY``, ``BITMOVIN_ANALYTICS_LICENSE_KEY``), from the
-stack's ``bitmovin:apiKey`` (with ``--stack``) or from flags; none is ever printed. Secret stack outputs
+The API key comes from the stack's ``bitmovin:apiKey`` (with ``--stack``), else ``BITMOVIN_API_KEY``: the
+provider's order (``providers.provider_config.choose_api_key``); never from a flag, which ``ps`` and
+shell history would show (``--api-key`` is refused). The license key comes from
+``BITMOVIN_ANALYTICS_LICENSE_KEY`` or ``--license-key``. No secret is ever printed. Secret stack outputs
 (``externalId`` set with ``pulumi config set --secret``) are shown as ``[secret]`` unless
 ``--show-secrets`` is given. Everything printed is escaped (``verify.untrusted``).
 """
@@ -32,6 +34,7 @@ from bitmovin_api.client import BitmovinClient
 from bitmovin_api.http_policy import HttpPolicy
 from bitmovin_api.http_session import build_session
 from bitmovin_api.redaction import SECRET_MASK
+from providers.provider_config import API_KEY_ENV, api_key_problem, choose_api_key
 from verify.export_tasks import ExportTasksClient
 
 from .aws_checks import AwsInspection
@@ -52,10 +55,14 @@ from .stack import (
 )
 from .untrusted import OTHER_SECRET_SHOWN, Masker, deployment_problems, escape, shown
 
-API_KEY_ENV = "BITMOVIN_API_KEY"
 API_URL_ENV = "BITMOVIN_API_URL"
 LICENSE_KEY_ENV = "BITMOVIN_ANALYTICS_LICENSE_KEY"
 _ID_SEGMENT = re.compile(r"/[0-9a-fA-F-]{16,}(?=/|$)")
+API_KEY_FLAG_REFUSED = (
+    "--api-key is no longer accepted: a key on the command line shows in `ps` and shell history. "
+    f"verify uses the stack's bitmovin:apiKey (with --stack), else {API_KEY_ENV} from the environment; "
+    f"to set that without typing the key into a command: `read -rs {API_KEY_ENV} && export {API_KEY_ENV}`"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--license-key",
         help=f"Analytics license key for --export (prefer {LICENSE_KEY_ENV}: flags show in `ps`)",
     )
-    parser.add_argument("--api-key", help=f"Bitmovin API key (prefer {API_KEY_ENV}: flags show in `ps`)")
+    # Refused with its own message (main): a key on the command line shows in `ps` and shell history.
+    parser.add_argument("--api-key", dest="api_key_flag", help=argparse.SUPPRESS)
     parser.add_argument(
         "--aws-endpoint-url", help="AWS endpoint, e.g. a local emulator (or AWS_ENDPOINT_URL)"
     )
@@ -141,7 +149,7 @@ def main(
             file=stderr,
         )
         return 2
-    api_key = args.api_key or environ.get(API_KEY_ENV) or deployment.api_key
+    api_key = choose_api_key(deployment.api_key, environ)  # the provider's order, checked already
     api_url = deployment.api_url or environ.get(API_URL_ENV) or DEFAULT_API_URL
 
     masker = Masker()
@@ -228,7 +236,11 @@ def _usable_deployment(
     workspace: Any,
     session: SandboxSession | None = None,
 ) -> Deployment | None:
-    """The stack as read and validated (verify.untrusted), or None after saying on stderr why not."""
+    """The stack as read and validated (verify.untrusted) with a usable API key if any, or None after
+    saying on stderr why not. ``--api-key`` is refused before anything is read."""
+    if args.api_key_flag is not None:
+        print(f"verify: {API_KEY_FLAG_REFUSED}", file=stderr)
+        return None
     try:
         if args.stack:
             deployment = from_automation_api(args.stack, args.cwd, workspace)
@@ -255,6 +267,10 @@ def _usable_deployment(
             "`pulumi config set` the config) or use the stack's own outputs file",
             file=stderr,
         )
+        return None
+    api_key = choose_api_key(deployment.api_key, environ)
+    if api_key is not None and (key_problem := api_key_problem(api_key)) is not None:
+        print(f"verify: {key_problem}; nothing was checked", file=stderr)
         return None
     return deployment
 

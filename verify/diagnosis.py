@@ -7,10 +7,14 @@ decides, otherwise the read-only checks do:
 - ``AccessControlListNotSupported``: the exporter sent an ACL to a bucket with ACLs disabled;
 - AssumeRole refused and the trust policy is wrong: the trust policy requires another external ID
   (or principal);
-- AssumeRole refused although the trust policy is right, or anything refused on a role younger than
-  :data:`YOUNG_ROLE_SECONDS`: IAM has not propagated the new role yet (eventual consistency) — the only
-  cause worth an automatic retry;
-- S3 refused (AccessDenied on PutObject, ListBucket, GetBucketLocation): the role's write policy;
+- AssumeRole refused although the trust policy is right, or a refusal of unknown origin on a role
+  younger than :data:`YOUNG_ROLE_SECONDS`: IAM has not propagated the new role yet (eventual
+  consistency);
+- S3 refused (AccessDenied on PutObject, ListObjectsV2, GetBucketLocation, ...): the call was made with
+  the role's credentials, so Bitmovin assumed the role and the trust policy is not the cause: a
+  permission problem, named by the IAM action the call needs (ListObjectsV2 needs ``s3:ListBucket``).
+  On a role younger than :data:`YOUNG_ROLE_SECONDS` whose write policy is right, IAM may not have
+  propagated its permissions yet. Propagation is the only cause worth an automatic retry;
 - KMS refused: the key policy or the role's KMS statement.
 """
 
@@ -82,16 +86,19 @@ def diagnose(error: ExportTaskError | None, facts: Facts) -> Cause:
             "the key policy must let the account's IAM policies grant use of the key, and the role needs "
             "kms:GenerateDataKey and kms:Decrypt on it: run `pulumi up`",
         )
-    if code in ("AccessDenied", "AllAccessDisabled") or operation in S3_ACTIONS:
-        if young and facts.write_policy_ok is not False:
-            return _propagation_cause()
-        return _permission_cause(operation, facts)
     if code == "NoSuchBucket":
         return Cause(
             "bucket_missing",
             "the bucket does not exist",
             "run `pulumi up --refresh` (a deleted bucket is created again unless existingBucketName is set)",
         )
+    if code in ("AccessDenied", "AllAccessDisabled") or (not code and operation in S3_ACTIONS):
+        propagating = young and facts.write_policy_ok is not False
+        if operation in S3_ACTIONS or (error is not None and error.service == "s3"):
+            return _s3_refusal_cause(operation, facts, propagating=propagating)
+        if propagating:
+            return _propagation_cause()
+        return _permission_cause(operation, facts)
     if error is None or not code:
         # No reason given: decide from the read-only checks.
         if facts.trust_ok is False:
@@ -143,14 +150,35 @@ def _propagation_cause() -> Cause:
     )
 
 
-def _permission_cause(operation: str, facts: Facts) -> Cause:
+def _s3_refusal_cause(operation: str, facts: Facts, *, propagating: bool) -> Cause:
+    """S3 refused a call Bitmovin made with the role's credentials: the role was assumed, so this is the
+    role's permissions (or a deny elsewhere), never "not assumable"."""
+    action = S3_ACTIONS.get(operation)
+    refused = action or "an S3 action"
+    if action and action != f"s3:{operation}":
+        refused += f" ({operation})"  # ListObjectsV2 needs s3:ListBucket: name both
+    title = f"S3 refused {refused} to the role: a permission problem (Bitmovin assumed the role)"
+    if not propagating:
+        return _permission_cause(operation, facts, title=title)
+    right = " and its write policy is the program's" if facts.write_policy_ok else ""
+    return Cause(
+        "permission_propagation",
+        f"{title}; the role is {facts.role_age_seconds or 0:.0f} s old{right}, so IAM may not have "
+        "propagated its permissions yet",
+        f"wait a minute and run `venv/bin/python -m verify --export` again; if S3 still refuses "
+        f"{action or 'it'}, look for bucket policies, SCPs and permission boundaries that deny it",
+        retry=True,
+    )
+
+
+def _permission_cause(operation: str, facts: Facts, title: str | None = None) -> Cause:
     drift = (
         " (the deployed write policy differs from the program's)" if facts.write_policy_ok is False else ""
     )
     what = S3_ACTIONS.get(operation, "an S3 action")
     return Cause(
         "missing_permission",
-        f"S3 refused {what} for the role{drift}",
+        f"{title or f'S3 refused {what} for the role'}{drift}",
         "run `pulumi up` to restore the role's write policy (s3:GetBucketLocation, s3:ListBucket on the bucket; "
         "s3:PutObject, s3:PutObjectAcl under the prefix) and check bucket policies and SCPs for denies",
     )

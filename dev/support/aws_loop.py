@@ -4,20 +4,23 @@ like a deployed stack, and the Bitmovin emulator acting as Bitmovin toward it.
 - :class:`MotoServer`: moto's ``ThreadedMotoServer`` in this process on ``127.0.0.1`` (free port), reset
   and switched to IAM enforcement through moto's own endpoints (``/moto-api/reset``,
   ``/moto-api/reset-auth``: ``"0"`` = every request is authenticated and authorized from then on).
+  While it runs, every authorization is decided by ``dev/support/iam_model.py``, not by moto
+  (``dev/support/model_authorizer.py``); the server is plain HTTP, so ``aws:SecureTransport`` is false.
 - :func:`create_accounts`: with enforcement still off, an administrator in the customer's account and
   Bitmovin's IAM user (``arn:aws:iam::630681592166:user/bitmovinCustomerS3Access``, allowed
   ``sts:AssumeRole``) in Bitmovin's account, each with an access key.
 - :func:`deploy`: what the program deploys, built from ``analytics_export.policies``: the bucket with
   public access block, ownership, encryption, versioning (and, on request, the TLS-only policy), the
   Bitmovin output in the emulator, and the role with the trust and write policies.
-- :func:`tls_client_view_of_bucket_policies`: moto ignores policy conditions, so a TLS-only deny makes
-  it refuse every object write even over HTTPS (docs/export-tasks.md, "Closed loop"). While active,
-  moto's bucket policy check skips statements that deny only non-TLS requests, as AWS would for a
-  client that uses TLS; everything else in the bucket policy still applies.
+- :func:`tls_client_view_of_bucket_policies`: the server speaks plain HTTP, so the model judges a
+  TLS-only bucket policy as AWS judges a plain-HTTP client: every object call is denied. While active,
+  requests are judged as from a client that uses TLS (``aws:SecureTransport`` true); everything else
+  in the bucket policy still applies (docs/export-tasks.md, "Closed loop").
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -41,7 +44,7 @@ from analytics_export.policies import (
     write_policy,
 )
 from dev.bitmovin_emulator import AwsActorConfig, EmulatorServer
-from verify.trust_evaluation import statements
+from dev.support.model_authorizer import Judge, model_authorization, tls_client_view
 
 REGION = "eu-central-1"
 CUSTOMER_ACCOUNT = "123456789012"  # moto's default account
@@ -69,6 +72,8 @@ class MotoServer:
         self._previous_auth: float | int = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
         self._moto_account: str | None = None
         self._clients: dict[tuple[str, str, str, str | None], Any] = {}
+        self._judging = contextlib.ExitStack()
+        self.judge: Judge | None = None
         self.url = ""
 
     def start(self) -> MotoServer:
@@ -76,6 +81,7 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         # MOTO_ACCOUNT_ID would put every request into one account; the loop needs two.
         self._moto_account = os.environ.pop("MOTO_ACCOUNT_ID", None)
+        self.judge = self._judging.enter_context(model_authorization(secure_transport=False))
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
@@ -83,6 +89,7 @@ class MotoServer:
 
     def stop(self) -> None:
         self._server.stop()
+        self._judging.close()
         # The server shares this process's moto settings: leave them as found for in-process moto tests.
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = self._previous_auth
         ActionAuthenticatorMixin.request_count = 0
@@ -270,33 +277,11 @@ def deploy(
     return Deployment(bucket, prefix, role_name, role_arn, output["id"], external_id, org_id)
 
 
-def _denies_only_plain_http(statement: dict[str, Any]) -> bool:
-    condition = statement.get("Condition") or {}
-    return statement.get("Effect") == "Deny" and condition == {"Bool": {"aws:SecureTransport": "false"}}
-
-
 @contextmanager
 def tls_client_view_of_bucket_policies() -> Iterator[None]:
-    """Make moto judge bucket policies as for a TLS client (see the module docstring)."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-    from moto.s3.models import FakeBucket
-
-    original = FakeBucket.get_permission
-
-    def get_permission(self: Any, action: str, resource: str) -> Any:
-        if self.policy is None:
-            return original(self, action, resource)
-        policy = json.loads(self.policy.decode())
-        kept = [statement for statement in statements(policy) if not _denies_only_plain_http(statement)]
-        if not kept:
-            return PermissionResult.NEUTRAL
-        return IAMPolicy(json.dumps({**policy, "Statement": kept})).is_action_permitted(action, resource)
-
-    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
-    try:
+    """Judge requests to moto servers as from a TLS client (see the module docstring)."""
+    with tls_client_view():
         yield
-    finally:
-        FakeBucket.get_permission = original  # type: ignore[method-assign]
 
 
 def object_keys(moto: MotoServer, keys: Keys, bucket: str, prefix: str = "") -> list[str]:

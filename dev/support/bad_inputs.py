@@ -194,6 +194,14 @@ CASES: tuple[BadInput, ...] = (
         Kind.STACK_CONFIG, "bitmovinPrincipalArn", "arn:aws:iam::630681592166:user/*", "wildcard principal"
     ),
     BadInput(Kind.STACK_CONFIG, "externalID", "s3cr3t-ext-id-value", "misspelled secret key", secret=True),
+    BadInput(
+        Kind.STACK_CONFIG,
+        "externalId",
+        "\u00c4\u00d6\u00dc-geheim",
+        "non-ASCII letters in a secret external ID",
+        extra={"externalIdMode": "CUSTOM"},
+        secret=True,
+    ),
     # -- the bitmovin: namespace is this project's: a key nothing reads is a typo, never ignored
     BadInput(
         Kind.STACK_CONFIG,
@@ -203,6 +211,12 @@ CASES: tuple[BadInput, ...] = (
     ),
     BadInput(
         Kind.STACK_CONFIG, "bitmovin:tenant_org_id", "9c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "snake_case key"
+    ),
+    BadInput(
+        Kind.STACK_CONFIG,
+        "bitmovin:tenantOrgID",
+        "acme-corp",
+        "misspelt key whose value is no organization id (moved unseen, then refused where it goes)",
     ),
     BadInput(Kind.STACK_CONFIG, "bitmovin:apiURL", "https://api.bitmovin.com/v1", "misspelt key (case)"),
     BadInput(Kind.STACK_CONFIG, "bitmovin:readTimeoutSecond", "45", "misspelt key (missing s)"),
@@ -231,6 +245,8 @@ CASES: tuple[BadInput, ...] = (
     BadInput(Kind.STACK_CONFIG, "outputName", "acme-\x1b[31mprod", "terminal escape sequence"),
     BadInput(Kind.STACK_CONFIG, "outputName", "acme\u202eprod", "bidi override (Trojan Source)"),
     BadInput(Kind.STACK_CONFIG, "retentionDays", "100000", "274 years: a typo, not a policy"),
+    BadInput(Kind.STACK_CONFIG, "outputDescription", "exports\r\nfor acme", "line break in the description"),
+    BadInput(Kind.STACK_CONFIG, "outputDescription", "d" * 1025, "longer than 1024 characters"),
     # -- resource inputs of AnalyticsS3RoleBasedOutput, checked by the provider's `check`
     BadInput(Kind.RESOURCE_INPUT, "bucket_name", "Bad_Bucket", "invalid bucket name"),
     BadInput(

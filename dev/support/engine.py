@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bitmovin_api.redaction import SECRET_MASK
 from dev.support import REPO_ROOT
 
 
@@ -136,26 +135,27 @@ class EngineStack:
     transcript: list[str] = field(default_factory=list)
 
     def run(
-        self, *args: str, timeout: float = COMMAND_TIMEOUT_SECONDS, secret: str | None = None
+        self, *args: str, timeout: float = COMMAND_TIMEOUT_SECONDS, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """One command; its output goes into ``transcript`` (a ``secret`` argument as ``[secret]``)."""
+        """One command; its output goes into ``transcript``. ``stdin`` is its standard input (a secret
+        value for ``pulumi config set``, which reads it there when given none: never an argument)."""
         end = args.index("--") if "--" in args else len(args)  # flags before `--`, values after it
         command = [str(PULUMI), *args[:end], "--non-interactive", *args[end:]]
         result = subprocess.run(
             command,
             cwd=self.project,
             env=self.env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
         )
-        shown = " ".join(SECRET_MASK if secret is not None and arg == secret else arg for arg in args)
-        self.transcript.append(f"$ pulumi {shown}\n{result.stdout}{result.stderr}")
+        self.transcript.append(f"$ pulumi {' '.join(args)}\n{result.stdout}{result.stderr}")
         return result
 
-    def ok(self, *args: str, secret: str | None = None) -> str:
-        result = self.run(*args, secret=secret)
+    def ok(self, *args: str, stdin: str | None = None) -> str:
+        result = self.run(*args, stdin=stdin)
         assert result.returncode == 0, f"pulumi {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
@@ -172,10 +172,11 @@ class EngineStack:
         return self
 
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
-        flags = ("--secret",) if secret else ()
-        self.ok(
-            "config", "set", *self.stack_args(), *flags, key, "--", value, secret=value if secret else None
-        )
+        """As users are taught to: a secret's value on standard input, never on the command line."""
+        if secret:
+            self.ok("config", "set", *self.stack_args(), "--secret", key, stdin=value)
+        else:
+            self.ok("config", "set", *self.stack_args(), key, "--", value)
 
     def up(self, *extra: str) -> str:
         return self.ok("up", *self.stack_args(), "--yes", "--skip-preview", *extra)

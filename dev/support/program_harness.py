@@ -610,6 +610,7 @@ def _registration(req: Any, urn: str) -> dict[str, Any]:
             "deleteBeforeReplace": req.deleteBeforeReplace,
             "dependencies": list(req.dependencies),
             "secretInputs": secrets,
+            "aliases": [json_format.MessageToDict(alias) for alias in req.aliases],
         },
     }
 

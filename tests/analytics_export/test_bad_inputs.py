@@ -59,6 +59,7 @@ def test_bad_provider_input_fails_before_any_request_naming_key_and_fix(case, em
             f"pulumi config set --secret {case.key}" in message
             or f"pulumi config set {case.key}" in message
             or f"pulumi config rm {case.key} && pulumi config set" in message
+            or f"pulumi config get {case.key} | pulumi config set" in message  # a move, unseen
         )
 
 

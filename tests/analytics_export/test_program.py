@@ -77,6 +77,7 @@ SCENARIOS: dict[str, dict] = {
         "bucketName": "acme-bitmovin-exports",
         "roleName": "AcmeBitmovinWriter",
         "outputName": "Acme analytics",
+        "outputDescription": "Exports of the Acme player",
         "objectOwnership": "BucketOwnerPreferred",
     },
     # Every default exactly as the CLI injects it from Pulumi.yaml.
@@ -389,6 +390,13 @@ def test_output_inputs():
     }
     assert output.options["secretInputs"] == ["__provider"]
     assert output.custom
+
+
+def test_output_name_and_description_come_from_the_stack_config():
+    """What adopting a hand-made output needs: its name and description set to match it."""
+    output = scenario("named").one(OUTPUT_TYPE)
+    assert output.inputs["name"] == "Acme analytics"
+    assert output.inputs["description"] == "Exports of the Acme player"
 
 
 def test_custom_external_id_flows_into_output_and_trust_policy():

@@ -35,7 +35,7 @@ def test_misspelled_secret_key_is_reported_without_its_value_and_stays_secret():
     assert run.resources == []
     assert "  - externalID: is not a setting of this project; did you mean externalId?" in run.error
     assert (
-        'Fix: `pulumi config set --secret externalId "$(pulumi config get externalID)" && '
+        "Fix: `pulumi config get externalID | pulumi config set --secret externalId && "
         "pulumi config rm externalID`" in run.error
     )
     assert MARKER not in texts_of(run)
@@ -50,10 +50,11 @@ def test_misspelled_plain_key_still_gets_its_value_in_the_fix():
 @pytest.mark.parametrize(
     ("key", "value", "fix"),
     [
-        ("exportPrefix", f"/{MARKER}/", "pulumi config set --secret exportPrefix <value>"),
-        ("bucketName", f"Bucket_{MARKER}", "pulumi config set --secret bucketName <value>"),
-        ("retentionDays", MARKER, "pulumi config set --secret retentionDays 30"),
-        ("externalId", f"{MARKER} with spaces", "pulumi config set --secret externalId"),
+        # the CLI asks for the value (standard input): a secret is never an argument
+        ("exportPrefix", f"/{MARKER}/", "Fix: `pulumi config set --secret exportPrefix`"),
+        ("bucketName", f"Bucket_{MARKER}", "Fix: `pulumi config set --secret bucketName`"),
+        ("retentionDays", MARKER, "Fix: `pulumi config set --secret retentionDays`"),
+        ("externalId", f"{MARKER} with spaces", " | pulumi config set --secret externalId`"),
     ],
 )
 def test_bad_value_of_a_secret_key_is_masked_with_a_secret_fix(key, value, fix):
@@ -76,8 +77,7 @@ def test_api_key_without_secret_stops_before_any_resource_without_showing_it():
     assert run.calls == []
     assert "  - bitmovin:apiKey: is set without --secret, so it is stored in plain text" in run.error
     assert (
-        'Fix: `pulumi config set --secret bitmovin:apiKey "$(pulumi config get bitmovin:apiKey)"`'
-        in run.error
+        "Fix: `pulumi config get bitmovin:apiKey | pulumi config set --secret bitmovin:apiKey`" in run.error
     )
     assert API_KEY not in texts_of(run)
     assert "bitmovin:apiKey" not in run.config_reads  # its secrecy is checked, its value never read

@@ -579,6 +579,7 @@ def _apply_fix(config: dict, fix: str) -> tuple[dict, list[str]]:
     """``config`` after ``fix`` and the keys it sets to a suggested value."""
     changed, suggested = dict(config), []
     for command in fix.split(" && "):
+        _source, pipe, command = command.rpartition(" | ")
         words = shlex.split(command)
         assert words[:2] == ["pulumi", "config"], fix
         if words[2] == "rm":
@@ -586,7 +587,9 @@ def _apply_fix(config: dict, fix: str) -> tuple[dict, list[str]]:
             changed.pop(f"{PROJECT}:{words[3]}", None)
             continue
         assert words[2] == "set", fix
-        assert len(words) in (5, 6), fix
+        if pipe or (words[3:4] == ["--secret"] and len(words) == 5):
+            continue  # moved, generated or asked for (standard input): no value is suggested
+        assert len(words) == 5, fix
         key, value = words[-2], words[-1]
         if "<" in value or value.startswith("$("):
             continue  # a placeholder or a command: no value is suggested

@@ -22,12 +22,16 @@ def problems(raw: dict, secret_keys: set[str]) -> str:
 def test_misspelled_secret_key_bare_or_namespaced(secret_key):
     text = problems({secret_key: "s3cr3t-value-1"}, {secret_key})
     assert "s3cr3t-value-1" not in text
-    assert 'pulumi config set --secret externalId "$(pulumi config get externalID)"' in text
+    bare = secret_key.removeprefix(f"{PROJECT}:")
+    assert (
+        f"pulumi config get {bare} | pulumi config set --secret externalId && pulumi config rm {bare}" in text
+    )
 
 
 def test_misspelled_key_whose_name_needs_quoting_is_quoted_in_the_fix():
     text = problems({"external ID": "s3cr3t-value-2"}, {"external ID"})
-    assert "\"$(pulumi config get 'external ID')\"" in text
+    assert "pulumi config get 'external ID' | pulumi config set --secret externalId && " in text
+    assert "pulumi config rm 'external ID'`" in text
     assert "s3cr3t-value-2" not in text
 
 
@@ -47,7 +51,7 @@ def test_secret_values_and_what_derives_from_them_are_masked(key, value):
     assert value not in text
     assert repr(value)[1:-1] not in text
     assert value.lower().strip("/").replace("_", "-") not in text.lower()
-    assert f"pulumi config set --secret {key} " in text
+    assert f"Fix: `pulumi config set --secret {key}`" in text  # the CLI asks for the value
 
 
 def test_plain_values_are_still_shown():
@@ -61,4 +65,4 @@ def test_plaintext_api_key_is_a_problem_only_when_set_and_not_secret():
     assert api_key_storage_problems(configured=True, secret=True) == []
     [problem] = api_key_storage_problems(configured=True, secret=False)
     assert problem.key == "bitmovin:apiKey"
-    assert problem.fix == 'pulumi config set --secret bitmovin:apiKey "$(pulumi config get bitmovin:apiKey)"'
+    assert problem.fix == "pulumi config get bitmovin:apiKey | pulumi config set --secret bitmovin:apiKey"

@@ -42,6 +42,7 @@ from dev.bitmovin_emulator import EmulatorServer
 from dev.support import REPO_ROOT
 from dev.support.engine import PULUMI, engine_env, skip_without_engine
 from dev.support.sandbox_support import copy_project, free_port, load_sandbox, running_venv
+from providers.output_model import user_name
 
 pytestmark = [pytest.mark.layer6, pytest.mark.aws_plugin, skip_without_engine()]
 
@@ -200,7 +201,7 @@ def test_local_stack_lifecycle(local_stack: LocalStack):
     assert second["outputId"] != first["outputId"]
     assert second["externalId"] != first["externalId"]
     assert emulator.outputs.get(first["outputId"]) is None
-    assert emulator.outputs.get(second["outputId"])["name"] == RENAMED_OUTPUT
+    assert user_name(emulator.outputs.get(second["outputId"])["name"], RENAMED_OUTPUT) == RENAMED_OUTPUT
     assert [r.route for r in emulator.requests] == ["create", "delete"]  # the old one after the new one
     assert second["roleArn"] == first["roleArn"]  # the same role, its trust policy updated
     assert stack.trust_policy(second["roleName"]) == policies.trust_policy(second["externalId"])

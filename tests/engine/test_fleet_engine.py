@@ -16,6 +16,7 @@ import pytest
 
 from dev.bitmovin_emulator import EmulatorServer
 from dev.support.engine import FleetProject, skip_without_engine
+from providers.output_model import user_name
 
 pytestmark = [pytest.mark.layer6, skip_without_engine()]
 
@@ -47,7 +48,7 @@ def test_preview_up_and_outputs_over_four_real_stacks(tmp_path: Path, emulator: 
     up = fleet.fleet_ok("up", "--yes")
     assert report_rows(up) == dict.fromkeys(STACKS, "ok")
     assert f"up: {len(STACKS)} stack(s): {len(STACKS)} ok" in up
-    made = {output["name"]: output["id"] for output in emulator.outputs.list()}
+    made = {user_name(output["name"], None): output["id"] for output in emulator.outputs.list()}
     assert sorted(made) == sorted(f"fleet-{name}" for name in STACKS)  # one output per stack
 
     outputs = fleet.fleet_ok("outputs")

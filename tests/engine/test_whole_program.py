@@ -153,7 +153,12 @@ def test_up_creates_one_output_and_the_role_trusting_exactly_its_external_id(run
     )
     print(f"\nwhole-program up: {run.figures}")
     # One POST; the create-exactly-once lookup by name (providers/create_reconciler.py) lists first.
-    assert [(r.route, r.status) for r in run.emulator.requests] == [("list", 200), ("create", 201)]
+    # no tenantOrgId: the key's account is recorded first (a 404 later counts only in its organization)
+    assert [(r.route, r.status) for r in run.emulator.requests] == [
+        ("account_information", 200),
+        ("list", 200),
+        ("create", 201),
+    ]
     assert len(run.emulator.outputs) == 1
     outputs = run.stack.outputs()
     stored = run.emulator.outputs.get(outputs["outputId"])

@@ -1,9 +1,11 @@
 """Layer 5: the closed loop. The emulator acts as Bitmovin toward a moto server with IAM enforced, set up
 as the program deploys it (``dev/support/aws_loop.py``); the project's client drives the export tasks.
 
-moto enforces the role's permission policy on the assumed credentials; the trust policy is judged by the
-emulator with ``verify.trust_evaluation`` (moto ignores cross-account trust). Each poll moves a
-task one step (pace 0), so no test sleeps.
+moto serves the API and authenticates; every authorization (the role's permission policy on the assumed
+credentials, the trust policy with the external ID, the TLS-only bucket policy) is decided by
+dev/support/iam_model.py (dev/support/model_authorizer.py), not by moto's own authorizer. The emulator
+also judges the trust policy first with ``verify.trust_evaluation``, for its diagnosis text. Each poll
+moves a task one step (pace 0), so no test sleeps.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def test_write_policy_for_another_prefix_ends_in_error_access_denied(moto, loop,
     assert object_keys(moto, loop.admin, deployment.bucket) == []
 
 
-def test_export_path_outside_the_prefix_is_refused_by_moto(moto, loop, emulator):
+def test_export_path_outside_the_prefix_is_refused(moto, loop, emulator):
     deployment = deploy(moto, emulator, loop)
     task, _ = run_export(emulator, deployment, hours=1, path="not-the-prefix/")
     assert task.status == "ERROR"
@@ -138,8 +140,8 @@ def test_missing_role_ends_in_error(moto, loop, emulator):
 
 
 def test_tls_only_bucket_policy_with_a_tls_view(moto, loop, emulator):
-    """With the TLS-only policy moto would refuse every write (it ignores conditions); judged as AWS
-    judges a TLS client, the export succeeds."""
+    """The moto server speaks plain HTTP, so the TLS-only policy refuses the write, as AWS refuses a
+    plain-HTTP client (aws:SecureTransport false); judged as from a TLS client, the export succeeds."""
     deployment = deploy(moto, emulator, loop, tls_only=True)
     task, _ = run_export(emulator, deployment, hours=1)
     assert (task.status, task.error.operation, task.error.code) == ("ERROR", "PutObject", "AccessDenied")

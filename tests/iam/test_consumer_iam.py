@@ -1,10 +1,12 @@
 """Layer 5: what the consumer example's crawler role may do, judged offline.
 
 parliament lints the crawler's permission policy (it knows the Glue, S3, logs and KMS actions and
-their resource types); moto's validators check the syntax of both policies; moto with IAM
-authentication enforced shows which S3 reads the policy allows after a real AssumeRole by a
-same-account stand-in (the real role trusts only Glue, which moto cannot play). moto does not evaluate
-conditions, so the ``s3:prefix`` limit on listing is asserted on the policy's structure instead.
+their resource types); moto's validators check the syntax of both policies. Which S3 reads the policy
+allows is shown end to end: moto serves the API after a real AssumeRole by a same-account stand-in
+(the real role trusts only Glue, which moto cannot play), and dev/support/iam_model.py decides every
+authorization with AWS's action for each S3 call and its condition keys
+(dev/support/model_authorizer.py), so the ``s3:prefix`` limit on listing is proven too; it is also
+asserted on the policy's structure.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Any
 import boto3
 import parliament
 import pytest
-from moto.core.authorization import enable_iam_authentication
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
+from dev.support.model_authorizer import enforced_by_model
 from dev.support.program_harness import CONSUMER_DIR
 from dev.support.testing import BUCKET, KMS_KEY_ARN, allowed, assume_role_user, assumed_s3_client
 
@@ -147,6 +149,7 @@ def probe(s3: Any) -> dict[str, bool]:
         "delete under prefix": allowed(lambda: s3.delete_object(Bucket=BUCKET, Key=KEYS[0])),
         "bucket location": allowed(lambda: s3.get_bucket_location(Bucket=BUCKET)),
         "list prefix": allowed(lambda: s3.list_objects_v2(Bucket=BUCKET, Prefix="analytics/")),
+        "list outside prefix": allowed(lambda: s3.list_objects_v2(Bucket=BUCKET, Prefix="elsewhere/")),
         "list other bucket": allowed(lambda: s3.list_objects_v2(Bucket=OTHER_BUCKET)),
         "change bucket policy": allowed(lambda: s3.put_bucket_policy(Bucket=BUCKET, Policy="{}")),
     }
@@ -154,7 +157,7 @@ def probe(s3: Any) -> dict[str, bool]:
 
 def test_assumed_crawler_role_reads_only_under_the_prefix(aws):
     keys, role_arn = crawler_s3_client("analytics/")
-    with enable_iam_authentication():
+    with enforced_by_model():
         assert probe(as_role(keys, role_arn)) == {
             "get under prefix": True,
             "get outside prefix": False,
@@ -164,6 +167,7 @@ def test_assumed_crawler_role_reads_only_under_the_prefix(aws):
             "delete under prefix": False,
             "bucket location": True,
             "list prefix": True,
+            "list outside prefix": False,
             "list other bucket": False,
             "change bucket policy": False,
         }
@@ -171,9 +175,10 @@ def test_assumed_crawler_role_reads_only_under_the_prefix(aws):
 
 def test_without_a_prefix_the_role_reads_its_bucket_only(aws):
     keys, role_arn = crawler_s3_client("")
-    with enable_iam_authentication():
+    with enforced_by_model():
         result = probe(as_role(keys, role_arn))
     assert result["get outside prefix"]
+    assert result["list outside prefix"]
     assert result["get lookalike prefix"]
     assert not result["get other bucket"]
     assert not result["put under prefix"]

@@ -3,16 +3,20 @@
 * parliament lints the role's permission policy and the TLS-only bucket policy (it cannot read trust
   policies: without a Resource it reports MALFORMED);
 * moto's own validators check the syntax of the permission and trust policies;
-* moto with IAM authentication enforced shows what the permission policy lets the role do, after a
-  real AssumeRole *in the same account* (moto does not enforce cross-account trust,
-  docs/aws-iam.md#what-moto-does-not-enforce). The TLS-only bucket policy is not attached there: moto
-  would deny every object PUT.
-* the trust policy's meaning (principal, action, external-ID condition) is asserted on its structure,
-  not inferred from moto, whose AssumeRole checks are not AWS-faithful.
-* hardening (docs/hardening.md): with IAM enforced, only literal prefixes are writable, a wildcard
-  prefix would not be, and the ACL conditions keep every request an exporter needs. moto evaluates no
-  S3 or KMS condition key, so what those conditions refuse is judged by dev/support/iam_model.py
-  (tests/iam/test_policy_meaning.py), which is checked here against moto where moto is faithful.
+* what the permission policy lets the role do, end to end: moto serves the API (a real AssumeRole *in
+  the same account* with the external ID, then S3 calls with the assumed credentials) and
+  dev/support/iam_model.py decides every authorization (dev/support/model_authorizer.py), with AWS's
+  action for each S3 call and the condition keys S3 passes: so ``s3:prefix`` on listing and the ACL
+  conditions are proven here too. moto's own authorizer is not relied on (docs/iam-model.md): it
+  ignores those conditions, and 5.2.6 checks ListObjectsV2 as ``s3:ListObjectsV2``
+  (tests/iam/test_moto_fidelity.py is the canary).
+* the trust policy's meaning (principal, action, external-ID condition) is asserted on its structure
+  and judged by the model's trust evaluation.
+* hardening (docs/hardening.md): only literal prefixes are writable, a wildcard prefix would not be,
+  and the ACL conditions keep every request an exporter needs.
+* the model's evaluator gives moto's evaluator's verdict wherever moto's is faithful (actions and
+  resources, no condition keys), and the harness hands it the action, resource and keys written
+  out by hand in :func:`model_requests`, so the end-to-end verdicts rest on a checked evaluator.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from typing import Any
 import boto3
 import parliament
 import pytest
-from moto.core.authorization import enable_iam_authentication
+from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.iam.exceptions import MalformedPolicyDocument
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
 
 from analytics_export.policies import BITMOVIN_PRINCIPAL, tls_only_bucket_policy, trust_policy, write_policy
 from dev.support import iam_model
+from dev.support.model_authorizer import enforced_by_model
 from dev.support.program_harness import MOCK_ACCOUNT, ProgramRun, run_program
 from dev.support.testing import BUCKET, EXTERNAL_ID, KMS_KEY_ARN, allowed, assume_role_user, assumed_s3_client
 
@@ -147,9 +152,8 @@ def test_trust_policy_requires_bitmovin_and_the_external_id():
 
 
 def assume_writer_role(bucket: str, permission_policy: str) -> Any:
-    """Buckets, a same-account stand-in for Bitmovin's user, the role; returns an S3 client acting
-    as the assumed role, with IAM authorization enforced from then on (caller must be inside
-    ``enable_iam_authentication``)."""
+    """Buckets, a same-account stand-in for Bitmovin's user, the role with ``permission_policy``;
+    returns the stand-in's keys and the role's ARN (assume it inside ``enforced_by_model``)."""
     iam, s3 = boto3.client("iam"), boto3.client("s3", region_name=REGION)
     account = boto3.client("sts").get_caller_identity()["Account"]
     for name in (bucket, OTHER_BUCKET):
@@ -187,6 +191,12 @@ def probe(s3: Any, bucket: str, prefix: str) -> dict[str, bool]:
         "delete": allowed(lambda: s3.delete_object(Bucket=bucket, Key=f"{prefix}2025/01/x.csv")),
         "bucket location": allowed(lambda: s3.get_bucket_location(Bucket=bucket)),
         "list prefix": allowed(lambda: s3.list_objects_v2(Bucket=bucket, Prefix=prefix)),
+        "list outside prefix": allowed(lambda: s3.list_objects_v2(Bucket=bucket, Prefix="elsewhere/")),
+        "put granting read": allowed(
+            lambda: s3.put_object(
+                Bucket=bucket, Key=f"{prefix}2025/01/y.csv", Body=body, GrantRead='id="0123456789abcdef"'
+            )
+        ),
         "list other bucket": allowed(lambda: s3.list_objects_v2(Bucket=OTHER_BUCKET)),
         "list all buckets": allowed(lambda: s3.list_buckets()),
         "change bucket policy": allowed(lambda: s3.put_bucket_policy(Bucket=bucket, Policy="{}")),
@@ -204,6 +214,8 @@ EXPECTED_WITH_PREFIX = {
     "delete": False,
     "bucket location": True,
     "list prefix": True,
+    "list outside prefix": False,  # s3:prefix (moto 5.2.5 allowed it: it ignores the condition)
+    "put granting read": False,  # the ACL conditions (moto allows it)
     "list other bucket": False,
     "list all buckets": False,
     "change bucket policy": False,
@@ -217,21 +229,37 @@ def test_assumed_role_writes_only_under_the_prefix(aws, variant):
     keys, role_arn = assume_writer_role(
         BUCKET, json.dumps(write_policy("aws", BUCKET, prefix, kms, region=REGION))
     )
-    with enable_iam_authentication():
+    with enforced_by_model():
         s3 = role_s3_client(keys, role_arn)
         assert probe(s3, BUCKET, prefix) == EXPECTED_WITH_PREFIX
 
 
 def test_assumed_role_without_prefix_writes_anywhere_in_its_bucket_only(aws):
     keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, "")))
-    with enable_iam_authentication():
+    with enforced_by_model():
         s3 = role_s3_client(keys, role_arn)
         result = probe(s3, BUCKET, "")
     assert result == {
         **EXPECTED_WITH_PREFIX,
         "put outside prefix": True,  # no prefix: the whole bucket is the export area
         "put lookalike prefix": True,
+        "list outside prefix": True,
     }
+
+
+def test_the_role_is_assumed_only_with_the_external_id(aws):
+    """The trust policy's external-ID condition, judged by the model when moto's STS is called."""
+    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, "analytics/")))
+    with enforced_by_model() as judge:
+        assert allowed(lambda: role_s3_client(keys, role_arn))
+        for external_id in (None, "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"):
+            arguments = {"RoleArn": role_arn, "RoleSessionName": "bitmovin-export"}
+            if external_id:
+                arguments["ExternalId"] = external_id
+            assert not allowed(lambda arguments=arguments: assumed_s3_client(keys, REGION, **arguments))
+    assume = [d for d in judge.decisions if d.action == "sts:AssumeRole"]
+    assert [d.allowed for d in assume] == [True, False, False]
+    assert assume[0].context == {"sts:ExternalId": EXTERNAL_ID}
 
 
 # -- the exact text the program sends to AWS -------------------------------------------------------------
@@ -259,20 +287,19 @@ def test_program_policies_pass_parliament_and_validators():
     assert_trusts_only_bitmovin_with(json.loads(trust), program_run().stack_outputs["externalId"])
 
 
-def test_program_permission_policy_enforced_by_moto(aws):
+def test_program_permission_policy_judged_end_to_end(aws):
     bucket = f"bitmovin-analytics-dev-{MOCK_ACCOUNT}"
     keys, role_arn = assume_writer_role(bucket, program_policy("aws:iam/rolePolicy:RolePolicy"))
-    with enable_iam_authentication():
+    with enforced_by_model():
         s3 = role_s3_client(keys, role_arn)
         assert probe(s3, bucket, "analytics/") == EXPECTED_WITH_PREFIX
 
 
 # -- hardening: literal prefixes and ACLs with IAM enforced (docs/hardening.md) -------------------------
 
-# Prefixes moto can judge: its resource matcher turns '*' into '.*' but leaves every other character to
-# Python's regex syntax, so '.', '(' and ')' (valid in a prefix) would be misjudged; those are judged
-# by dev/support/iam_model.py in tests/iam/test_policy_meaning.py and tests/analytics_export/test_rules_properties.py.
-LITERAL_PREFIXES = ("a/", "exports_2024/", "team-a/bitmovin/", "x!y'z/")
+# Prefixes end to end (moto's API, the model's decisions); '.', '(' and ')', which moto's own resource
+# matcher would misjudge, included.
+LITERAL_PREFIXES = ("a/", "exports_2024/", "team-a/bitmovin/", "x!y'z/", "v1.0/", "(a)/")
 
 
 def lookalike_keys(prefix: str) -> list[str]:
@@ -294,7 +321,7 @@ def lookalike_keys(prefix: str) -> list[str]:
 def test_assumed_role_writes_only_under_the_literal_prefix(aws, prefix):
     keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, prefix)))
     body = b"x"
-    with enable_iam_authentication():
+    with enforced_by_model():
         s3 = role_s3_client(keys, role_arn)
         assert allowed(lambda: s3.put_object(Bucket=BUCKET, Key=f"{prefix}2025/x.csv", Body=body))
         for key in lookalike_keys(prefix):
@@ -311,7 +338,7 @@ def test_a_wildcard_prefix_would_let_the_role_write_elsewhere(aws, prefix, outsi
         statement["Resource"] = f"arn:aws:s3:::{BUCKET}/{prefix}*"
         statement.pop("Condition")
     keys, role_arn = assume_writer_role(BUCKET, json.dumps(widened))
-    with enable_iam_authentication():
+    with enforced_by_model():
         s3 = role_s3_client(keys, role_arn)
         assert allowed(lambda: s3.put_object(Bucket=BUCKET, Key=outside, Body=b"x"))
     with pytest.raises(ValueError, match="wildcard"):
@@ -319,10 +346,10 @@ def test_a_wildcard_prefix_would_let_the_role_write_elsewhere(aws, prefix, outsi
 
 
 def test_the_exporter_can_still_write_with_or_without_an_allowed_acl(aws):
-    """The ACL conditions leave every request an exporter needs allowed, with IAM enforced."""
+    """The ACL conditions leave every request an exporter needs allowed, and refuse a public one."""
     keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, "analytics/")))
     key = "analytics/2025/x.csv"
-    with enable_iam_authentication():
+    with enforced_by_model():
         s3 = role_s3_client(keys, role_arn)
         assert allowed(lambda: s3.put_object(Bucket=BUCKET, Key=key, Body=b"x"))
         for acl in ("private", "bucket-owner-full-control"):
@@ -331,20 +358,7 @@ def test_the_exporter_can_still_write_with_or_without_an_allowed_acl(aws):
         assert not allowed(
             lambda: s3.put_object(Bucket=BUCKET, Key="elsewhere/x.csv", Body=b"x", ACL="private")
         )
-
-
-def test_moto_does_not_evaluate_s3_acl_condition_keys(aws):
-    """Why the ACL refusals are proven by dev/support/iam_model.py and not here: moto allows a grant that
-    the policy's conditions refuse on AWS. If this ever fails, moto learned the condition keys and the
-    grant cases can move into the moto tests."""
-    keys, role_arn = assume_writer_role(BUCKET, json.dumps(write_policy("aws", BUCKET, "analytics/")))
-    with enable_iam_authentication():
-        s3 = role_s3_client(keys, role_arn)
-        assert allowed(
-            lambda: s3.put_object(
-                Bucket=BUCKET, Key="analytics/x.csv", Body=b"x", GrantRead='id="0123456789abcdef"'
-            )
-        )
+        assert not allowed(lambda: s3.put_object(Bucket=BUCKET, Key=key, Body=b"x", ACL="public-read"))
 
 
 def model_requests(bucket: str, prefix: str) -> dict[str, tuple[str, str, dict[str, str]]]:
@@ -364,7 +378,13 @@ def model_requests(bucket: str, prefix: str) -> dict[str, tuple[str, str, dict[s
         "delete": ("s3:DeleteObject", f"{objects}{prefix}2025/01/x.csv", {}),
         "bucket location": ("s3:GetBucketLocation", f"arn:aws:s3:::{bucket}", {}),
         "list prefix": ("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix}),
-        "list other bucket": ("s3:ListBucket", f"arn:aws:s3:::{OTHER_BUCKET}", {"s3:prefix": ""}),
+        "list outside prefix": ("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": "elsewhere/"}),
+        "put granting read": (
+            "s3:PutObject",
+            f"{objects}{prefix}2025/01/y.csv",
+            {"s3:x-amz-grant-read": 'id="0123456789abcdef"'},
+        ),
+        "list other bucket": ("s3:ListBucket", f"arn:aws:s3:::{OTHER_BUCKET}", {}),
         "list all buckets": ("s3:ListAllMyBuckets", "*", {}),
         "change bucket policy": ("s3:PutBucketPolicy", f"arn:aws:s3:::{bucket}", {}),
         "delete bucket": ("s3:DeleteBucket", f"arn:aws:s3:::{bucket}", {}),
@@ -372,15 +392,38 @@ def model_requests(bucket: str, prefix: str) -> dict[str, tuple[str, str, dict[s
 
 
 @pytest.mark.parametrize("prefix", ["analytics/", "exports_2024/"])
-def test_the_iam_model_agrees_with_moto_where_moto_is_faithful(aws, prefix):
-    """dev/support/iam_model.py, which judges the conditions moto ignores, gives moto's verdict on every
-    probe (actions and resources), so its verdicts on conditions rest on a checked evaluator."""
+def test_the_model_decides_each_probe_with_the_request_written_out_by_hand(aws, prefix):
+    """The harness hands the model exactly the action, resource and condition keys of
+    :func:`model_requests` for each probe (a wrong mapping would make the verdicts above vacuous),
+    and the model's verdicts on those requests are the expected ones."""
     document = write_policy("aws", BUCKET, prefix)
     keys, role_arn = assume_writer_role(BUCKET, json.dumps(document))
-    with enable_iam_authentication():
-        by_moto = probe(role_s3_client(keys, role_arn), BUCKET, prefix)
-    by_model = {
-        label: iam_model.allowed(document, action, resource, context)
-        for label, (action, resource, context) in model_requests(BUCKET, prefix).items()
+    with enforced_by_model() as judge:
+        by_model_in_moto = probe(role_s3_client(keys, role_arn), BUCKET, prefix)
+    decided = [(d.action, d.resource, dict(d.context)) for d in judge.decisions if d.action.startswith("s3:")]
+    requests = model_requests(BUCKET, prefix)
+    assert decided == list(requests.values())
+    by_model = {label: iam_model.allowed(document, *request) for label, request in requests.items()}
+    assert by_model == by_model_in_moto == EXPECTED_WITH_PREFIX
+
+
+# Probes whose verdict depends on a condition key: moto's evaluator is never handed S3 keys.
+NEEDS_CONDITION_KEYS = {"put acl under prefix", "list prefix", "list outside prefix", "put granting read"}
+
+
+@pytest.mark.parametrize("prefix", ["analytics/", "exports_2024/"])
+def test_the_iam_model_agrees_with_moto_where_moto_is_faithful(prefix):
+    """On every probe whose verdict needs no condition key (actions, resources, wildcards), the model
+    gives the verdict of moto's own policy evaluator, so the model's verdicts rest on a checked
+    evaluator. Compared on (action, resource) directly: which action moto checks for an S3 call is not
+    faithful in every release (tests/iam/test_moto_fidelity.py)."""
+    document = write_policy("aws", BUCKET, prefix)
+    compared = {k: v for k, v in model_requests(BUCKET, prefix).items() if k not in NEEDS_CONDITION_KEYS}
+    assert len(compared) == 11
+    by_moto = {
+        label: IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+        is PermissionResult.PERMITTED
+        for label, (action, resource, _) in compared.items()
     }
-    assert by_model == by_moto == EXPECTED_WITH_PREFIX
+    by_model = {label: iam_model.allowed(document, *request) for label, request in compared.items()}
+    assert by_model == by_moto == {label: EXPECTED_WITH_PREFIX[label] for label in compared}

@@ -1,12 +1,13 @@
 """Layer 5: what the role policy means for ACLs, KMS and wildcards, judged by an independent model.
 
-moto enforces actions and resources on the assumed role (tests/iam/test_iam_offline.py), but evaluates no
+moto's own authorizer (which no test relies on for a decision, docs/iam-model.md) evaluates no
 S3 or KMS condition key: its evaluator knows only ``StringEquals``, ignores every other operator and
 is never handed ``s3:x-amz-acl``, ``s3:x-amz-grant-*``, ``kms:ViaService`` or
 ``kms:EncryptionContext:*`` (moto 5.2: ``moto/iam/policy_conditions.py``, ``moto/iam/utils.py``).
 So the meaning of those conditions is judged here with ``dev/support/iam_model.py``, a small evaluator
 written from the IAM User Guide, which is first checked against the documented examples and
-against moto wherever moto is faithful. The condition key names are checked against the Service
+against moto's evaluator wherever moto is faithful; the same model decides for moto in the end-to-end
+tests (dev/support/model_authorizer.py), whose reading of S3 requests is checked here too. The condition key names are checked against the Service
 Authorization Reference as bundled with parliament.
 """
 
@@ -21,10 +22,23 @@ import pytest
 from analytics_export.policies import (
     ALLOWED_CANNED_ACLS,
     GRANT_CONDITION_KEYS,
+    tls_only_bucket_policy,
+    trust_policy,
     write_policy,
 )
-from dev.support.iam_model import allowed, evaluate, put_object_allowed, wildcard_match
-from dev.support.testing import BUCKET, KMS_KEY_ARN
+from dev.support.iam_model import (
+    S3_OPERATION_ACTIONS,
+    allowed,
+    evaluate,
+    evaluate_identity,
+    evaluate_resource_policy,
+    put_object_allowed,
+    s3_authorizations,
+    trust_allows,
+    wildcard_match,
+)
+from dev.support.model_authorizer import s3_operation
+from dev.support.testing import BUCKET, EXTERNAL_ID, KMS_KEY_ARN
 
 pytestmark = pytest.mark.layer5
 
@@ -116,6 +130,106 @@ def test_model_conditions_and_precedence():
     unknown = {**base, "Condition": {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}}
     with pytest.raises(NotImplementedError):
         allowed({"Version": "2012-10-17", "Statement": [unknown]}, "s3:PutObject", "x")
+
+
+def test_model_bool_and_arn_operators():
+    base = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}
+    role = "arn:aws:iam::123456789012:role/x"
+    cases = [
+        ({"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": "true"}, True),
+        ({"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": "false"}, False),
+        ({"Bool": {"aws:SecureTransport": "true"}}, {}, False),
+        ({"BoolIfExists": {"aws:SecureTransport": "true"}}, {}, True),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/x"}}, {"aws:PrincipalArn": role}, True),
+        (
+            {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/*"}},
+            {"aws:PrincipalArn": role},
+            True,
+        ),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/y"}}, {"aws:PrincipalArn": role}, False),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*"}}, {"aws:PrincipalArn": role}, False),  # 6 parts
+        ({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/y"}}, {"aws:PrincipalArn": role}, True),
+    ]
+    for condition, context, expected in cases:
+        document = {"Version": "2012-10-17", "Statement": [{**base, "Condition": condition}]}
+        assert allowed(document, "s3:PutObject", "arn:aws:s3:::b/k", context) is expected, condition
+
+
+def test_model_combines_policies_bucket_policies_and_trust():
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:Get*", "Resource": "*"}]}
+    assert evaluate_identity([allow, deny], "s3:GetObject", "arn:aws:s3:::b/k") == "explicit-deny"
+    assert evaluate_identity([allow, deny], "s3:PutObject", "arn:aws:s3:::b/k") == "allow"
+    assert evaluate_identity([], "s3:PutObject", "arn:aws:s3:::b/k") == "implicit-deny"
+    tls = tls_only_bucket_policy("aws", BUCKET)
+    for secure, expected in (("false", "explicit-deny"), ("true", "implicit-deny")):
+        context = {"aws:SecureTransport": secure}
+        assert evaluate_resource_policy(tls, None, "s3:PutObject", OBJECT, context) == expected
+    user = "arn:aws:iam::630681592166:user/bitmovinCustomerS3Access"
+    trust = trust_policy(EXTERNAL_ID, user)
+    assert trust_allows(trust, user, {"sts:ExternalId": EXTERNAL_ID})
+    assert not trust_allows(trust, user, {})
+    assert not trust_allows(trust, user, {"sts:ExternalId": EXTERNAL_ID.upper()})
+    assert not trust_allows(
+        trust, "arn:aws:iam::630681592166:user/someone-else", {"sts:ExternalId": EXTERNAL_ID}
+    )
+    account = {**trust["Statement"][0], "Principal": {"AWS": "arn:aws:iam::630681592166:root"}}
+    assert trust_allows({**trust, "Statement": [account]}, user, {"sts:ExternalId": EXTERNAL_ID})
+    with pytest.raises(NotImplementedError):
+        trust_allows(
+            {**trust, "Statement": [{**account, "Principal": {"Service": "glue.amazonaws.com"}}]}, user, {}
+        )
+
+
+@pytest.mark.parametrize(
+    ("method", "key", "query", "operation"),
+    [
+        ("GET", None, {"list-type": "2", "prefix": "a/"}, "ListObjectsV2"),
+        ("GET", None, {"prefix": "a/"}, "ListObjects"),
+        ("GET", None, {"location": ""}, "GetBucketLocation"),
+        ("GET", None, {"publicAccessBlock": ""}, "GetPublicAccessBlock"),
+        ("GET", None, {"encryption": ""}, "GetBucketEncryption"),
+        ("HEAD", None, {}, "HeadBucket"),
+        ("PUT", None, {}, "CreateBucket"),
+        ("PUT", None, {"policy": ""}, "PutBucketPolicy"),
+        ("DELETE", None, {}, "DeleteBucket"),
+        ("PUT", "a/x", {}, "PutObject"),
+        ("PUT", "a/x", {"acl": ""}, "PutObjectAcl"),
+        ("HEAD", "a/x", {}, "HeadObject"),
+        ("GET", "a/x", {"x-id": "GetObject"}, "GetObject"),
+    ],
+)
+def test_the_harness_reads_s3_requests_as_the_api_reference_defines_them(method, key, query, operation):
+    """dev/support/model_authorizer.py: HTTP request -> S3 operation (each operation's Request Syntax)."""
+    assert s3_operation(method, BUCKET, key, query) == operation
+    assert s3_operation("GET", None, None, {}) == "ListBuckets"
+    for unknown in ({"uploads": ""}, {"uploadId": "1"}, {"tagging": "", "acl": ""}):
+        with pytest.raises(NotImplementedError):
+            s3_operation("POST" if "uploads" in unknown else "PUT", BUCKET, "a/x", unknown)
+
+
+def test_each_s3_operation_needs_the_action_aws_documents():
+    """S3 API Reference, "Permissions": the actions exist in the Service Authorization Reference
+    (parliament's bundled copy); none is named after a List* API that has no action of its own."""
+    actions = {
+        f"s3:{privilege['privilege']}"
+        for service in parliament.iam_definition
+        if service["prefix"] == "s3"
+        for privilege in service["privileges"]
+    }
+    assert set(S3_OPERATION_ACTIONS.values()) <= actions
+    assert not {"s3:ListObjectsV2", "s3:ListObjects", "s3:HeadBucket", "s3:GetBucketEncryption"} & actions
+    assert s3_authorizations("ListObjectsV2", BUCKET, None, {"list-type": "2", "prefix": "a/"}) == [
+        ("s3:ListBucket", BUCKET_ARN, {"s3:prefix": "a/"})
+    ]
+    assert s3_authorizations("HeadBucket", BUCKET) == [("s3:ListBucket", BUCKET_ARN, {})]
+    assert s3_authorizations("ListBuckets", None) == [("s3:ListAllMyBuckets", "*", {})]
+    assert s3_authorizations("PutObject", BUCKET, "a/x", {}, {"X-Amz-Acl": "private"}) == [
+        ("s3:PutObject", f"{BUCKET_ARN}/a/x", {"s3:x-amz-acl": "private"}),
+        ("s3:PutObjectAcl", f"{BUCKET_ARN}/a/x", {"s3:x-amz-acl": "private"}),
+    ]
+    with pytest.raises(NotImplementedError):
+        s3_authorizations("CopyObject", BUCKET, "a/x")
 
 
 # -- item 2: ACLs ---------------------------------------------------------------------------------------

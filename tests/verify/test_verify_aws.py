@@ -1,6 +1,8 @@
-"""Layer 5: verify's read-only AWS checks against a moto server with IAM enforced (calls moto implements),
+"""Layer 5: verify's read-only AWS checks against a moto server with IAM enforced (calls moto implements;
+each authorization decided by dev/support/iam_model.py with AWS's action names),
 and through botocore's ``Stubber`` for the calls it lacks (IAM policy simulation, Access Analyzer);
-the Stubber checks every request against the AWS service model."""
+the Stubber checks every request against the AWS service model. The simulator's answers are not written
+here: dev/support/model_simulator.py has iam_model decide each request verify sends."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from analytics_export.policies import write_policy
 from dev.support.aws_loop import (
     CUSTOMER_ACCOUNT,
     REGION,
@@ -17,6 +20,8 @@ from dev.support.aws_loop import (
     create_accounts,
     deploy,
 )
+from dev.support.model_simulator import context_of, model_simulator
+from verify import simulation
 from verify.aws_checks import AwsInspection
 from verify.aws_clients import AwsClients
 from verify.checklist import Figures, Status
@@ -131,14 +136,10 @@ def test_write_policy_for_another_prefix_and_extra_policies(moto, accounts, emul
 
 
 def _program_write_policy(deployment):
-    from analytics_export.policies import write_policy
-
     return json.dumps(write_policy("aws", deployment.bucket, deployment.prefix))
 
 
 def test_a_hand_made_write_policy_is_compared_statement_by_statement(moto, accounts, emulator):
-    from analytics_export.policies import write_policy
-
     deployment = deploy(moto, emulator, accounts, tls_only=True)
     bucket = f"arn:aws:s3:::{deployment.bucket}"
     hand_made = write_policy("aws", deployment.bucket, deployment.prefix)
@@ -245,8 +246,9 @@ def test_credentials_without_permissions_name_what_to_grant(moto, accounts, emul
                             "s3:GetBucketOwnershipControls",
                             "s3:GetEncryptionConfiguration",
                             "s3:GetBucketPolicy",
-                            # --export lists the files; moto also authorizes GetPublicAccessBlock,
-                            # GetBucketOwnershipControls and GetBucketEncryption as s3:ListBucket.
+                            # --export lists the files (docs/verify.md). Judged by dev/support/iam_model.py
+                            # with AWS's action names: moto 5.2.5 checked the three Get*s above as
+                            # s3:ListBucket, 5.2.6 by their API names (s3:GetBucketEncryption, ...).
                             "s3:ListBucket",
                         ],
                         "Resource": "*",
@@ -263,92 +265,155 @@ def test_credentials_without_permissions_name_what_to_grant(moto, accounts, emul
 
 
 def stub_target(**config):
+    return stub_target_in("aws", REGION, **config)
+
+
+def stub_target_in(partition, region, **config):
     outputs = {
         "outputId": "cb90b80c-8867-4e3b-8479-174aa2843f62",
         "externalId": "3c6a2c1e-6a0e-4f4e-9a55-2b1c0d9e8f7a",
-        "roleArn": f"arn:aws:iam::{CUSTOMER_ACCOUNT}:role/bitmovin-analytics-export-acme",
+        "roleArn": f"arn:{partition}:iam::{CUSTOMER_ACCOUNT}:role/bitmovin-analytics-export-acme",
         "bucketName": "acme-analytics",
-        "region": REGION,
+        "region": region,
         "exportPrefix": "analytics/",
     }
     project_config = {f"bitmovin-analytics-export:{k}": v for k, v in config.items()}
     return deployment_from(outputs, project_config, stack="acme", project="bitmovin-analytics-export")
 
 
-def simulation_expectations(target, decide):
-    """Expected requests and the answers: ``decide(action, resource) -> EvalDecision``."""
-    bucket = target.bucket_arn
-    inside = f"{bucket}/analytics/{PROBE_KEY}"
-    outside = [
-        f"arn:aws:s3:::acme-analytics-not-this-bucket/analytics/{PROBE_KEY}",
-        f"{bucket}/bitmovin-verify-outside-the-prefix/probe.csv",
-    ]
-    calls = [
-        (
-            ["s3:GetBucketLocation", "s3:ListBucket"],
-            [bucket],
-            [
-                {
-                    "ContextKeyName": "s3:prefix",
-                    "ContextKeyValues": ["analytics/verify/"],
-                    "ContextKeyType": "string",
-                }
-            ],
-        ),
-        (["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject", "s3:DeleteObject"], [inside], None),
-        (["s3:PutObject"], outside, None),
-    ]
-    if target.kms_key_arn:
-        calls.append((["kms:GenerateDataKey", "kms:Decrypt"], [target.kms_key_arn], None))
-    for actions, resources, context in calls:
-        params = {"PolicySourceArn": target.role_arn, "ActionNames": actions, "ResourceArns": resources}
-        if context:
-            params["ContextEntries"] = context
-        results = [
-            {"EvalActionName": a, "EvalResourceName": r, "EvalDecision": decide(a, r)}
-            for a in actions
-            for r in resources
-        ]
-        yield params, {"EvaluationResults": results, "IsTruncated": False}
+def program_policy(target):
+    """The write policy the program deploys for this stack (what the role holds when nothing drifted)."""
+    return write_policy(
+        target.partition, target.bucket_name, target.export_prefix, target.kms_key_arn, region=target.region
+    )
 
 
-def correct(action, resource):
-    if "not-this-bucket" in resource or "outside-the-prefix" in resource:
-        return "implicitDeny"
-    return "implicitDeny" if action in ("s3:GetObject", "s3:DeleteObject") else "allowed"
-
-
-def run_simulation(target, decide):
-    iam, stubber = stubbed("iam")
-    for params, response in simulation_expectations(target, decide):
-        stubber.add_response("simulate_principal_policy", response, params)
+def run_simulation(target, *policies, older_shape=False):
+    """verify's simulator check, each answer decided by iam_model for the request verify sent."""
+    iam, _ = stubbed("iam")
     inspection = AwsInspection(AwsClients(iam, None, None), target)
-    with stubber:
+    held = policies or [program_policy(target)]
+    with model_simulator(iam, target.role_arn, held, older_shape=older_shape) as requests:
         (check,) = inspection.simulation()
-    stubber.assert_no_pending_responses()
-    return check
+    return check, requests
 
 
 def test_simulation_passes_for_the_program_policy():
-    check = run_simulation(stub_target(), correct)
-    assert check.status is Status.PASS
-    assert check.detail == "4 allowed, 4 denied as expected"
+    check, requests = run_simulation(stub_target())
+    assert (check.status, check.detail) == (Status.PASS, "4 allowed, 4 denied as expected")
+    assert len(requests) == 3
 
 
-def test_simulation_with_kms():
-    check = run_simulation(stub_target(kmsKeyArn=KMS_KEY), correct)
-    assert check.detail == "6 allowed, 4 denied as expected"
+@pytest.mark.parametrize(
+    ("partition", "region", "via_service"),
+    [
+        ("aws", REGION, f"s3.{REGION}.amazonaws.com"),
+        ("aws-cn", "cn-north-1", "s3.cn-north-1.amazonaws.com.cn"),
+    ],
+)
+def test_simulation_with_kms(partition, region, via_service):
+    key = f"arn:{partition}:kms:{region}:{CUSTOMER_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    target = stub_target_in(partition, region, kmsKeyArn=key)
+    check, requests = run_simulation(target)
+    assert (check.status, check.detail) == (Status.PASS, "6 allowed, 4 denied as expected")
+    assert len(requests) == 4
+    # What S3 passes when it calls KMS for Bitmovin's upload: its regional endpoint, the bucket's ARN
+    # (S3 Bucket Keys) as encryption context, over TLS.
+    assert context_of(requests[3]["ContextEntries"]) == {
+        "aws:SecureTransport": "true",
+        "kms:ViaService": via_service,
+        "kms:EncryptionContext:aws:s3:arn": f"arn:{partition}:s3:::acme-analytics",
+    }
+
+
+def test_simulation_sends_the_keys_s3_passes_for_an_export():
+    _, requests = run_simulation(stub_target())
+    assert [context_of(r["ContextEntries"]) for r in requests] == [
+        {"aws:SecureTransport": "true", "s3:prefix": "analytics/verify/"},
+        {"aws:SecureTransport": "true", "s3:x-amz-acl": "bucket-owner-full-control"},
+        {"aws:SecureTransport": "true", "s3:x-amz-acl": "bucket-owner-full-control"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dropped", "refused"),
+    [
+        ("s3:prefix", ["s3:ListBucket on arn:aws:s3:::acme-analytics"]),
+        ("s3:x-amz-acl", ["s3:PutObjectAcl on arn:aws:s3:::acme-analytics/analytics/verify/"]),
+        ("kms:ViaService", ["kms:GenerateDataKey on arn:aws:kms:", "kms:Decrypt on arn:aws:kms:"]),
+        (
+            "kms:EncryptionContext:aws:s3:arn",
+            ["kms:GenerateDataKey on arn:aws:kms:", "kms:Decrypt on arn:aws:kms:"],
+        ),
+    ],
+)
+def test_a_context_key_verify_omitted_fails_the_check(monkeypatch, dropped, refused):
+    """The answers are decided, not written down: without a key the program's policy requires, the
+    simulator denies what Bitmovin needs, and the line says which action."""
+    keep = simulation.s3_context
+
+    def without_key(target):
+        return {
+            kind: [entry for entry in entries if entry["ContextKeyName"] != dropped]
+            for kind, entries in keep(target).items()
+        }
+
+    monkeypatch.setattr(simulation, "s3_context", without_key)
+    check, _ = run_simulation(stub_target(kmsKeyArn=KMS_KEY))
+    assert check.status is Status.FAIL
+    wrong = check.detail.split("; ")
+    assert len(wrong) == len(refused)
+    for line, start in zip(wrong, refused, strict=True):
+        assert line.startswith(start)
+        assert line.endswith(": implicitDeny, expected allowed")
 
 
 def test_simulation_reports_writes_outside_the_prefix():
-    def leaky(action, resource):
-        return "allowed" if "outside-the-prefix" in resource else correct(action, resource)
-
-    check = run_simulation(stub_target(), leaky)
+    target = stub_target()
+    leaky = program_policy(target)
+    for statement in leaky["Statement"]:
+        if statement["Sid"] in ("WriteExports", "SetCannedExportAcl"):
+            statement["Resource"] = "arn:aws:s3:::acme-analytics/*"
+    check, _ = run_simulation(target, leaky)
     assert check.status is Status.FAIL
     assert (
         check.detail
         == "s3:PutObject on arn:aws:s3:::acme-analytics/bitmovin-verify-outside-the-prefix/probe.csv: allowed, expected denied"
+    )
+
+
+@pytest.mark.parametrize("older_shape", [False, True], ids=["per-resource results", "older shape"])
+def test_simulation_reads_each_resource_decision(older_shape):
+    """IAM names an ARN template at the top of each result and the resources in ResourceSpecificResults;
+    an older answer named the resource at the top. Both are read; the outside writes (two resources in
+    one request) are judged one by one."""
+    target = stub_target()
+    leaky = program_policy(target)
+    leaky["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::acme-analytics-not-this-bucket/*",
+        }
+    )
+    check, _ = run_simulation(target, leaky, older_shape=older_shape)
+    assert check.detail == (
+        f"s3:PutObject on arn:aws:s3:::acme-analytics-not-this-bucket/analytics/{PROBE_KEY}: allowed, expected denied"
+    )
+    check, _ = run_simulation(target, older_shape=older_shape)
+    assert (check.status, check.detail) == (Status.PASS, "4 allowed, 4 denied as expected")
+
+
+def test_simulation_reports_a_deny_from_another_policy():
+    target = stub_target()
+    boundary = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "s3:PutObjectAcl", "Resource": "*"}],
+    }
+    check, _ = run_simulation(target, program_policy(target), boundary)
+    assert check.status is Status.FAIL
+    assert check.detail == (
+        f"s3:PutObjectAcl on arn:aws:s3:::acme-analytics/analytics/{PROBE_KEY}: explicitDeny, expected allowed"
     )
 
 
@@ -362,7 +427,7 @@ def test_simulation_not_permitted_is_not_checked():
 
 
 def analyzer_inspection(target, client):
-    from analytics_export.policies import tls_only_bucket_policy, trust_policy, write_policy
+    from analytics_export.policies import tls_only_bucket_policy, trust_policy
 
     inspection = AwsInspection(AwsClients(None, None, client), target, paid_checks=True)
     inspection.role = {"AssumeRolePolicyDocument": trust_policy(target.external_id)}

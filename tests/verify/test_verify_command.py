@@ -1,5 +1,5 @@
-"""Layer 5: ``python -m verify`` end to end against the emulators: moto (IAM enforced) as AWS and the
-Bitmovin emulator acting as Bitmovin. One fake clock drives the emulator's export pace and verify's
+"""Layer 5: ``python -m verify`` end to end against the emulators: moto (IAM enforced, every decision
+taken by dev/support/iam_model.py) as AWS and the Bitmovin emulator acting as Bitmovin. One fake clock drives the emulator's export pace and verify's
 polling and backoff, so nothing sleeps."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class SharedClock:
 
 @pytest.fixture(scope="module", autouse=True)
 def _tls_client_view():
-    """moto judges bucket policies as for a TLS client in this module (see dev.support.aws_loop)."""
+    """Requests to moto are judged as from a TLS client in this module (see dev.support.aws_loop)."""
     with tls_client_view_of_bucket_policies():
         yield
 
@@ -188,8 +188,11 @@ def test_export_with_a_write_policy_for_another_prefix(moto, emulator, loop, tmp
     deployment = deploy(moto, emulator, loop[0], tls_only=True, write_prefix="elsewhere/")
     code, out, _ = run(moto, emulator, loop, deployment, tmp_path, *export_args())
     assert code == 1
-    assert "likely cause: S3 refused s3:GetBucketLocation for the role" not in out
-    assert "likely cause: S3 refused s3:PutObject for the role (the deployed write policy differs" in out
+    assert "likely cause: S3 refused s3:GetBucketLocation" not in out
+    assert (
+        "likely cause: S3 refused s3:PutObject to the role: a permission problem (Bitmovin assumed the role) "
+        "(the deployed write policy differs"
+    ) in out
     assert "run `pulumi up` to restore the role's write policy" in out
 
 
@@ -232,6 +235,29 @@ def test_retries_are_bounded(moto, emulator, loop, tmp_path):
     assert emulator.requests.count("export_create") == 2
     assert "ended in ERROR after 2 attempts: likely cause: the role is not assumable yet" in out
     assert "wait a minute and run `venv/bin/python -m verify --export` again" in out
+
+
+def test_a_listing_refused_after_assume_role_is_named_a_permission_problem(moto, emulator, loop, tmp_path):
+    deployment = deploy(moto, emulator, loop[0], tls_only=True)
+    emulator.exports.force_error(
+        "AccessDenied",
+        "not authorized to perform: s3:ListBucket",
+        service="s3",
+        operation="ListObjectsV2",
+        times=None,
+    )
+    code, out, err = run(moto, emulator, loop, deployment, tmp_path, *export_args("--retry-seconds", "60"))
+    assert code == 1
+    assert "not assumable" not in out + err
+    # The role was created seconds ago with the program's policy: retried, then named for what it is.
+    assert emulator.requests.count("export_create") == 2
+    assert (
+        "ended in ERROR after 2 attempts: likely cause: S3 refused s3:ListBucket (ListObjectsV2) to the role: "
+        "a permission problem (Bitmovin assumed the role); the role is "
+    ) in out
+    assert (
+        "if S3 still refuses s3:ListBucket, look for bucket policies, SCPs and permission boundaries" in out
+    )
 
 
 def test_export_timeout(moto, emulator, loop, tmp_path):

@@ -12,7 +12,7 @@ from analytics_export.policies import BITMOVIN_PRINCIPAL, trust_policy, write_po
 from dev.support import REPO_ROOT
 from dev.support.testing import ACME_EXTERNAL_ID, ACME_STACK_OUTPUTS
 from verify.checklist import Figures, Report, failed, passed, skipped
-from verify.diagnosis import Facts, diagnose
+from verify.diagnosis import YOUNG_ROLE_SECONDS, Facts, diagnose
 from verify.export_check import export_window
 from verify.export_tasks import ExportTaskError
 from verify.policy_text import canonical
@@ -161,9 +161,12 @@ GOOD = Facts(
         (
             error("AccessDenied", "PutObject", "s3"),
             Facts(write_policy_ok=True, role_age_seconds=30),
-            "iam_propagation",
+            "permission_propagation",
             True,
         ),
+        (error("AccessDenied", service="s3"), GOOD, "missing_permission", False),
+        (error("AccessDenied"), Facts(write_policy_ok=True, role_age_seconds=30), "iam_propagation", True),
+        (error("InternalError", "PutObject", "s3"), GOOD, "unknown", False),
         (
             error("AccessDenied", "PutObject", "s3"),
             Facts(write_policy_ok=False, role_age_seconds=30),
@@ -172,7 +175,7 @@ GOOD = Facts(
         ),
         (error("AccessDenied", "ListObjectsV2", "s3"), GOOD, "missing_permission", False),
         (error("KMS.AccessDeniedException", "PutObject", "s3"), GOOD, "kms", False),
-        (error("NoSuchBucket", "GetBucketLocation", "s3"), GOOD, "missing_permission", False),
+        (error("NoSuchBucket", "GetBucketLocation", "s3"), GOOD, "bucket_missing", False),
         (error("OutputNotFound"), GOOD, "output_missing", False),
         (error("InternalError", message="boom"), GOOD, "unknown", False),
         # The real API gives no reason: the read-only checks decide.
@@ -199,6 +202,26 @@ def test_diagnosis_fixes_name_the_command():
     assert "BucketOwnerPreferred" in diagnose(error("AccessControlListNotSupported"), GOOD).fix
     assert EXT in diagnose(error("AccessDenied", "AssumeRole"), Facts(trust_ok=False, external_id=EXT)).fix
     assert "s3:ListBucket" in diagnose(error("AccessDenied", "ListObjectsV2", "s3"), GOOD).title
+
+
+@pytest.mark.parametrize("age", [42, 86_400])
+def test_a_listing_refused_after_assume_role_is_a_permission_problem(age):
+    """S3 answered, so Bitmovin had assumed the role: never "not assumable yet", whatever the role's age."""
+    cause = diagnose(
+        error("AccessDenied", "ListObjectsV2", "s3"),
+        Facts(trust_ok=True, write_policy_ok=True, role_age_seconds=age),
+    )
+    assert cause.title.startswith(
+        "S3 refused s3:ListBucket (ListObjectsV2) to the role: a permission problem (Bitmovin assumed the role)"
+    )
+    assert "not assumable" not in cause.title
+    if age < YOUNG_ROLE_SECONDS:  # a policy written seconds ago may not have propagated: retried
+        assert (cause.key, cause.retry) == ("permission_propagation", True)
+        assert "the role is 42 s old and its write policy is the program's" in cause.title
+        assert "if S3 still refuses s3:ListBucket" in cause.fix
+    else:
+        assert (cause.key, cause.retry) == ("missing_permission", False)
+        assert "pulumi up" in cause.fix
 
 
 # -- stack outputs ---------------------------------------------------------------------------------------
