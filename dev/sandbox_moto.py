@@ -9,8 +9,10 @@ moto's own server (``moto.server``) with two additions, both in this process onl
   (placeholders, like the local stack's passphrase: they open nothing but this moto), so ``sts:GetCallerIdentity`` names Bitmovin's principal and the emulator's
   trust evaluation judges the role's trust policy for it. The key is the same after every restart,
   so a running emulator keeps working with a restarted moto.
-- Bucket policies are judged as for a TLS client (``dev.support.aws_loop.tls_client_view_of_bucket_policies``):
-  moto ignores policy conditions, so the program's TLS-only deny would refuse every object write.
+- Bucket policies are judged by the project's IAM model as for a TLS client (``aws:SecureTransport``
+  true, ``dev.support.model_authorizer.model_authorization``), as AWS judges Bitmovin's HTTPS requests:
+  moto's own check ignores policy conditions, so the program's TLS-only deny would refuse every
+  object write. IAM enforcement stays off, as in any moto server.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def add_bitmovin_user(access_key_id: str, secret: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     from moto.server import main as moto_main
 
-    from dev.support.aws_loop import tls_client_view_of_bucket_policies
+    from dev.support.model_authorizer import model_authorization
 
     keys = (os.environ.get(BITMOVIN_KEY_ID_ENV, ""), os.environ.get(BITMOVIN_SECRET_ENV, ""))
     if not all(keys):
@@ -48,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"dev.sandbox_moto: set {BITMOVIN_KEY_ID_ENV} and {BITMOVIN_SECRET_ENV} (./sandbox does)"
         )
     add_bitmovin_user(*keys)
-    with tls_client_view_of_bucket_policies():
+    with model_authorization(secure_transport=True):
         moto_main(list(sys.argv[1:] if argv is None else argv))
 
 
