@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """The whole stack on this machine, against local emulators: ``./sandbox up`` and ``./sandbox down``.
 
-``up``    needs the Pulumi CLI (checked first, before anything else happens); creates the project's
-          virtual environment if it is missing (``venv/``, the one ``Pulumi.yaml`` names) and installs
-          ``requirements-sandbox.lock`` (hash-locked) into it; starts moto (AWS S3, IAM, STS) and the Bitmovin API
-          emulator in the background and waits until both answer; creates the ``local`` stack in a
-          file backend under ``.sandbox/state`` if it is missing; runs ``pulumi up --stack local
-          --yes``; prints the stack outputs.
+``up``    finds the Pulumi CLI first, before anything else happens: ``pulumi`` on PATH, else the
+          project's engine, built (or taken from its cache) by ``scripts/engine``, which needs Go;
+          creates the project's virtual environment if it is missing (``venv/``, the one ``Pulumi.yaml``
+          names) and installs ``requirements-sandbox.lock`` (hash-locked) into it; starts moto (AWS S3,
+          IAM, STS, with Bitmovin's IAM user) and the Bitmovin API emulator (acting as Bitmovin toward
+          moto for export tasks) in the background and waits until both answer; creates the ``local``
+          stack in a file backend under ``.sandbox/state`` if it is missing; runs ``pulumi up --stack
+          local --yes`` with ``venv/bin`` first on PATH (the engine's old language host runs the first
+          ``python3``) and, unless pulumi-aws's plugin is installed, the project's stand-in for it
+          (``dev/aws_standin``); prints the stack outputs; records in ``.sandbox/session.json`` what
+          ``python -m verify --stack local`` needs to check the stack.
 ``down``  destroys the ``local`` stack (the output and the role; the bucket is kept, as
           ``retainBucketOnDestroy`` says) against the emulators on the ports ``up`` recorded in
-          ``.sandbox/ports.json``, then stops both emulators.
+          ``.sandbox/ports.json``, then stops both emulators. Without a CLI (none on PATH, none recorded
+          by ``up``) it says that the stack stays and stops the emulators all the same.
 ``env``   prints the environment for running ``pulumi`` by hand against the sandbox's backend.
 
 Nothing outside the project directory is changed: no ``pulumi login``; the backend, the fixed
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -51,6 +58,29 @@ SANDBOX_DIR = ".sandbox"
 # exactly what the tests ran against, never whatever the ranges would allow that day.
 SANDBOX_REQUIREMENTS = "requirements-sandbox.lock"
 PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/"
+GO_INSTALL_URL = "https://go.dev/doc/install"
+# Builds the project's Pulumi engine from Go modules (cached); its last stdout line is the directory.
+ENGINE_SCRIPT = "scripts/engine"
+ENGINE_NOTE = (
+    "`pulumi` is not on PATH: building the project's Pulumi engine with scripts/engine. That needs Go 1.26 "
+    f"or newer (`go` on PATH, {GO_INSTALL_URL}) and takes about 7-20 minutes the first time; later runs "
+    "take seconds (cached under ~/.cache/bitmovin-analytics-export/engine). Without Go, install the Pulumi "
+    f"CLI instead ({PULUMI_INSTALL_URL}) and run ./sandbox up again."
+)
+# The stand-in for pulumi-aws's plugin (docs/aws-standin.md), used where no real plugin is installed.
+STANDIN_BIN = "dev/aws_standin/bin"
+STANDIN_HANDOVER = "dev/aws_standin/handover.py"
+# What `up` used, for `down` without a CLI and for `python -m verify --stack local` (verify/sandbox_session.py).
+SESSION_FORMAT = 1
+# Placeholders that open nothing but the sandbox's moto: Bitmovin's IAM user there (dev/sandbox_moto.py
+# creates it with this key), the customer's credentials (moto accepts any), an Analytics license key
+# (the emulator accepts any non-empty one).
+BITMOVIN_AWS_KEYS = (
+    ("EMULATOR_BITMOVIN_AWS_ACCESS_KEY_ID", "AKIASANDBOXBITMOVIN0"),
+    ("EMULATOR_BITMOVIN_AWS_SECRET_ACCESS_KEY", "sandbox-bitmovin-user-not-a-secret"),
+)
+CUSTOMER_AWS_KEYS = (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"))
+LICENSE_KEY = "sandbox-license-key-not-a-secret"
 # Protects only the local stack's state under .sandbox/state; Pulumi.local.yaml's encryptionsalt
 # belongs to it (tests/analytics_export/test_local_stack_config.py checks that they match).
 PASSPHRASE = "local-sandbox-not-a-secret"
@@ -165,6 +195,11 @@ class Layout:
         return self.work / "ports.json"
 
     @property
+    def session_file(self) -> Path:
+        """What ``up`` used (the CLI, its PATH, the emulators): for ``down`` and for verify."""
+        return self.work / "session.json"
+
+    @property
     def venv(self) -> Path:
         """The virtual environment ``Pulumi.yaml`` names (``runtime.options.virtualenv``)."""
         text = (self.project / "Pulumi.yaml").read_text(encoding="utf-8")
@@ -233,6 +268,7 @@ class Service:
     work: Path
     headers: tuple[tuple[str, str], ...] = ()
     project: Path | None = None  # the project it belongs to; default: the directory holding ``work``
+    env: tuple[tuple[str, str], ...] = ()  # set in its environment (placeholder credentials only)
 
     @property
     def url(self) -> str:
@@ -262,23 +298,33 @@ def _tag(work: Path, project: Path | None) -> tuple[str, str]:
 
 
 def moto_service(python: Path, work: Path, port: int, project: Path | None = None) -> Service:
-    """moto's server mode: S3, IAM and STS on one port, state in memory."""
+    """moto's server mode (S3, IAM and STS on one port, state in memory) with Bitmovin's IAM user and
+    bucket policies judged as for a TLS client (``dev/sandbox_moto.py``)."""
     return Service(
         name="moto",
         title="moto (AWS S3, IAM, STS)",
-        argv=(str(python), *_tag(work, project), "-m", "moto.server", "-H", LOCALHOST, "-p", str(port)),
+        argv=(str(python), *_tag(work, project), "-m", "dev.sandbox_moto", "-H", LOCALHOST, "-p", str(port)),
         port=port,
         ready_path="/moto-api/",
         port_env=MOTO_PORT_ENV,
         work=work,
         project=project,
+        env=BITMOVIN_AWS_KEYS,
     )
 
 
 def bitmovin_service(
-    python: Path, work: Path, port: int, api_key: str, state_file: Path, project: Path | None = None
+    python: Path,
+    work: Path,
+    port: int,
+    api_key: str,
+    state_file: Path,
+    project: Path | None = None,
+    aws_endpoint_url: str | None = None,
 ) -> Service:
-    """The project's Bitmovin API emulator, accepting only ``api_key``, outputs kept in ``state_file``."""
+    """The project's Bitmovin API emulator, accepting only ``api_key``, outputs kept in ``state_file``;
+    with ``aws_endpoint_url`` (the sandbox's moto) it performs export tasks as Bitmovin does."""
+    acting = ("--aws-endpoint-url", aws_endpoint_url) if aws_endpoint_url else ()
     return Service(
         name="bitmovin-emulator",
         title="Bitmovin API emulator",
@@ -295,6 +341,7 @@ def bitmovin_service(
             api_key,
             "--state-file",
             str(state_file),
+            *acting,
         ),
         port=port,
         ready_path="/v1/analytics/outputs/s3-role-based?limit=1",
@@ -302,6 +349,8 @@ def bitmovin_service(
         work=work,
         headers=(("X-Api-Key", api_key),),
         project=project,
+        # Bitmovin's user assumes the role; the customer's placeholder key reads trust policies.
+        env=(*BITMOVIN_AWS_KEYS, *CUSTOMER_AWS_KEYS) if aws_endpoint_url else (),
     )
 
 
@@ -731,11 +780,12 @@ def start(
             f"program or set {service.port_env} to a free port"
         )
     service.work.mkdir(parents=True, exist_ok=True)
+    environment = {**(dict(env) if env is not None else service_env(os.environ)), **dict(service.env)}
     with service.log_file.open("ab") as log:
         process = subprocess.Popen(
             list(service.argv),
             cwd=cwd,
-            env=dict(env) if env is not None else service_env(os.environ),
+            env=environment,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -806,7 +856,7 @@ def stop(
 
 
 def pulumi_binary(path: str | None = None) -> str:
-    """The ``pulumi`` executable; without it nothing else is attempted."""
+    """The ``pulumi`` executable on ``path``; without it nothing else is attempted."""
     found = shutil.which("pulumi", path=path)
     if found is None:
         raise SandboxError(
@@ -816,8 +866,71 @@ def pulumi_binary(path: str | None = None) -> str:
     return found
 
 
-def pulumi_env(layout: Layout, environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of every ``pulumi`` command run here (see the module docstring)."""
+def build_engine(project: Path, environ: Mapping[str, str], say: Callable[[str], None]) -> str:
+    """The ``pulumi`` of the project's engine: ``scripts/engine`` builds it once (Go), then reuses it."""
+    say(ENGINE_NOTE)
+    path = environ.get("PATH", os.defpath)
+    if shutil.which("go", path=path) is None:
+        raise SandboxError(
+            f"Go is not on PATH, so the engine cannot be built: install Go 1.26 or newer ({GO_INSTALL_URL}) "
+            f"or the Pulumi CLI ({PULUMI_INSTALL_URL}), then run ./sandbox up again"
+        )
+    completed = subprocess.run(  # its progress (stderr) goes to the terminal; stdout ends with the dir
+        [str(project / ENGINE_SCRIPT)],
+        cwd=project,
+        env=dict(environ),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    lines = [line.strip() for line in completed.stdout.splitlines() if line.strip()]
+    if completed.returncode != 0 or not lines:
+        raise SandboxError(
+            f"{ENGINE_SCRIPT} failed (exit code {completed.returncode}; its output is above): fix that, or "
+            f"install the Pulumi CLI ({PULUMI_INSTALL_URL}), then run ./sandbox up again"
+        )
+    binary = Path(lines[-1]) / "pulumi"
+    if not os.access(binary, os.X_OK):
+        raise SandboxError(f"{ENGINE_SCRIPT} printed {lines[-1]!r}, which holds no executable `pulumi`")
+    say(f"Using the project's engine: {binary}")
+    return str(binary)
+
+
+def aws_plugin_version(python: Path) -> str:
+    """The pulumi-aws SDK version in the venv: the plugin version the program asks the engine for."""
+    probe = "from importlib.metadata import version; print(version('pulumi_aws'))"
+    completed = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False)
+    return completed.stdout.strip() if completed.returncode == 0 else "<pulumi_aws version>"
+
+
+def real_aws_plugin(project: Path, environ: Mapping[str, str]) -> Path | None:
+    """An installed pulumi-aws plugin (v7, plugin cache or PATH), as the stand-in's own hand-over finds it."""
+    spec = importlib.util.spec_from_file_location("sandbox_aws_handover", project / STANDIN_HANDOVER)
+    if spec is None or spec.loader is None:
+        raise SandboxError(f"{STANDIN_HANDOVER} is missing from the project")
+    handover = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handover)  # standard library only
+    found: Path | None = handover.real_plugin(environ, project / STANDIN_BIN)
+    return found
+
+
+def path_first(layout: Layout, binary: str | None, standin: bool) -> list[str]:
+    """The directories put before the user's PATH for ``pulumi`` (see ``pulumi_env``)."""
+    first = [str(layout.venv / "bin"), *([str(layout.project / STANDIN_BIN)] if standin else [])]
+    return [*first, *([str(Path(binary).parent)] if binary is not None else [])]
+
+
+def pulumi_env(
+    layout: Layout,
+    environ: Mapping[str, str],
+    binary: str | None = None,
+    standin: bool = False,
+) -> dict[str, str]:
+    """The environment of every ``pulumi`` command run here (see the module docstring).
+
+    PATH starts with the venv's ``bin`` (the engine's old language host runs the first ``python3`` on
+    PATH), then the stand-in for pulumi-aws's plugin if ``standin``, then the directory of ``binary``.
+    """
     env = {
         name: value
         for name, value in environ.items()
@@ -833,6 +946,10 @@ def pulumi_env(layout: Layout, environ: Mapping[str, str]) -> dict[str, str]:
             "no_proxy": no_proxy,
         }
     )
+    first = path_first(layout, binary, standin)
+    env["PATH"] = os.pathsep.join([*first, *([env["PATH"]] if env.get("PATH") else [])])
+    if standin:  # the stand-in serves aws: no attempt to download pulumi-aws's plugin
+        env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
     return env
 
 
@@ -976,8 +1093,9 @@ class Sandbox:
         self, defaults: LocalStackConfig, moto_port: int, bitmovin_port: int
     ) -> tuple[Service, Service]:
         layout = self.layout
+        moto = moto_service(layout.python, layout.work, moto_port, layout.project)
         return (
-            moto_service(layout.python, layout.work, moto_port, layout.project),
+            moto,
             bitmovin_service(
                 layout.python,
                 layout.work,
@@ -985,17 +1103,59 @@ class Sandbox:
                 defaults.api_key,
                 layout.emulator_state,
                 layout.project,
+                aws_endpoint_url=moto.url,
             ),
         )
 
-    def prepare(
-        self, ports: Callable[[], tuple[LocalStackConfig, int, int]] | None = None
-    ) -> tuple[Pulumi, Service, Service]:
-        """Everything up to running emulators: CLI check first, then config, venv and the services.
+    def find_cli(self, *, build: bool) -> str | None:
+        """``pulumi`` on PATH; else for ``up`` (``build``) the project's engine, for ``down`` the CLI
+        ``up`` recorded (None if there is none)."""
+        found = shutil.which("pulumi", path=self.environ.get("PATH", os.defpath))
+        if found is not None:
+            return found
+        if build:
+            return build_engine(self.layout.project, self.environ, self.say)
+        recorded = self.session().get("pulumi")
+        return recorded if isinstance(recorded, str) and os.access(recorded, os.X_OK) else None
 
-        ``ports`` picks the ports (default: ``up_config``, which records them for ``down``).
+    def session(self) -> dict[str, object]:
+        """What ``up`` recorded in ``.sandbox/session.json`` (empty if nothing usable is recorded)."""
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(self.layout.session_file.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == SESSION_FORMAT:
+                return data
+        return {}
+
+    def choose_aws_plugin(self, binary: str) -> bool:
+        """True if the stand-in serves aws (no real plugin is installed); says which, in one line."""
+        probe_env = {**pulumi_env(self.layout, self.environ, binary), "HOME": self.environ.get("HOME", "~")}
+        if "PULUMI_HOME" in self.environ:
+            probe_env["PULUMI_HOME"] = self.environ["PULUMI_HOME"]
+        real = real_aws_plugin(self.layout.project, probe_env)
+        if real is not None:
+            self.say(f"pulumi-aws's plugin: {real}")
+            return False
+        version = aws_plugin_version(self.layout.python)
+        self.say(
+            "pulumi-aws's plugin is not installed, so the project's stand-in serves aws (dev/aws_standin: moto "
+            f"through boto3, docs/aws-standin.md); for the real one run `pulumi plugin install resource aws "
+            f"v{version}` where the internet is reachable, then ./sandbox up again"
+        )
+        return True
+
+    def prepare(
+        self,
+        ports: Callable[[], tuple[LocalStackConfig, int, int]] | None = None,
+        binary: str | None = None,
+    ) -> tuple[Pulumi, Service, Service]:
+        """Everything up to running emulators: the CLI first, then config, venv, aws plugin, services.
+
+        ``ports`` picks the ports (default: ``up_config``, which records them for ``down``); ``binary``
+        is the CLI already found (default: found now, the engine built if need be).
         """
-        binary = pulumi_binary(self.environ.get("PATH", os.defpath))
+        if binary is None:
+            binary = self.find_cli(build=True)
+            assert binary is not None
         if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 is on PATH
             raise SandboxError(
                 f"Python 3.11 or newer is needed, this is {sys.version.split()[0]} ({sys.executable})"
@@ -1006,14 +1166,44 @@ class Sandbox:
         if ports is None:
             self.record_ports(moto_port, bitmovin_port)
         ensure_venv(self.layout, self.say)
+        standin = self.choose_aws_plugin(binary)
         pulumi = Pulumi(
             binary,
             self.layout,
-            pulumi_env(self.layout, self.environ),
+            pulumi_env(self.layout, self.environ, binary, standin),
             self.config_file(defaults, moto_port, bitmovin_port),
             self.say,
         )
         return pulumi, *self.services(defaults, moto_port, bitmovin_port)
+
+    def record_session(self, pulumi: Pulumi, moto: Service, bitmovin: Service) -> None:
+        """``.sandbox/session.json``: the CLI and environment ``up`` used, for ``down`` and for verify.
+
+        ``.sandbox/engine/bin/pulumi`` links to the CLI: the Automation API finds a CLI as ``<root>/bin/pulumi``.
+        """
+        standin = "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION" in pulumi.env
+        link = self.layout.work / "engine" / "bin" / "pulumi"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(pulumi.binary)
+        session = {
+            "format": SESSION_FORMAT,
+            "stack": STACK,
+            "pulumi": pulumi.binary,
+            "pulumiRoot": str(link.parent.parent),
+            "pathFirst": path_first(self.layout, pulumi.binary, standin),
+            "backend": pulumi.env["PULUMI_BACKEND_URL"],
+            "passphrase": PASSPHRASE,
+            "awsEndpoint": moto.url,
+            "awsKeys": dict(CUSTOMER_AWS_KEYS),
+            "bitmovinApiUrl": f"{bitmovin.url}/v1",
+            "licenseKey": LICENSE_KEY,
+            "awsPlugin": "stand-in" if standin else "real",
+        }
+        path = self.layout.session_file
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(session, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
 
     def start_services(self, moto: Service, bitmovin: Service) -> bool:
         """Start (or reuse) both emulators; True if moto was started now, i.e. with empty state."""
@@ -1029,6 +1219,7 @@ class Sandbox:
     def up(self) -> None:
         pulumi, moto, bitmovin = self.prepare()
         moto_fresh = self.start_services(moto, bitmovin)
+        self.record_session(pulumi, moto, bitmovin)
         summary = pulumi.stack_summary()
         if summary is None:
             pulumi.run("stack", "init", STACK, "--secrets-provider", "passphrase", "--no-select")
@@ -1049,38 +1240,61 @@ class Sandbox:
             f"moto (S3, IAM, STS): {moto.url}, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
             f"aws --endpoint-url {moto.url} iam get-role --role-name {outputs.get('roleName', '<roleName>')}"
         )
+        self.say(
+            f"Prove that Bitmovin can write: venv/bin/python -m verify --stack {STACK} --export "
+            "(the emulator acts as Bitmovin, through the role just created)"
+        )
         self.say(f'Run pulumi by hand: eval "$(./sandbox env)" && pulumi stack --stack {STACK}')
         self.say(MOTO_RESTART_NOTE)
         self.say("Remove everything: ./sandbox down")
 
     def down(self) -> None:
-        binary = pulumi_binary(self.environ.get("PATH", os.defpath))
+        binary = self.find_cli(build=False)
         defaults, moto_port, bitmovin_port = self.down_config()
         moto, bitmovin = self.services(defaults, moto_port, bitmovin_port)
         summary = None
-        if self.layout.state.is_dir():
-            pulumi = Pulumi(binary, self.layout, pulumi_env(self.layout, self.environ), None, self.say)
+        if binary is None:
+            self.say(
+                f"No Pulumi CLI (no `pulumi` on PATH, none recorded by ./sandbox up): whatever the `{STACK}` stack holds "
+                f"is not destroyed and its state stays in {self.layout.state}; to destroy it, put pulumi on PATH and "
+                "run ./sandbox down again. Stopping the emulators."
+            )
+        elif self.layout.state.is_dir():
+            pulumi = Pulumi(
+                binary, self.layout, pulumi_env(self.layout, self.environ, binary), None, self.say
+            )
             summary = pulumi.stack_summary()
-        if summary is not None and summary.get("resourceCount") != 0:
+        if binary is not None and summary is not None and summary.get("resourceCount") != 0:
             # Destroy (and its refresh) use the provider settings the state recorded at `up`, so the
             # emulators must answer on the ports recorded then: down_config, never the current ones.
-            pulumi, moto, bitmovin = self.prepare(lambda: (defaults, moto_port, bitmovin_port))
+            pulumi, moto, bitmovin = self.prepare(lambda: (defaults, moto_port, bitmovin_port), binary)
             moto_fresh = self.start_services(moto, bitmovin)
             refresh = ["--refresh"] if moto_fresh else []
             pulumi.run("destroy", "--stack", STACK, "--yes", *refresh, config=True)
             self.say("Destroyed the output and the role; the bucket was kept (retainBucketOnDestroy).")
-        else:
+        elif binary is not None:
             self.say(f"Nothing is deployed in the `{STACK}` stack.")
         if stop(moto, say=self.say):
             self.say(f"Stopped {moto.title}: its in-memory state, the kept bucket included, is gone.")
         if stop(bitmovin, say=self.say):
             self.say(f"Stopped the {bitmovin.title}; its outputs stay in {self.layout.emulator_state}.")
         self.layout.ports_file.unlink(missing_ok=True)  # nothing deployed, nothing running: ports are free
+        if binary is not None:  # kept without a CLI: the next down finds the one up used
+            self.layout.session_file.unlink(missing_ok=True)
+            (self.layout.work / "engine" / "bin" / "pulumi").unlink(missing_ok=True)
 
     def env(self) -> None:
+        session = self.session()
         env = pulumi_env(self.layout, {})
-        for name in ("PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK"):
+        names = ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK"]
+        for name in names:
             self.say(f"export {name}={shlex.quote(env[name])}")
+        first = session.get("pathFirst")
+        if isinstance(first, list) and all(isinstance(entry, str) for entry in first):
+            # venv/bin, the stand-in, the CLI `up` used; then yours
+            self.say(f'export PATH={shlex.quote(os.pathsep.join(first))}"{os.pathsep}$PATH"')
+        if session.get("awsPlugin") == "stand-in":
+            self.say("export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
         recorded = self.recorded_ports()
         defaults, moto_port, bitmovin_port = (
             self.config() if recorded is None else (self.defaults(), *recorded)

@@ -18,6 +18,7 @@ shell history would show (``--api-key`` is refused). The license key comes from
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -37,11 +38,12 @@ from providers.provider_config import API_KEY_ENV, api_key_problem, choose_api_k
 from verify.export_tasks import ExportTasksClient
 
 from .aws_checks import AwsInspection
-from .aws_clients import make_clients
+from .aws_clients import AwsClients, make_clients
 from .bitmovin_checks import KEY_FIX, bitmovin_checks, fetch_output
 from .checklist import Figures, Report, failed
 from .export_check import SECTION as EXPORT_SECTION
 from .export_check import ExportProof, ExportSettings
+from .sandbox_session import SandboxSession, sandbox_session
 from .stack import (
     DEFAULT_API_URL,
     PROJECT_DIR,
@@ -129,7 +131,15 @@ def main(
 ) -> int:
     """Run verify; the keyword arguments exist for tests (no real sleeping, fake AWS sessions)."""
     args = build_parser().parse_args(argv)
-    deployment = _usable_deployment(args, environ, stderr, workspace)
+    try:
+        session = _sandbox(args, stderr)
+    except StackError as error:
+        print(f"verify: {escape(str(error))}", file=stderr)
+        return 2
+    if session is not None:
+        workspace = workspace or session.workspace(args.cwd, environ.get("PATH", ""))
+        environ = session.environ(environ)
+    deployment = _usable_deployment(args, environ, stderr, workspace, session)
     if deployment is None:
         return 2
     license_key = args.license_key or environ.get(LICENSE_KEY_ENV)
@@ -147,11 +157,7 @@ def main(
         masker.add([deployment.external_id], SECRET_MASK)
     figures = Figures(clock=clock)
     report = Report(_heading(deployment), figures=figures, mask=masker)
-    if aws_session is None:
-        import boto3
-
-        aws_session = boto3.session.Session()
-    clients = make_clients(aws_session, deployment, args.aws_endpoint_url, figures)
+    clients = _aws_clients(args, session, aws_session, deployment, figures)
     inspection = AwsInspection(clients, deployment, paid_checks=args.paid_checks, now=now())
     with figures.timed("aws"):
         aws_lines = inspection.run()
@@ -192,8 +198,43 @@ def main(
     return 0 if report.ok else 1
 
 
+def _aws_clients(
+    args: argparse.Namespace,
+    session: SandboxSession | None,
+    aws_session: Any,
+    deployment: Deployment,
+    figures: Figures,
+) -> AwsClients:
+    """boto3 clients: the given session, the sandbox's moto, or boto3's default chain."""
+    endpoint_url = args.aws_endpoint_url
+    if session is not None:
+        aws_session = aws_session or session.aws_session()
+        endpoint_url = endpoint_url or session.aws_endpoint
+    if aws_session is None:
+        import boto3
+
+        aws_session = boto3.session.Session()
+    return make_clients(aws_session, deployment, endpoint_url, figures)
+
+
+def _sandbox(args: argparse.Namespace, stderr: TextIO) -> SandboxSession | None:
+    """The sandbox's session for its ``local`` stack (said in one line), or None."""
+    session = sandbox_session(args.stack, args.cwd)
+    if session is not None:
+        print(
+            f"verify: stack {args.stack} is the sandbox's ({session.file}): its backend, moto and Bitmovin "
+            "emulator; AWS and Bitmovin settings of the environment are not used",
+            file=stderr,
+        )
+    return session
+
+
 def _usable_deployment(
-    args: argparse.Namespace, environ: Mapping[str, str], stderr: TextIO, workspace: Any
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    stderr: TextIO,
+    workspace: Any,
+    session: SandboxSession | None = None,
 ) -> Deployment | None:
     """The stack as read and validated (verify.untrusted) with a usable API key if any, or None after
     saying on stderr why not. ``--api-key`` is refused before anything is read."""
@@ -203,6 +244,8 @@ def _usable_deployment(
     try:
         if args.stack:
             deployment = from_automation_api(args.stack, args.cwd, workspace)
+            if session is not None:  # the emulator's port may be moved (SANDBOX_BITMOVIN_PORT)
+                deployment = dataclasses.replace(deployment, api_url=session.api_url)
         else:
             if args.config_file is not None and not args.config_file.exists():
                 raise StackError(f"--config-file {args.config_file} does not exist")

@@ -232,18 +232,30 @@ def kill_group(process: subprocess.Popen[str], project: Path) -> str:
     """SIGKILL the CLI's whole process group, as a cancelled CI job does, and reap it.
 
     The engine starts its plugins (the dynamic-provider host among them) in process groups of their
-    own, so they outlive the CLI's group; they are killed too, and only they: a process counts as
-    this run's when its working directory is ``project``, the test's own copy.
+    own, so they outlive the CLI's group; they are killed too (``reap_leftovers``).
     """
     os.killpg(process.pid, signal.SIGKILL)
     output, _ = process.communicate(timeout=60)
+    reap_leftovers(project)
+    return output
+
+
+def reap_leftovers(directory: Path) -> list[int]:
+    """SIGKILL every process still working in ``directory`` (a test's own project copy or temporary
+    directory): a ``python -m pulumi.dynamic`` host or a plugin that outlived its engine. Returns their pids.
+
+    Only they are killed: a process counts as the test's when its working directory is ``directory``
+    or below it, and never this process itself.
+    """
+    killed: list[int] = []
     deadline = time.monotonic() + 30  # a bound, not a measurement: SIGKILL takes effect at once
-    while (leftovers := processes_working_in(project)) and time.monotonic() < deadline:
+    while (leftovers := processes_working_in(directory)) and time.monotonic() < deadline:
         for pid in leftovers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
         time.sleep(0.05)
-    return output
+    return sorted(set(killed))
 
 
 def processes_working_in(directory: Path) -> list[int]:

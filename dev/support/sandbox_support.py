@@ -21,7 +21,7 @@ __all__ = ["running_venv"]
 
 # What a project copy needs to run the program (Pulumi) and the sandbox.
 PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
-PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_api", "dev")
+PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_api", "dev", "verify")
 SANDBOX_FILES = ("sandbox", "dev/sandbox.py", "requirements-sandbox.txt", "requirements-sandbox.lock")
 
 

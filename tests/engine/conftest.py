@@ -6,8 +6,18 @@ from collections.abc import Iterator
 import pytest
 
 from dev.bitmovin_emulator import EmulatorServer
+from dev.support.engine import reap_leftovers
 from dev.support.transitions import API_KEYS, Walker
 from dev.support.whole_program import whole_program
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After each test, kill what the engine left running in this worker's temporary directories
+    (every project copy is there): the engine does not stop a dynamic-provider host or plugin whose
+    CLI was killed, and such a process would outlive the run (docs/troubleshooting.md)."""
+    yield
+    reap_leftovers(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture

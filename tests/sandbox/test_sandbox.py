@@ -59,17 +59,16 @@ def aws(service_name: str, url: str):
 # -- no Pulumi CLI -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["up", "down"])
-def test_without_the_pulumi_cli_it_stops_at_once_with_one_line(tmp_path, command):
+def test_up_without_pulumi_or_go_says_what_is_needed_first_and_creates_nothing(tmp_path):
     project = copy_project(tmp_path / "project", with_sandbox=True)
-    bin_dir = tmp_path / "bin"  # python3 and bash, but no pulumi
+    bin_dir = tmp_path / "bin"  # python3 and bash, but neither pulumi nor go
     bin_dir.mkdir()
     (bin_dir / "python3").symlink_to(sys.executable)
     (bin_dir / "bash").symlink_to(shutil.which("bash"))
     assert shutil.which("pulumi", path=str(bin_dir)) is None
 
     completed = subprocess.run(
-        [str(project / "sandbox"), command],
+        [str(project / "sandbox"), "up"],
         cwd=tmp_path,
         env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
         capture_output=True,
@@ -79,11 +78,13 @@ def test_without_the_pulumi_cli_it_stops_at_once_with_one_line(tmp_path, command
     )
 
     assert completed.returncode == 1
-    assert completed.stdout == ""
+    assert completed.stdout == sandbox.ENGINE_NOTE + "\n"  # said first: Go, the time, the way without Go
+    for needed in ("scripts/engine", "Go 1.26", "7-20 minutes", "https://www.pulumi.com/docs/install/"):
+        assert needed in completed.stdout
     lines = completed.stderr.splitlines()
     assert len(lines) == 1, completed.stderr
-    assert "the Pulumi CLI is needed" in lines[0]
-    assert "https://www.pulumi.com/docs/install/" in lines[0]
+    assert lines[0].startswith("sandbox: Go is not on PATH")
+    assert "https://go.dev/doc/install" in lines[0]
     assert not (project / ".sandbox").exists()  # stopped before anything was created
     assert not (project / "venv").exists()
 
@@ -266,7 +267,7 @@ def checkout(root: Path) -> Path:
 
 def test_down_in_one_checkout_never_signals_the_emulators_of_another(tmp_path, fakes):
     mine, theirs = checkout(tmp_path / "mine"), checkout(tmp_path / "theirs")
-    my_moto = fake_service(mine, "moto", "moto.server", free_port())
+    my_moto = fake_service(mine, "moto", "dev.sandbox_moto", free_port())
     my_bitmovin_port = free_port()
     their_bitmovin = fake_service(theirs, "bitmovin-emulator", "dev.bitmovin_emulator", free_port())
     my_pid = fakes(my_moto)
@@ -320,7 +321,7 @@ def test_a_pid_file_without_start_time_is_never_acted_on_even_if_the_command_lin
 
 
 def test_a_reused_pid_with_the_same_command_line_but_another_start_time_is_not_signalled(tmp_path, fakes):
-    service = fake_service(tmp_path / "project", "moto", "moto.server", free_port())
+    service = fake_service(tmp_path / "project", "moto", "dev.sandbox_moto", free_port())
     pid = fakes(service)
     record = json.loads(service.pid_file.read_text())
     assert record["pid"] == pid
@@ -344,7 +345,7 @@ def test_a_reused_pid_with_the_same_command_line_but_another_start_time_is_not_s
 
 def test_stop_signals_only_the_recorded_process_when_it_does_not_lead_its_group(tmp_path):
     """A recorded process that is not a group leader (not started by ``start``) gets os.kill, not killpg."""
-    service = fake_service(tmp_path / "project", "moto", "moto.server", free_port())
+    service = fake_service(tmp_path / "project", "moto", "dev.sandbox_moto", free_port())
     neighbour = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # same group
     process = subprocess.Popen(list(service.argv))  # in this test's process group, not its own
     try:
@@ -395,7 +396,7 @@ NEVER_BINDS = "import time; time.sleep(60)"
 
 
 def silent_service(project: Path, port: int):
-    return fake_service(project, "moto", "moto.server", port, code=NEVER_BINDS)
+    return fake_service(project, "moto", "dev.sandbox_moto", port, code=NEVER_BINDS)
 
 
 @contextmanager
@@ -492,7 +493,7 @@ def test_pulumi_runs_with_the_project_backend_and_never_with_real_credentials():
     assert env["NO_PROXY"] == env["no_proxy"] == "corp.example,127.0.0.1,localhost"
     assert not [name for name in env if name.upper().startswith(("AWS_", "BITMOVIN_"))]
     assert "PULUMI_CONFIG_PASSPHRASE_FILE" not in env
-    assert env["PATH"] == "/usr/bin"
+    assert env["PATH"] == f"{REPO_ROOT / 'venv' / 'bin'}:/usr/bin"  # the venv's python3 first
 
 
 # -- up and down, end to end, with a stand-in pulumi -------------------------------------------------
@@ -504,7 +505,7 @@ from pathlib import Path
 
 LOG, WORLD, KEY = Path({log!r}), Path({world!r}), {key!r}  # KEY: what Pulumi decrypts from the stack file
 args = sys.argv[1:]
-record = {{"args": args, "cwd": os.getcwd(),
+record = {{"args": args, "cwd": os.getcwd(), "path": os.environ["PATH"].split(os.pathsep),
            "env": {{k: v for k, v in os.environ.items() if k.upper().startswith(("PULUMI_", "AWS_", "BITMOVIN_"))}}}}
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
 
@@ -582,8 +583,9 @@ def sandbox_project(tmp_path):
     fake.chmod(0o755)
     ports = {"SANDBOX_MOTO_PORT": str(free_port()), "SANDBOX_BITMOVIN_PORT": str(free_port())}
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PULUMI_HOME"},
         **ports,
+        "HOME": str(tmp_path),  # no pulumi-aws plugin installed there: the stand-in serves aws
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         # A shell set up for real accounts: none of this may reach Pulumi or the emulators.
         "AWS_PROFILE": "production",
@@ -647,7 +649,10 @@ def test_up_and_down_end_to_end(sandbox_project):
             "PULUMI_BACKEND_URL": backend,
             "PULUMI_CONFIG_PASSPHRASE": sandbox.PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",  # the stand-in serves aws
         }
+        # The venv first (the old language host runs the first python3), then the aws stand-in.
+        assert record["path"][:2] == [str(running_venv() / "bin"), str(project / "dev/aws_standin/bin")]
     assert (recorded[2]["moto"], recorded[2]["create"]) == (200, 201)  # both answered during `up`
     output_id = json.loads(
         first.stdout.split("Stack outputs of `local`:\n", 1)[1].split("\n}\n", 1)[0] + "\n}"
@@ -752,3 +757,123 @@ def test_moved_ports_after_up_are_refused_by_up_and_down_uses_the_recorded_ones(
     assert all(sandbox.answers(service) for service in elsewhere)
     assert run_sandbox(project, moved, "down").returncode == 0
     assert not any(sandbox.answers(service) for service in elsewhere)
+
+
+# -- no Pulumi CLI on PATH: the project's engine (a fake scripts/engine), down with or without a CLI ---
+
+FAKE_ENGINE_SCRIPT = """#!/bin/sh
+# Stand-in for scripts/engine: counts its calls, reports progress on stderr, prints the directory last.
+echo call >> {calls}
+echo "scripts/engine: building Pulumi (fake) ..." >&2
+echo "some line before the directory"
+echo {engine_dir}
+"""
+
+
+def without_pulumi(project: Path, env: dict, tmp_path: Path) -> tuple[dict, Path]:
+    """Move the fake pulumi off PATH into an engine directory that a fake scripts/engine prints; put a
+    fake `go` on PATH. Returns the environment and the engine's pulumi."""
+    bin_dir = tmp_path / "bin"
+    engine_dir = tmp_path / "engine-cache" / "pulumi-v0-key"
+    engine_dir.mkdir(parents=True)
+    (bin_dir / "pulumi").rename(engine_dir / "pulumi")
+    (bin_dir / "go").write_text("#!/bin/sh\nexit 0\n")  # only looked for: the fake script builds nothing
+    (bin_dir / "go").chmod(0o755)
+    script = project / "scripts" / "engine"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(FAKE_ENGINE_SCRIPT.format(calls=tmp_path / "engine-calls", engine_dir=engine_dir))
+    script.chmod(0o755)
+    paths = [entry for entry in env["PATH"].split(os.pathsep) if not shutil.which("pulumi", path=entry)]
+    return {**env, "PATH": os.pathsep.join(paths)}, engine_dir / "pulumi"
+
+
+def answering(project: Path, port: int):
+    """The sandbox's Bitmovin emulator on ``port`` as ``answers`` must ask it (with the stack's key)."""
+    work = project / ".sandbox"
+    return sandbox.bitmovin_service(
+        PYTHON, work, port, sandbox.EMULATOR_API_KEY, work / "bitmovin-emulator.json"
+    )
+
+
+def test_up_without_pulumi_builds_the_engine_and_down_uses_it(sandbox_project, tmp_path):
+    project, env, log, (moto, listed) = sandbox_project
+    bitmovin = answering(project, listed.port)
+    env, engine = without_pulumi(project, env, tmp_path)
+    assert shutil.which("pulumi", path=env["PATH"]) is None
+
+    up = run_sandbox(project, env, "up")
+
+    assert up.returncode == 0, up.stderr
+    assert up.stdout.startswith(sandbox.ENGINE_NOTE + "\n")  # said before anything else happens
+    assert f"Using the project's engine: {engine}" in up.stdout
+    assert sandbox.answers(moto)
+    assert sandbox.answers(bitmovin)
+    assert "scripts/engine: building Pulumi (fake)" in up.stderr  # its progress reaches the user
+    assert (tmp_path / "engine-calls").read_text() == "call\n"
+    stand_in = [line for line in up.stdout.splitlines() if "stand-in serves aws" in line]
+    assert len(stand_in) == 1
+    assert "pulumi plugin install resource aws v" in stand_in[0]
+    recorded = calls(log)
+    assert [r["args"][0] for r in recorded] == ["stack", "stack", "up", "stack"]
+    venv_bin, standin_bin = str(running_venv() / "bin"), str(project / "dev" / "aws_standin" / "bin")
+    for record in recorded:
+        assert record["path"][:3] == [venv_bin, standin_bin, str(engine.parent)]
+    session = json.loads((project / ".sandbox" / "session.json").read_text())
+    assert session["pulumi"] == str(engine)
+    assert (project / ".sandbox" / "engine" / "bin" / "pulumi").resolve() == engine
+    assert session["awsEndpoint"] == moto.url
+    assert session["bitmovinApiUrl"] == bitmovin.url + "/v1"
+
+    down = run_sandbox(project, env, "down")  # still no pulumi on PATH: the engine `up` used
+
+    assert down.returncode == 0, down.stderr
+    destroy = [r for r in calls(log) if r["args"][0] == "destroy"]
+    assert len(destroy) == 1
+    assert destroy[0]["path"][0] == venv_bin  # down, too, runs the venv's python3 first
+    assert destroy[0]["delete"] == 200
+    assert (tmp_path / "engine-calls").read_text() == "call\n"  # down never builds
+    assert not sandbox.answers(moto)
+    assert not sandbox.answers(bitmovin)
+    assert not (project / ".sandbox" / "session.json").exists()
+
+
+def test_down_without_any_cli_still_stops_both_emulators(sandbox_project, tmp_path):
+    project, env, log, (moto, listed) = sandbox_project
+    bitmovin = answering(project, listed.port)
+    up = run_sandbox(project, env, "up")
+    assert up.returncode == 0, up.stderr
+    assert sandbox.answers(moto)
+    assert sandbox.answers(bitmovin)
+    env, engine = without_pulumi(project, env, tmp_path)
+    engine.unlink()  # the CLI `up` used is gone too
+    calls(log)
+
+    down = run_sandbox(project, env, "down")
+
+    assert down.returncode == 0, down.stderr
+    assert calls(log) == []
+    assert "No Pulumi CLI" in down.stdout
+    assert str(project / ".sandbox" / "state") in down.stdout  # where the stack's state stays
+    assert not sandbox.answers(moto)
+    assert not sandbox.answers(bitmovin)
+    assert sandbox.running_pid(moto) is None
+    assert sandbox.running_pid(bitmovin) is None
+    assert not (tmp_path / "engine-calls").exists()  # down never builds the engine
+
+
+def test_an_installed_aws_plugin_is_used_instead_of_the_stand_in(tmp_path):
+    plugin = tmp_path / ".pulumi" / "plugins" / "resource-aws-v7.51.1" / "pulumi-resource-aws"
+    plugin.parent.mkdir(parents=True)
+    plugin.write_text("#!/bin/sh\nexit 0\n")
+    plugin.chmod(0o755)
+    said: list[str] = []
+    layout = sandbox.Layout(REPO_ROOT)
+    environ = {"HOME": str(tmp_path), "PATH": "/usr/bin"}
+
+    standin = sandbox.Sandbox(layout, environ, said.append).choose_aws_plugin("/opt/pulumi/pulumi")
+
+    assert standin is False
+    assert said == [f"pulumi-aws's plugin: {plugin}"]
+    env = sandbox.pulumi_env(layout, environ, "/opt/pulumi/pulumi", standin)
+    assert env["PATH"] == f"{REPO_ROOT / 'venv' / 'bin'}:/opt/pulumi:/usr/bin"
+    assert "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION" not in env  # the engine may download as usual
