@@ -22,7 +22,14 @@ __all__ = ["running_venv"]
 # What a project copy needs to run the program (Pulumi) and the sandbox.
 PROGRAM_FILES = ("Pulumi.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt")
 PROGRAM_DIRS = ("analytics_export", "providers", "bitmovin_api", "dev", "verify")
-SANDBOX_FILES = ("sandbox", "dev/sandbox.py", "requirements-sandbox.txt", "requirements-sandbox.lock")
+SANDBOX_FILES = (
+    "sandbox",
+    "dev/sandbox.py",
+    "requirements-sandbox.txt",
+    "requirements-sandbox.lock",
+    "requirements-dev.lock",  # scripts/venv reads the pin of its installer (uv) from it
+    "scripts/venv",
+)
 
 
 def load_sandbox() -> ModuleType:

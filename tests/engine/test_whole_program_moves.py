@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dev.bitmovin_emulator import EmulatorServer
-from dev.support.aws_loop import MotoServer
-from dev.support.engine import EngineStack, copy_program, engine_env, skip_without_engine
-from tests.engine.test_whole_program import REGION, STACK, STANDIN_BIN, _local_stack_file, sandbox
+from dev.support.engine import skip_without_engine
+from dev.support.whole_program import REGION, whole_program
 
 pytestmark = [pytest.mark.layer6, skip_without_engine()]
 
@@ -27,13 +25,8 @@ OWNED_TYPE = "bitmovin:AnalyticsS3RoleBasedOutput"
 def test_the_program_switches_its_own_output_to_a_reference_without_deleting_anything(tmp_path: Path):
     import boto3
 
-    with MotoServer() as moto, EmulatorServer(api_keys={sandbox.EMULATOR_API_KEY}) as emulator:
-        project = copy_program(tmp_path / "project")
-        (project / "Pulumi.local.yaml").write_text(_local_stack_file(moto.url, emulator.base_url))
-        env = engine_env(tmp_path / "home", {"PULUMI_CONFIG_PASSPHRASE": sandbox.PASSPHRASE})
-        env["PATH"] = f"{STANDIN_BIN}:{env['PATH']}"
-        stack = EngineStack(project, env, STACK)
-        stack.ok("stack", "init", STACK, "--secrets-provider", "passphrase", "--no-select")
+    with whole_program(tmp_path) as run:
+        stack, emulator, moto = run.stack, run.emulator, run.moto
         stack.up()
         before = stack.outputs()
         own = before["outputId"]
@@ -75,4 +68,3 @@ def test_the_program_switches_its_own_output_to_a_reference_without_deleting_any
         stack.ok("destroy", *stack.stack_args(), "--yes", "--skip-preview")
         assert emulator.requests.filter(route="delete") == []
         assert emulator.outputs.get(own) is not None
-        stack.run("stack", "rm", STACK, "--yes", "--force")
