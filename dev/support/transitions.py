@@ -29,7 +29,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -548,3 +548,21 @@ class Walker:
 
 
 API_KEYS = (sandbox.EMULATOR_API_KEY, ROTATED_KEY)  # the emulator's: two keys of one organization
+
+
+def walk_tests(walk_name: str) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The two tests a walk's module runs (it sets ``WALK`` for the ``walker`` fixture): the fresh
+    stack's first ``up``, then every transition of the walk in order, each keeping every invariant."""
+    import pytest  # only the tests import this function; the harness itself stays pytest-free
+
+    def test_the_first_up_of_a_fresh_stack(walker: Walker) -> None:
+        start = BY_NAME[WALK_STARTS[walk_name]]
+        problems = walker.step(start, expected(None, start))
+        assert not problems, "\n".join(problems)
+
+    @pytest.mark.parametrize("edge", walk(walk_name), ids=str)
+    def test_a_transition_keeps_every_invariant(walker: Walker, edge: Edge) -> None:
+        problems = walker.step(BY_NAME[edge.target], edge.outcome)
+        assert not problems, "\n".join(problems)
+
+    return test_the_first_up_of_a_fresh_stack, test_a_transition_keeps_every_invariant

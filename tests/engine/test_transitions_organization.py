@@ -10,20 +10,10 @@ The table, the walk and the invariants are in ``dev/support/transitions.py``; th
 import pytest
 
 from dev.support.engine import skip_without_engine
-from dev.support.transitions import BY_NAME, WALK_STARTS, Edge, Walker, expected, walk
+from dev.support.transitions import walk_tests
 
 pytestmark = [pytest.mark.layer6, skip_without_engine()]
 
 WALK = "organization"
 
-
-def test_the_first_up_of_a_fresh_stack(walker: Walker):
-    start = BY_NAME[WALK_STARTS[WALK]]
-    problems = walker.step(start, expected(None, start))
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("edge", walk(WALK), ids=str)
-def test_a_transition_keeps_every_invariant(walker: Walker, edge: Edge):
-    problems = walker.step(BY_NAME[edge.target], edge.outcome)
-    assert not problems, "\n".join(problems)
+test_the_first_up_of_a_fresh_stack, test_a_transition_keeps_every_invariant = walk_tests(WALK)
