@@ -173,9 +173,14 @@ def test_local_stack_lifecycle(local_stack: LocalStack):
     assert iam.list_roles()["Roles"] == []
     assert s3.list_buckets()["Buckets"] == []
 
-    # 2. up: one POST; the role trusts Bitmovin's principal with exactly the output's external ID.
+    # 2. up: the key's account (no tenantOrgId), the look for an interrupted create's output, one
+    # POST; the role trusts Bitmovin's principal with exactly the output's external ID.
     stack.ok("up", "--stack", STACK, "--yes", "--skip-preview")
-    assert [(r.route, r.status) for r in emulator.requests] == [("create", 201)]
+    assert [(r.route, r.status) for r in emulator.requests] == [
+        ("account_information", 200),
+        ("list", 200),
+        ("create", 201),
+    ]
     first = stack.outputs()
     stored = emulator.outputs.get(first["outputId"])
     assert stored is not None
@@ -202,7 +207,8 @@ def test_local_stack_lifecycle(local_stack: LocalStack):
     assert second["externalId"] != first["externalId"]
     assert emulator.outputs.get(first["outputId"]) is None
     assert user_name(emulator.outputs.get(second["outputId"])["name"], RENAMED_OUTPUT) == RENAMED_OUTPUT
-    assert [r.route for r in emulator.requests] == ["create", "delete"]  # the old one after the new one
+    # the old one deleted after the new one was created
+    assert [r.route for r in emulator.requests] == ["account_information", "list", "create", "delete"]
     assert second["roleArn"] == first["roleArn"]  # the same role, its trust policy updated
     assert stack.trust_policy(second["roleName"]) == policies.trust_policy(second["externalId"])
 
