@@ -2,9 +2,11 @@
 
 Run from the project root with the project's virtualenv (``venv/``; CI's is ``.ci-venv/``):
 
-    venv/bin/python dev/benchmark.py [provider|verify|engine] [--runs 5] [--starts 15]
+    venv/bin/python dev/benchmark.py [provider|verify|engine|program] [--runs 5] [--starts 15]
 
-No argument runs every part that can run here; ``engine`` needs the engine on PATH
+No argument runs every part that can run here; ``engine`` and ``program`` (the whole program's
+``pulumi up`` with and without its dynamic resource, pulumi-aws served by ``dev/aws_standin``) need
+the engine on PATH
 (``PATH="$(scripts/engine | tail -n 1):$PATH"``), and without it says so in one line.
 
 - ``provider`` (about 40 s): ``AnalyticsS3RoleBasedOutputProvider`` in-process against the Bitmovin
@@ -699,6 +701,65 @@ def verify_figures(args: argparse.Namespace) -> list[str]:
     return []
 
 
+# -- whole program -----------------------------------------------------------------------------
+
+# Prepended to a project copy's __main__.py: the same program with the Bitmovin output replaced by
+# plain values, so the engine registers every AWS resource and no dynamic resource (the baseline).
+WITHOUT_DYNAMIC_RESOURCE = """\
+import pulumi as _pulumi
+import analytics_export.component as _component
+
+
+class _NoOutput:
+    \"\"\"Stands where the dynamic resource was: its outputs as constants, no resource.\"\"\"
+
+    def __init__(self, _name, _opts=None, **_inputs):
+        self.id = _pulumi.Output.from_input("benchmark-no-output")
+        self.external_id = _pulumi.Output.from_input("benchmark-external-id")
+        self.external_id_mode = _pulumi.Output.from_input("GLOBAL")
+
+
+_component.AnalyticsS3RoleBasedOutput = _NoOutput
+"""
+
+
+def program_figures(args: argparse.Namespace) -> list[str]:
+    """``pulumi up`` of the whole local stack (stand-in for pulumi-aws) with and without the output."""
+    from dev.support.whole_program import whole_program
+
+    print("The whole program's local stack through the real engine, pulumi-aws served by dev/aws_standin")
+    seconds: dict[str, list[float]] = {"with the output": [], "without": []}
+    requests: dict[str, tuple[int, int, int]] = {}
+    labels = list(seconds)
+    with tempfile.TemporaryDirectory(prefix="benchmark-program-") as tmp:
+        for run in range(args.runs):
+            for label in labels if run % 2 else labels[::-1]:
+                # A fresh stack, moto (reset: its backends are the process's) and emulator each time,
+                # so every `up` creates everything.
+                with whole_program(Path(tmp) / f"{run}-{labels.index(label)}") as program:
+                    if label == "without":
+                        main = program.stack.project / "__main__.py"
+                        main.write_text(WITHOUT_DYNAMIC_RESOURCE + main.read_text())
+                    program.clear_logs()
+                    seconds[label].append(timed(program.stack.up))
+                    requests[label] = (
+                        len(program.emulator.requests),
+                        len(program.aws_log.requests),
+                        len(program.aws_log.writes()),
+                    )
+    heading(f"pulumi up of the local stack (a create), median of {args.runs}, alternating")
+    medians = {label: statistics.median(values) for label, values in seconds.items()}
+    for label, median in medians.items():
+        bitmovin, aws, writes = requests[label]
+        print(
+            f"  {label:16} {median:.2f} s; Bitmovin requests {bitmovin}, AWS requests {aws} ({writes} writes)"
+        )
+    print(
+        f"  ratio with/without the dynamic resource: {medians['with the output'] / medians['without']:.2f}x"
+    )
+    return []
+
+
 # -- engine --------------------------------------------------------------------------------------
 
 
@@ -781,7 +842,10 @@ def engine_figures(args: argparse.Namespace) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "part", nargs="?", choices=("provider", "verify", "engine"), help="default: every part that can run"
+        "part",
+        nargs="?",
+        choices=("provider", "verify", "engine", "program"),
+        help="default: every part that can run",
     )
     parser.add_argument(
         "--runs", type=int, default=5, help="timed runs per verify/engine figure (median; default 5)"
@@ -792,10 +856,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in ("BITMOVIN_API_KEY", "BITMOVIN_API_URL"):
         os.environ.pop(name, None)
-    parts = {"provider": provider_figures, "verify": verify_figures, "engine": engine_figures}
+    parts = {
+        "provider": provider_figures,
+        "verify": verify_figures,
+        "engine": engine_figures,
+        "program": program_figures,
+    }
     started, failures = time.monotonic(), []
     for name in [args.part] if args.part else list(parts):
-        if name == "engine" and (reason := engine.engine_missing_reason()):
+        if name in ("engine", "program") and (reason := engine.engine_missing_reason()):
             print(f"\nbenchmark engine: not run: {reason}")
             failures += ["engine not run"] if args.part else []
             continue
