@@ -61,7 +61,13 @@ def test_an_up_that_replaces_an_adopted_output_leaves_one_live_output_that_state
     assert live["id"] != hand_made["id"]
     assert live["description"] == "follows exportPrefix"
     assert state_output_ids(stack) == [live["id"]] == [stack.outputs()["outputId"]]
-    assert [record.route for record in emulator.requests] == ["list", "create", "delete"]
+    # a new output (the key's account first: no tenantOrgId), then the adopted one deleted
+    assert [record.route for record in emulator.requests] == [
+        "account_information",
+        "list",
+        "create",
+        "delete",
+    ]
 
     stack.ok("refresh", *stack.stack_args(), "--yes", "--skip-preview", "--expect-no-changes")
     stack.up("--expect-no-changes")
