@@ -88,10 +88,18 @@ class State:
 
 STATES: tuple[State, ...] = (
     State("created", {}, walk="moves", reached_from=("adopted",), way_back=False),
+    # The settings states are also reached from each other (two keys changed before one `up`).
     State("prefix", {"exportPrefix": PREFIX}, walk="settings", reached_from=("created",)),
-    State("name", {"outputName": "matrix-renamed-output"}, walk="settings", reached_from=("created",)),
-    State("kms", {"kmsKeyArn": Symbol.KMS_KEY}, walk="settings", reached_from=("created",)),
-    State("retention", {"retentionDays": "30"}, walk="settings", reached_from=("created",)),
+    State(
+        "name", {"outputName": "matrix-renamed-output"}, walk="settings", reached_from=("created", "prefix")
+    ),
+    State("kms", {"kmsKeyArn": Symbol.KMS_KEY}, walk="settings", reached_from=("created", "prefix", "name")),
+    State(
+        "retention",
+        {"retentionDays": "30"},
+        walk="settings",
+        reached_from=("created", "prefix", "name", "kms"),
+    ),
     State("org", {"bitmovin:tenantOrgId": OTHER_ORG}, walk="organization", reached_from=("created",)),
     State("rotated", {"bitmovin:apiKey": ROTATED_KEY}, walk="organization", reached_from=("created",)),
     State(
