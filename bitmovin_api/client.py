@@ -210,7 +210,7 @@ class BitmovinClient:
             fix = (
                 f"Check bitmovin:apiUrl (now {self.base_url}; the API is {DEFAULT_API_URL}). If the output "
                 "really was deleted outside Pulumi, remove it from the state with "
-                "`pulumi state delete <URN of the output>`"
+                "`pulumi state delete '<URN of the output>'`"
             )
         return BitmovinApiError(
             f'HTTP 404 from {error.method} {url} is not treated as "output deleted": {reason} '

@@ -18,7 +18,7 @@ ACCOUNT_INFORMATION_PATH = "/account/information"
 _ACCOUNT_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,63}")
 _STATE_DELETE = (
     "If the output really was deleted outside Pulumi, remove it from the state with "
-    "`pulumi state delete <URN of the output>`."
+    "`pulumi state delete '<URN of the output>'`."
 )
 
 

@@ -193,7 +193,7 @@ def main(
         if not targets:
             raise UsageError(
                 f"no stacks to run: no stack file in {args.project_dir} has a stack in this backend; "
-                "create one with `pulumi stack init <stack>`"
+                "create one with `pulumi stack init '<stack>'`"
             )
     except (UsageError, StackFileError, PulumiCliMissing) as error:
         print(f"fleet: {shown(str(error))}", file=err)

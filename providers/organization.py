@@ -44,7 +44,7 @@ def created_account(client: BitmovinClient, tenant_org_id: str | None) -> dict[s
         f"Nothing was created: the API key's Bitmovin account could not be read ({failure}). Without "
         "bitmovin:tenantOrgId the output goes to the key's own organization, and the state must record "
         "which one, so that a key of another organization can never make the output look deleted. "
-        "Set the organization explicitly (`pulumi config set bitmovin:tenantOrgId <organization UUID>`), "
+        "Set the organization explicitly (`pulumi config set bitmovin:tenantOrgId '<organization UUID>'`), "
         "or check bitmovin:apiKey."
     )
 

@@ -299,7 +299,7 @@ def test_the_committed_stack_files_of_a_fresh_clone_are_not_run(tmp_path):
     assert "fleet: skipping local-only stack local (the stack is named 'local')" in err
     assert "fleet: skipping dev: Pulumi.dev.yaml has no stack in this backend" in err
     assert "no stacks to run: no stack file in" in err
-    assert "`pulumi stack init <stack>`" in err
+    assert "`pulumi stack init '<stack>'`" in err
 
 
 def test_a_backend_that_cannot_be_listed_stops_before_any_stack(project):

@@ -210,7 +210,7 @@ def test_the_account_is_read_before_anything_is_created_and_a_failure_creates_no
     assert isinstance(raised.value, CreateFailedError)
     text = str(raised.value)
     assert text.startswith("Nothing was created")
-    assert "`pulumi config set bitmovin:tenantOrgId <organization UUID>`" in text
+    assert "`pulumi config set bitmovin:tenantOrgId '<organization UUID>'`" in text
     assert KEY_A not in text
     assert routes(orgs) == [("account_information", 403)]
     assert len(orgs.outputs) == 0
