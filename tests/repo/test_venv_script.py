@@ -71,7 +71,8 @@ def uv_wheel() -> Path:
 def wheelhouse(tmp_path):
     directory = tmp_path / "wheels"
     directory.mkdir()
-    (directory / uv_wheel().name).symlink_to(uv_wheel())
+    wheel = uv_wheel()
+    (directory / wheel.name).symlink_to(wheel)
     return directory
 
 
